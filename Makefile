@@ -1,0 +1,68 @@
+# Retention warehouse — see README.md. Every target runs from the project root.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DBT := $(BIN)/dbt
+export DBT_PROFILES_DIR := $(CURDIR)
+export WAREHOUSE_PATH ?= $(CURDIR)/warehouse/retention.duckdb
+export BI_WAREHOUSE_PATH ?= $(CURDIR)/warehouse/retention_bi.duckdb
+export RAW_DATA_DIR ?= data/sample
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+BENCH_SIZE ?= 1M
+
+.PHONY: help setup build test validate docs bench lint lint-sql lint-python pytest dbt-build summary sample lock clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+setup: $(STAMP)  ## create .venv with the pinned dependencies (fast when nothing changed)
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	@# the project's own package is used in place: put the project root on sys.path
+	$(BIN)/python -c "import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()['purelib'], 'retention_warehouse.pth').write_text('$(CURDIR)\\n')"
+	@touch $(STAMP)
+
+build: setup  ## dbt build on RAW_DATA_DIR + validation + summary
+	$(BIN)/python -m retention.build
+
+dbt-build: setup  ## plain dbt build (no publishing)
+	$(DBT) build
+
+test: setup lint  ## everything CI checks
+	$(BIN)/python -m pytest
+
+lint: lint-python lint-sql  ## ruff + sqlfluff
+
+lint-python: setup
+	$(BIN)/ruff check retention
+	$(BIN)/ruff format --check retention
+
+lint-sql: setup
+	DBT_TARGET=lint $(BIN)/sqlfluff lint models macros tests analyses
+
+validate: setup  ## Great Expectations checkpoint over the last build
+	$(BIN)/python -m retention.validate
+
+docs: setup  ## dbt docs + Great Expectations Data Docs
+	$(DBT) docs generate
+
+bench: setup  ## performance benchmark (BENCH_SIZE=1M|10M|50M)
+	$(BIN)/python -m retention.bench --size $(BENCH_SIZE)
+
+sample: setup  ## regenerate the bundled sample in data/sample
+	rm -rf data/sample && $(BIN)/python -m retention.generate --orders 40000 --stores 12 --seed 7 \
+	  --start 2022-01-01 --end 2024-12-31 --format csv --out data/sample
+
+lock:  ## re-resolve requirements.in into requirements.lock (needs the registry)
+	rm -rf /tmp/retention-lock && $(PYTHON) -m venv /tmp/retention-lock && \
+	/tmp/retention-lock/bin/pip install --quiet -r requirements.in && \
+	/tmp/retention-lock/bin/pip freeze --exclude-editable > requirements.lock
+
+clean:  ## remove build outputs (keeps .venv)
+	rm -rf target logs warehouse/*.duckdb warehouse/*.wal artifacts

@@ -1,0 +1,28 @@
+{#
+    as_of_date(): the analysis date as a SQL date literal.
+
+    var('as_of_date') when set (dbt build --vars '{as_of_date: 2024-06-30}'),
+    else the date of the latest accepted order in the raw data. Orders after
+    it are ignored by every metric; tenure, recency, churn risk and
+    predictions are measured at its end.
+#}
+{% macro as_of_date() -%}
+    {%- set configured = var('as_of_date', none) -%}
+    {%- if configured -%}
+        {{- return("date '" ~ (configured | string | trim) ~ "'") -}}
+    {%- endif -%}
+    {#- ref() outside the `if execute` so that dbt records the dependency -#}
+    {%- set orders = ref('stg_shop__orders') -%}
+    {%- if execute -%}
+        {%- set existing = adapter.get_relation(
+            database=orders.database, schema=orders.schema, identifier=orders.identifier
+        ) -%}
+        {%- if existing is not none -%}
+            {%- set latest = run_query("select max(order_date) from " ~ orders).columns[0].values()[0] -%}
+            {%- if latest is not none -%}
+                {{- return("date '" ~ latest ~ "'") -}}
+            {%- endif -%}
+        {%- endif -%}
+    {%- endif -%}
+    {{- return("current_date") -}}
+{%- endmacro %}

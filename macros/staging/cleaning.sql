@@ -1,0 +1,66 @@
+{#
+    Cleaning and parsing helpers used by every staging model. Each returns a
+    SQL expression that is null when the input does not parse, so that the
+    model can route the row to the rejects table with a reason instead of
+    failing the build. Engine-specific spellings live here, nowhere else.
+#}
+
+{# Trimmed text; blank becomes null. #}
+{% macro clean_text(column) -%}
+    nullif(trim(cast({{ column }} as varchar)), '')
+{%- endmacro %}
+
+{# Codes compared case-insensitively (status, channel, device, segment). #}
+{% macro clean_code(column) -%}
+    lower({{ clean_text(column) }})
+{%- endmacro %}
+
+{# ISO 8601 text or a native timestamp -> naive UTC timestamp. Text without
+   an offset is taken as UTC (the session time zone is UTC, see profiles.yml). #}
+{% macro parse_timestamp(column) -%}
+    try_cast(try_cast({{ column }} as timestamptz) as timestamp)
+{%- endmacro %}
+
+{% macro parse_date(column) -%}
+    cast({{ parse_timestamp(column) }} as date)
+{%- endmacro %}
+
+{# Money with cents; text such as '12.50' or numbers. #}
+{% macro parse_money(column) -%}
+    try_cast({{ column }} as decimal(18, 2))
+{%- endmacro %}
+
+{% macro parse_boolean(column) -%}
+    try_cast({{ clean_text(column) }} as boolean)
+{%- endmacro %}
+
+{# A raw value did not parse: present in the file but null after parsing. #}
+{% macro failed_to_parse(raw_column, parsed_column) -%}
+    ({{ clean_text(raw_column) }} is not null and {{ parsed_column }} is null)
+{%- endmacro %}
+
+{# Timestamps outside this range are typos or sentinel values (1900-01-01). #}
+{% macro timestamp_out_of_range(column) -%}
+    ({{ column }} < timestamp '1990-01-01' or {{ column }} >= timestamp '2100-01-01')
+{%- endmacro %}
+
+{# Salted SHA-256 of a normalised e-mail address; the clear text never
+   leaves staging's input. Set PII_HASH_SALT in production. #}
+{% macro hash_email(column) -%}
+    sha256('{{ env_var("PII_HASH_SALT", "retention-warehouse") }}' || lower({{ clean_text(column) }}))
+{%- endmacro %}
+
+{# All raw values of a row as one text, kept for rejected rows only. #}
+{% macro raw_values(columns) -%}
+    concat_ws(' | ',
+        {%- for column in columns %}
+        coalesce(cast({{ column }} as varchar), '')
+        {{- "," if not loop.last }}
+        {%- endfor %}
+    )
+{%- endmacro %}
+
+{# Amount in the row's currency -> reporting currency, rounded to cents. #}
+{% macro to_reporting_currency(amount, rate) -%}
+    cast(round({{ amount }} * {{ rate }}, 2) as decimal(18, 2))
+{%- endmacro %}

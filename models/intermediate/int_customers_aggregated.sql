@@ -1,0 +1,27 @@
+{#
+    One row per customer (store_id, customer_id) with at least one purchase
+    on or before as_of_date: acquisition, activity and value to date.
+#}
+with purchases as (
+    select * from {{ ref('fct_orders') }}
+    where customer_order_number is not null
+),
+
+final as (
+    select
+        store_id,
+        customer_id,
+        min(ordered_at) as first_order_at,
+        max(ordered_at) as last_order_at,
+        min(order_date) as first_order_date,
+        max(order_date) as last_order_date,
+        count(*) as orders_count,
+        count(distinct order_date) as purchase_days,
+        sum(net_revenue) as net_revenue,
+        sum(discount_amount) as discount_amount,
+        count(case when has_discount then 1 end) as discounted_orders_count
+    from purchases
+    group by store_id, customer_id
+)
+
+select * from final

@@ -1,0 +1,54 @@
+{#
+    One row per customer — a (store_id, customer_id) pair with at least one
+    purchase on or before as_of_date. Guests (orders without customer_id)
+    are not customers. Registered customers who never bought are not here
+    either: a customer enters the warehouse with its first purchase.
+#}
+
+with customers as (
+    select * from {{ ref('int_customers_aggregated') }}
+),
+
+profiles as (
+    select * from {{ ref('stg_shop__customers') }}
+),
+
+stores as (
+    select * from {{ ref('stg_shop__stores') }}
+),
+
+final as (
+    select
+        customers.store_id,
+        customers.customer_id,
+        coalesce(stores.industry_segment, 'unclassified') as industry_segment,
+        customers.first_order_at,
+        customers.first_order_date,
+        cast(date_trunc('month', customers.first_order_date) as date) as cohort_month,
+        customers.last_order_at,
+        customers.last_order_date,
+        cast(customers.orders_count as integer) as orders_count,
+        cast(customers.net_revenue as decimal(18, 2)) as net_revenue,
+        cast(round(customers.net_revenue / customers.orders_count, 2) as decimal(18, 2))
+            as average_order_value,
+        cast(customers.discounted_orders_count as integer) as discounted_orders_count,
+        profiles.created_at as registered_at,
+        profiles.country_code,
+        profiles.accepts_marketing,
+        profiles.loyalty_member_since,
+        -- null when the customers file does not know the customer
+        case
+            when profiles.customer_id is not null
+                then coalesce(cast(profiles.loyalty_member_since as date) <= {{ as_of_date() }}, false)
+        end as is_loyalty_member,
+        profiles.email_hash
+    from customers
+    left join profiles
+        on
+            customers.store_id = profiles.store_id
+            and customers.customer_id = profiles.customer_id
+    left join stores
+        on customers.store_id = stores.store_id
+)
+
+select * from final

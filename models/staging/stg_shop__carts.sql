@@ -1,0 +1,19 @@
+with validated as (
+    select * from {{ ref('stg_shop__carts_validated') }}
+),
+
+final as (
+    select
+        store_id,
+        cart_id,
+        customer_id,
+        created_at,
+        cast(created_at as date) as created_date,
+        cart_value,
+        order_id,
+        order_id is null as is_abandoned
+    from validated
+    where reject_reason is null
+)
+
+select * from final

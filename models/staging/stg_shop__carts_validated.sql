@@ -1,0 +1,69 @@
+{{ config(materialized='table') }}
+
+{# Every raw cart row with its reject_reason (null = accepted). #}
+
+with source as (
+    select * from {{ ref('raw_carts') }}
+),
+
+orders as (
+    select * from {{ ref('stg_shop__orders') }}
+),
+
+typed as (
+    select
+        _source_file,
+        _source_row_number,
+        {{ clean_text('cart_id') }} as cart_id,
+        {{ clean_text('store_id') }} as store_id,
+        {{ clean_text('customer_id') }} as customer_id,
+        {{ parse_timestamp('created_at') }} as created_at,
+        {{ parse_money('cart_value') }} as cart_value,
+        {{ failed_to_parse('cart_value', parse_money('cart_value')) }} as has_unparseable_value,
+        {{ clean_text('order_id') }} as order_id,
+        {{ raw_values(['cart_id', 'store_id', 'customer_id', 'created_at', 'cart_value', 'order_id']) }}
+            as _raw_values
+    from source
+),
+
+checked as (
+    select
+        typed.*,
+        case
+            when typed.cart_id is null or typed.store_id is null then 'missing_key'
+            when typed.created_at is null then 'unparseable_timestamp'
+            when {{ timestamp_out_of_range('typed.created_at') }} then 'out_of_range_timestamp'
+            when typed.has_unparseable_value then 'invalid_amount'
+            when typed.cart_value < 0 then 'negative_amount'
+            when typed.order_id is not null and orders.order_id is null then 'unknown_order'
+        end as reject_reason
+    from typed
+    left join orders
+        on
+            typed.store_id = orders.store_id
+            and typed.order_id = orders.order_id
+),
+
+deduplicated as (
+    {{ flag_duplicates(
+        'checked', ['store_id', 'cart_id'], 'cart_id',
+        ['customer_id', 'created_at', 'cart_value', 'order_id']
+    ) }}
+),
+
+final as (
+    select
+        store_id,
+        cart_id,
+        customer_id,
+        created_at,
+        cart_value,
+        order_id,
+        reject_reason,
+        _source_file,
+        _source_row_number,
+        case when reject_reason is not null then _raw_values end as _raw_values
+    from deduplicated
+)
+
+select * from final

@@ -1,0 +1,74 @@
+{{ config(materialized='table') }}
+
+{#
+    Every raw customer row with its reject_reason (null = accepted). The
+    e-mail address is replaced by a salted hash here: no clear-text e-mail
+    reaches any table, rejects included.
+#}
+
+with source as (
+    select * from {{ ref('raw_customers') }}
+),
+
+typed as (
+    select
+        _source_file,
+        _source_row_number,
+        {{ clean_text('store_id') }} as store_id,
+        {{ clean_text('customer_id') }} as customer_id,
+        {{ parse_timestamp('created_at') }} as created_at,
+        {{ hash_email('email') }} as email_hash,
+        upper({{ clean_text('country_code') }}) as country_code,
+        {{ parse_boolean('accepts_marketing') }} as accepts_marketing,
+        {{ parse_timestamp('loyalty_member_since') }} as loyalty_member_since,
+        (
+            {{ failed_to_parse('created_at', parse_timestamp('created_at')) }}
+            or {{ failed_to_parse('loyalty_member_since', parse_timestamp('loyalty_member_since')) }}
+        ) as has_unparseable_timestamp,
+        {{ failed_to_parse('accepts_marketing', parse_boolean('accepts_marketing')) }}
+            as has_unparseable_boolean,
+        {{ raw_values([
+            'store_id', 'customer_id', 'created_at', hash_email('email'),
+            'country_code', 'accepts_marketing', 'loyalty_member_since',
+        ]) }} as _raw_values
+    from source
+),
+
+checked as (
+    select
+        *,
+        case
+            when store_id is null or customer_id is null then 'missing_key'
+            when has_unparseable_timestamp then 'unparseable_timestamp'
+            when {{ timestamp_out_of_range('created_at') }}
+                or {{ timestamp_out_of_range('loyalty_member_since') }}
+                then 'out_of_range_timestamp'
+            when has_unparseable_boolean then 'invalid_value'
+        end as reject_reason
+    from typed
+),
+
+deduplicated as (
+    {{ flag_duplicates(
+        'checked', ['store_id', 'customer_id'], 'customer',
+        ['created_at', 'email_hash', 'country_code', 'accepts_marketing', 'loyalty_member_since']
+    ) }}
+),
+
+final as (
+    select
+        store_id,
+        customer_id,
+        created_at,
+        email_hash,
+        country_code,
+        accepts_marketing,
+        loyalty_member_since,
+        reject_reason,
+        _source_file,
+        _source_row_number,
+        case when reject_reason is not null then _raw_values end as _raw_values
+    from deduplicated
+)
+
+select * from final

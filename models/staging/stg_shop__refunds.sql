@@ -1,0 +1,18 @@
+with validated as (
+    select * from {{ ref('stg_shop__refunds_validated') }}
+),
+
+final as (
+    select
+        store_id,
+        refund_id,
+        order_id,
+        refunded_at,
+        cast(refunded_at as date) as refund_date,
+        amount,
+        {{ to_reporting_currency('amount', 'rate_to_reporting') }} as amount_reporting
+    from validated
+    where reject_reason is null
+)
+
+select * from final

@@ -1,0 +1,98 @@
+{{ config(materialized='table') }}
+
+{#
+    Every raw refund row with its reject_reason (null = accepted). Refunds
+    are in the order's currency and converted at the order's rate. A refund
+    that would take the order's refunded total above its value
+    (subtotal - discount) is rejected, in refunded_at order.
+#}
+
+with source as (
+    select * from {{ ref('raw_refunds') }}
+),
+
+orders as (
+    select * from {{ ref('stg_shop__orders') }}
+),
+
+typed as (
+    select
+        _source_file,
+        _source_row_number,
+        {{ clean_text('refund_id') }} as refund_id,
+        {{ clean_text('store_id') }} as store_id,
+        {{ clean_text('order_id') }} as order_id,
+        {{ parse_timestamp('refunded_at') }} as refunded_at,
+        {{ parse_money('amount') }} as amount,
+        {{ raw_values(['refund_id', 'store_id', 'order_id', 'refunded_at', 'amount']) }}
+            as _raw_values
+    from source
+),
+
+checked as (
+    select
+        typed.*,
+        orders.rate_to_reporting,
+        orders.subtotal_amount - orders.discount_amount as order_value,
+        case
+            when typed.refund_id is null or typed.store_id is null or typed.order_id is null
+                then 'missing_key'
+            when typed.refunded_at is null then 'unparseable_timestamp'
+            when {{ timestamp_out_of_range('typed.refunded_at') }} then 'out_of_range_timestamp'
+            when typed.amount is null then 'invalid_amount'
+            when typed.amount <= 0 then 'negative_amount'
+            when orders.order_id is null then 'unknown_order'
+            when typed.refunded_at < orders.ordered_at then 'refund_before_order'
+        end as reject_reason
+    from typed
+    left join orders
+        on
+            typed.store_id = orders.store_id
+            and typed.order_id = orders.order_id
+),
+
+deduplicated as (
+    {{ flag_duplicates(
+        'checked', ['store_id', 'refund_id'], 'refund_id',
+        ['order_id', 'refunded_at', 'amount']
+    ) }}
+),
+
+running_totals as (
+    select
+        *,
+        sum(case when reject_reason is null then amount end) over (
+            partition by store_id, order_id, (reject_reason is null)
+            order by refunded_at, refund_id
+            rows between unbounded preceding and current row
+        ) as refunded_so_far
+    from deduplicated
+),
+
+final as (
+    select
+        store_id,
+        refund_id,
+        order_id,
+        refunded_at,
+        amount,
+        rate_to_reporting,
+        case
+            when reject_reason is null and refunded_so_far > order_value
+                then 'refund_exceeds_order'
+            else reject_reason
+        end as reject_reason,
+        _source_file,
+        _source_row_number,
+        _raw_values
+    from running_totals
+),
+
+with_raw_values_of_rejects as (
+    select
+        * exclude (_raw_values),
+        case when reject_reason is not null then _raw_values end as _raw_values
+    from final
+)
+
+select * from with_raw_values_of_rejects

@@ -1,0 +1,18 @@
+with validated as (
+    select * from {{ ref('stg_shop__stores_validated') }}
+),
+
+final as (
+    select
+        store_id,
+        store_name,
+        industry_segment,
+        industry_segment_code,
+        currency,
+        country_code,
+        timezone
+    from validated
+    where reject_reason is null
+)
+
+select * from final

@@ -1,0 +1,1 @@
+"""Python tooling around the retention warehouse: data generation, CLV fitting, validation."""

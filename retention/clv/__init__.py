@@ -1,0 +1,30 @@
+"""Predictive customer lifetime value: BG/NBD + Gamma-Gamma fitted on weighted unique rows."""
+
+from retention.clv.bgnbd import (
+    BGNBDParams,
+    expected_purchases,
+    expected_purchases_by_period,
+    fit_bgnbd,
+    probability_alive,
+)
+from retention.clv.clv import predicted_clv
+from retention.clv.fit import MIN_REPEAT_BUYERS, fit_segments
+from retention.clv.gamma_gamma import (
+    GammaGammaParams,
+    conditional_expected_spend,
+    fit_gamma_gamma,
+)
+
+__all__ = [
+    "MIN_REPEAT_BUYERS",
+    "BGNBDParams",
+    "GammaGammaParams",
+    "conditional_expected_spend",
+    "expected_purchases",
+    "expected_purchases_by_period",
+    "fit_bgnbd",
+    "fit_gamma_gamma",
+    "fit_segments",
+    "predicted_clv",
+    "probability_alive",
+]

@@ -1,0 +1,123 @@
+"""Per-segment CLV model fitting: DataFrame of unique summary rows in, parameter table out.
+
+Pure (no I/O) so a dbt-duckdb Python model can call it on the collapsed customer summary.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from retention.clv.bgnbd import BGNBDParams, fit_bgnbd
+from retention.clv.gamma_gamma import GammaGammaParams, fit_gamma_gamma
+
+#: A segment needs at least this many repeat buyers (frequency >= 1, weighted by n_customers)
+#: for its own fit; otherwise, or when its own fit fails, it gets the pooled parameters.
+MIN_REPEAT_BUYERS = 100
+
+INPUT_COLUMNS = ("segment", "frequency", "recency", "T", "monetary_value", "n_customers")
+OUTPUT_COLUMNS = (
+    "industry_segment",
+    "customers_fitted",
+    "repeat_buyers_fitted",
+    "r",
+    "alpha",
+    "a",
+    "b",
+    "p",
+    "q",
+    "gamma",
+    "log_likelihood",
+    "gg_log_likelihood",
+    "converged",
+    "parameter_source",
+    "fit_seconds",
+)
+
+
+def _fit_both(rows: pd.DataFrame) -> tuple[BGNBDParams, GammaGammaParams, float]:
+    start = time.perf_counter()
+    bg = fit_bgnbd(rows["frequency"], rows["recency"], rows["T"], rows["n_customers"])
+    gg = fit_gamma_gamma(rows["frequency"], rows["monetary_value"], rows["n_customers"])
+    return bg, gg, time.perf_counter() - start
+
+
+def _usable(bg: BGNBDParams, gg: GammaGammaParams) -> bool:
+    # q <= 1 means an infinite population mean spend: unusable for customers with x = 0.
+    return bg.converged and gg.converged and gg.q > 1.0
+
+
+def _row(
+    segment: Any,
+    rows: pd.DataFrame,
+    bg: BGNBDParams,
+    gg: GammaGammaParams,
+    source: str,
+    seconds: float,
+) -> dict[str, Any]:
+    repeat = rows.loc[rows["frequency"] >= 1, "n_customers"].sum()
+    return {
+        "industry_segment": segment,
+        "customers_fitted": float(rows["n_customers"].sum()),
+        "repeat_buyers_fitted": float(repeat),
+        "r": bg.r,
+        "alpha": bg.alpha,
+        "a": bg.a,
+        "b": bg.b,
+        "p": gg.p,
+        "q": gg.q,
+        "gamma": gg.gamma,
+        "log_likelihood": bg.log_likelihood,
+        "gg_log_likelihood": gg.log_likelihood,
+        "converged": _usable(bg, gg),
+        "parameter_source": source,
+        "fit_seconds": seconds,
+    }
+
+
+def fit_segments(summary: pd.DataFrame, min_repeat_buyers: int = MIN_REPEAT_BUYERS) -> pd.DataFrame:
+    """Fit BG/NBD and Gamma-Gamma per segment, with a pooled fallback.
+
+    ``summary`` has one row per unique (segment, frequency, recency, T, monetary_value) with
+    ``n_customers`` customers; times in days (any single unit works; alpha comes out in it).
+
+    A segment is fitted on its own rows when it has at least ``min_repeat_buyers`` repeat
+    buyers and both of its fits converge (with q > 1); otherwise it receives the parameters
+    fitted on all segments together and ``parameter_source = 'pooled'``. For pooled rows,
+    ``customers_fitted``, ``repeat_buyers_fitted``, the log-likelihoods and ``fit_seconds``
+    describe the pooled fit (all segments), not the segment's own data.
+    ``converged`` is True only when both models of the reported parameters converged (and
+    q > 1). Gamma-Gamma ignores rows with monetary_value <= 0.
+    """
+    missing = [c for c in INPUT_COLUMNS if c not in summary.columns]
+    if missing:
+        raise ValueError(f"summary is missing columns: {missing}")
+    data = summary.loc[summary["n_customers"] > 0]
+    results: list[dict[str, Any]] = []
+    pooled: dict[str, Any] | None = None
+
+    def pooled_row(segment: Any) -> dict[str, Any]:
+        nonlocal pooled
+        if pooled is None:
+            bg, gg, seconds = _fit_both(data)
+            pooled = _row(None, data, bg, gg, "pooled", seconds)
+        return {**pooled, "industry_segment": segment}
+
+    for segment, rows in data.groupby("segment", sort=True, dropna=False):
+        repeat = rows.loc[rows["frequency"] >= 1, "n_customers"].sum()
+        if repeat >= min_repeat_buyers:
+            bg, gg, seconds = _fit_both(rows)
+            if _usable(bg, gg):
+                results.append(_row(segment, rows, bg, gg, "segment", seconds))
+                continue
+        results.append(pooled_row(segment))
+    out = pd.DataFrame(results, columns=list(OUTPUT_COLUMNS))
+    out["converged"] = out["converged"].astype(bool)
+    float_cols = [
+        c for c in OUTPUT_COLUMNS if c not in {"industry_segment", "converged", "parameter_source"}
+    ]
+    out[float_cols] = out[float_cols].astype(np.float64)
+    return out

@@ -1,0 +1,7 @@
+"""Entry point of ``python -m retention.generate``."""
+
+import sys
+
+from retention.generate.cli import main
+
+sys.exit(main())
