@@ -56,8 +56,8 @@ bench: setup  ## performance benchmark (BENCH_SIZE=1M|10M|50M)
 	$(BIN)/python -m retention.bench --size $(BENCH_SIZE)
 
 sample: setup  ## regenerate the bundled sample in data/sample
-	rm -rf data/sample && $(BIN)/python -m retention.generate --orders 40000 --stores 12 --seed 7 \
-	  --start 2022-01-01 --end 2024-12-31 --format csv --out data/sample
+	rm -rf data/sample && $(BIN)/python -m retention.generate --orders 100000 --stores 16 --seed 7 \
+	  --start 2022-01-01 --end 2024-12-31 --format parquet --out data/sample --quiet
 
 lock:  ## re-resolve requirements.in into requirements.lock (needs the registry)
 	rm -rf /tmp/retention-lock && $(PYTHON) -m venv /tmp/retention-lock && \

@@ -62,5 +62,5 @@
 
 {# Amount in the row's currency -> reporting currency, rounded to cents. #}
 {% macro to_reporting_currency(amount, rate) -%}
-    cast(round({{ amount }} * {{ rate }}, 2) as decimal(18, 2))
+    cast(round(({{ amount }}) * {{ rate }}, 2) as decimal(18, 2))
 {%- endmacro %}

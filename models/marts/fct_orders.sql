@@ -24,7 +24,7 @@ stores as (
 orders_with_refunds as (
     select
         orders.*,
-        coalesce(refunds.refund_amount, 0) as refund_amount,
+        coalesce(refunds.refunded_in_order_currency, 0) as refunded_in_order_currency,
         coalesce(stores.industry_segment, 'unclassified') as industry_segment,
         orders.is_purchase and orders.customer_id is not null as is_customer_purchase
     from orders
@@ -36,6 +36,17 @@ orders_with_refunds as (
         on orders.store_id = stores.store_id
 ),
 
+with_net_revenue as (
+    select
+        *,
+        -- converted once, from the order's currency, so that refunds that
+        -- empty an order leave exactly 0.00 (refund_amount below balances)
+        {{ to_reporting_currency(
+            'subtotal_amount - discount_amount - refunded_in_order_currency', 'rate_to_reporting'
+        ) }} as net_revenue_reporting
+    from orders_with_refunds
+),
+
 sequenced as (
     select
         *,
@@ -44,7 +55,7 @@ sequenced as (
         min(case when is_customer_purchase then order_date end) over (
             partition by store_id, customer_id
         ) as first_purchase_date
-    from orders_with_refunds
+    from with_net_revenue
     window customer_purchases as (
         partition by store_id, customer_id, is_customer_purchase
         order by ordered_at, order_id
@@ -66,15 +77,16 @@ final as (
         currency as order_currency,
         cast(subtotal_reporting as decimal(18, 2)) as subtotal_amount,
         cast(discount_reporting as decimal(18, 2)) as discount_amount,
-        cast(refund_amount as decimal(18, 2)) as refund_amount,
-        cast(shipping_reporting as decimal(18, 2)) as shipping_amount,
-        cast(tax_reporting as decimal(18, 2)) as tax_amount,
         cast(
             case
-                when is_purchase then subtotal_reporting - discount_reporting - refund_amount
-                else 0
+                when is_purchase then subtotal_reporting - discount_reporting - net_revenue_reporting
+                else {{ to_reporting_currency('refunded_in_order_currency', 'rate_to_reporting') }}
             end as decimal(18, 2)
-        ) as net_revenue,
+        ) as refund_amount,
+        cast(shipping_reporting as decimal(18, 2)) as shipping_amount,
+        cast(tax_reporting as decimal(18, 2)) as tax_amount,
+        cast(case when is_purchase then net_revenue_reporting else 0 end as decimal(18, 2))
+            as net_revenue,
         has_discount,
         discount_code,
         channel,

@@ -18,7 +18,13 @@ from retention.generate.marketing import marketing_table
 from retention.generate.orders import build_orders, orders_table, refunds_table
 from retention.generate.people import carts_table, customers_table
 from retention.generate.segments import SEGMENTS
-from retention.generate.simulate import draw_customers, orders_per_customer, simulate_purchases
+from retention.generate.simulate import (
+    Customers,
+    Purchases,
+    draw_customers,
+    orders_per_customer,
+    simulate_purchases,
+)
 from retention.generate.stores import Store, build_stores, stores_table
 from retention.generate.timeline import Timeline
 from retention.generate.writers import WriterSet
@@ -81,7 +87,7 @@ class _StoreRun:
         n_guest = round(store.target_orders * P_GUEST)
         rng = _rng(self.seed, 2, store.index, 0)
         guests = draw_customers(rng, store.segment, timeline, n_guest)
-        self._emit(rng, None, simulate_purchases(rng, guests, timeline, repeat=False))
+        self._emit(rng, guests, simulate_purchases(rng, guests, timeline, repeat=False), True)
         remaining, batch = store.target_orders - n_guest, 0
         while remaining > 0:
             batch += 1
@@ -98,19 +104,20 @@ class _StoreRun:
             self.new_customers += np.bincount(
                 timeline.month_index(customers.t0), minlength=timeline.n_months
             )
-            self._emit(rng, customers, purchases)
+            self._emit(rng, customers, purchases, False)
         marketing = marketing_table(
             _rng(self.seed, 3, store.index), store, timeline, self.new_customers
         )
         self.writers.write("marketing_spend", marketing)
 
-    def _emit(self, rng: np.random.Generator, customers, purchases) -> None:
+    def _emit(
+        self, rng: np.random.Generator, traits: Customers, purchases: Purchases, guests: bool
+    ) -> None:
+        """Write the orders of a batch with their customers (unless guests), refunds, carts."""
         store, timeline, w = self.store, self.timeline, self.writers
-        traits = customers
-        if traits is None:  # guests: draw one-off traits, no customer rows
-            traits = draw_customers(rng, store.segment, timeline, purchases.n)
         orders = build_orders(rng, store, timeline, traits, purchases, self.next_order)
         numbers = None
+        customers = None if guests else traits
         if customers is not None:
             table, numbers, used = customers_table(
                 rng, store, timeline, orders, customers.n, self.next_customer
