@@ -44,7 +44,7 @@ lint-python: setup
 	$(BIN)/ruff format --check retention
 
 lint-sql: setup
-	DBT_TARGET=lint $(BIN)/sqlfluff lint models macros tests analyses
+	DBT_TARGET=lint $(BIN)/sqlfluff lint models tests analyses
 
 validate: setup  ## Great Expectations checkpoint over the last build
 	$(BIN)/python -m retention.validate

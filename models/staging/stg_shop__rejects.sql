@@ -6,35 +6,42 @@
     tests/assert_raw_rows_reconcile.sql).
 #}
 
-{%- set tables = {
-    'orders': ['store_id', 'order_id'],
-    'stores': ['store_id'],
-    'customers': ['store_id', 'customer_id'],
-    'refunds': ['store_id', 'refund_id'],
-    'carts': ['store_id', 'cart_id'],
-    'marketing_spend': ['store_id', 'month', 'channel'],
-} %}
-
-with
-{% for table, keys in tables.items() %}
-{{ table }}_rejects as (
-    select
-        '{{ table }}' as raw_table,
-        _source_file as source_file,
-        _source_row_number as source_row_number,
-        concat_ws('|', {% for key in keys %}coalesce(cast({{ key }} as varchar), ''){{ ", " if not loop.last }}{% endfor %}) as record_key,
-        reject_reason,
-        _raw_values as raw_values
-    from {{ ref('stg_shop__' ~ table ~ '_validated') }}
-    where reject_reason is not null
+with orders as (
+    {{ rejected_rows('orders', ['store_id', 'order_id']) }}
 ),
-{% endfor %}
+
+stores as (
+    {{ rejected_rows('stores', ['store_id']) }}
+),
+
+customers as (
+    {{ rejected_rows('customers', ['store_id', 'customer_id']) }}
+),
+
+refunds as (
+    {{ rejected_rows('refunds', ['store_id', 'refund_id']) }}
+),
+
+carts as (
+    {{ rejected_rows('carts', ['store_id', 'cart_id']) }}
+),
+
+marketing_spend as (
+    {{ rejected_rows('marketing_spend', ['store_id', 'month', 'channel']) }}
+),
 
 final as (
-    {% for table in tables %}
-    select * from {{ table }}_rejects
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    select * from orders
+    union all
+    select * from stores
+    union all
+    select * from customers
+    union all
+    select * from refunds
+    union all
+    select * from carts
+    union all
+    select * from marketing_spend
 )
 
 select * from final

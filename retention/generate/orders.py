@@ -211,7 +211,8 @@ def refunds_table(
     two = refunded[idx] & (rng.random(idx.size) < 0.3) & (total >= 2)
     first_amount = np.where(two, np.floor(total * rng.uniform(0.3, 0.7, size=idx.size)), total)
     first_amount = np.maximum(first_amount, 1).astype(np.int64)
-    delay = rng.uniform(1.0, 30.0, size=idx.size) * SECONDS_PER_DAY
+    max_delay = np.minimum(30.0, age_days[idx])  # refunds stay inside the window
+    delay = (1.0 + rng.random(idx.size) * (max_delay - 1.0)) * SECONDS_PER_DAY
     first_at = orders.ts[idx] + delay.astype(np.int64)
     second_at = first_at + (rng.uniform(0.0, 5.0, size=idx.size) * SECONDS_PER_DAY).astype(np.int64)
     order_idx = np.concatenate([idx, idx[two]])

@@ -97,7 +97,12 @@ class Timeline:
         hour = np.searchsorted(_HOURLY_CDF, rng.random(t.size), side="right")
         local = hour * 3600 + rng.integers(0, 3600, size=t.size)
         secs = np.floor(t).astype(np.int64) * SECONDS_PER_DAY + local - utc_offset_hours * 3600
-        return np.clip(secs + self.start_epoch, self.start_epoch, self.end_epoch)
+        secs += self.start_epoch
+        # Local evening of the last day can fall after the window in UTC (and early morning
+        # of the first day before it): move those events one day instead of piling them up.
+        secs = np.where(secs > self.end_epoch, secs - SECONDS_PER_DAY, secs)
+        secs = np.where(secs < self.start_epoch, secs + SECONDS_PER_DAY, secs)
+        return np.clip(secs, self.start_epoch, self.end_epoch)
 
     def day_of_epoch(self, secs: np.ndarray) -> np.ndarray:
         """Float day index of epoch seconds."""

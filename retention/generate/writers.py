@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from types import TracebackType
+from typing import BinaryIO
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -27,13 +28,18 @@ class TableWriter:
         self._buffer: list[pa.Table] = []
         self._buffered = 0
         self._writer: pq.ParquetWriter | pacsv.CSVWriter
+        self._file: BinaryIO | None = None
         if fmt == "parquet":
             self._writer = pq.ParquetWriter(
                 self.path, self.schema, compression="zstd", write_statistics=True
             )
         else:
-            options = pacsv.WriteOptions(include_header=True, quoting_style="none")
-            self._writer = pacsv.CSVWriter(self.path, self.schema, write_options=options)
+            # Plain header (pyarrow would quote the names); values are never quoted: the
+            # generator writes no commas, quotes or newlines (pyarrow raises if it did).
+            self._file = open(self.path, "wb")  # noqa: SIM115 - closed in close()
+            self._file.write((",".join(self.schema.names) + "\n").encode())
+            options = pacsv.WriteOptions(include_header=False, quoting_style="none")
+            self._writer = pacsv.CSVWriter(self._file, self.schema, write_options=options)
 
     def write(self, table: pa.Table) -> None:
         if table.num_rows == 0:
@@ -57,6 +63,8 @@ class TableWriter:
     def close(self) -> None:
         self.flush()
         self._writer.close()
+        if self._file is not None:
+            self._file.close()
 
 
 class WriterSet:

@@ -142,6 +142,10 @@ def test_csv_and_parquet_hold_the_same_rows(parquet_dir: Path, csv_dir: Path) ->
 def test_columns_follow_the_contract(fmt: str, parquet_dir: Path, csv_dir: Path) -> None:
     directory = parquet_dir if fmt == "parquet" else csv_dir
     db = _connect(directory, fmt)
+    if fmt == "csv":
+        for name, expected in CONTRACT_COLUMNS.items():
+            with (directory / f"{name}.csv").open(encoding="utf-8") as f:
+                assert f.readline().rstrip("\n") == ",".join(expected), name
     for name, expected in CONTRACT_COLUMNS.items():
         described = db.execute(f"describe {name}").fetchall()
         assert [row[0] for row in described] == expected, name
