@@ -7,7 +7,7 @@
 #}
 {%- set cart_window_days = var('cart_abandonment_window_days', 30) %}
 
-with customers as (
+with customers_aggregated as (
     select * from {{ ref('int_customers_aggregated') }}
 ),
 
@@ -17,6 +17,14 @@ carts as (
 
 raw_cart_rows as (
     select * from {{ ref('stg_shop__carts_validated') }}
+),
+
+customers as (
+    select
+        *,
+        -- AOV as dim_customers shows it (rounded to cents)
+        round(net_revenue / orders_count, 2) as average_order_value
+    from customers_aggregated
 ),
 
 stores_with_carts as (
@@ -64,7 +72,7 @@ flagged as (
         case
             when stores_with_carts.store_id is not null then cart_abandoners.customer_id is not null
         end as is_cart_abandoner,
-        {{ is_in_top_share('round(customers.net_revenue / customers.orders_count, 2)', 0.2, 'customers.store_id') }} as is_high_aov,
+        {{ is_in_top_share('customers.average_order_value', 0.2, 'customers.store_id') }} as is_high_aov,
         {{ is_in_top_share('customers.net_revenue', 0.1, 'customers.store_id') }} as is_big_spender
     from customers
     left join stores_with_carts
