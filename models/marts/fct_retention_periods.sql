@@ -23,9 +23,17 @@ with purchases as (
 ),
 
 grains as (
-    select * from (
-        values ('month', 1), ('quarter', 3), ('year', 12)
-    ) as grains (period_grain, months_per_period)
+    select
+        'month' as period_grain,
+        1 as months_per_period
+    union all
+    select
+        'quarter' as period_grain,
+        3 as months_per_period
+    union all
+    select
+        'year' as period_grain,
+        12 as months_per_period
 ),
 
 purchase_days as (
@@ -126,17 +134,37 @@ measured_spans as (
 
 span_events as (
     -- active at the end of first..last period
-    select store_id, period_grain, first_period as period_index, 'active_end' as counter, 1 as delta
+    select
+        store_id,
+        period_grain,
+        first_period as period_index,
+        'active_end' as counter,
+        1 as delta
     from measured_spans
     union all
-    select store_id, period_grain, last_period + 1, 'active_end', -1
+    select
+        store_id,
+        period_grain,
+        last_period + 1 as period_index,
+        'active_end' as counter,
+        -1 as delta
     from measured_spans
     union all
     -- active at the start of the following periods
-    select store_id, period_grain, first_period + 1, 'active_start', 1
+    select
+        store_id,
+        period_grain,
+        first_period + 1 as period_index,
+        'active_start' as counter,
+        1 as delta
     from measured_spans
     union all
-    select store_id, period_grain, last_period + 2, 'active_start', -1
+    select
+        store_id,
+        period_grain,
+        last_period + 2 as period_index,
+        'active_start' as counter,
+        -1 as delta
     from measured_spans
     union all
     -- active at start and end: periods after the first of the span, plus
@@ -147,35 +175,41 @@ span_events as (
         case
             when previous_span_last_period = first_period - 1 then first_period
             else first_period + 1
-        end,
-        'retained',
-        1
+        end as period_index,
+        'retained' as counter,
+        1 as delta
     from measured_spans
     union all
-    -- (when the range is empty, +1 and -1 fall on the same period)
-    select store_id, period_grain, last_period + 1, 'retained', -1
+    -- (when that range is empty, +1 and -1 fall on the same period)
+    select
+        store_id,
+        period_grain,
+        last_period + 1 as period_index,
+        'retained' as counter,
+        -1 as delta
     from measured_spans
     union all
     -- new: first purchase in the period and active at its end (the span
     -- measured there need not be the first: a lapse inside the period)
-    select store_id, period_grain, first_period, 'new', 1
+    select
+        store_id,
+        period_grain,
+        first_period as period_index,
+        'new' as counter,
+        1 as delta
     from measured_spans
     where first_period = first_purchase_period
 ),
 
 acquisitions as (
     select
-        activity_spans.store_id,
-        grains.period_grain,
-        (
-            year(activity_spans.first_purchase_date) * 12
-            + month(activity_spans.first_purchase_date) - 1
-        ) // grains.months_per_period as period_index,
+        store_id,
+        period_grain,
+        first_purchase_period as period_index,
         count(*) as acquired_customers
-    from activity_spans
-    cross join grains
-    where activity_spans.span_number = 1
-    group by 1, 2, 3
+    from spans_in_periods
+    where span_number = 1
+    group by store_id, period_grain, first_purchase_period
 ),
 
 events_per_period as (

@@ -57,7 +57,8 @@ def retention_warehouse(
     window = int(request.param)
     directory = tmp_path_factory.mktemp(f"retention_w{window}")
     path = directory / "warehouse.duckdb"
-    env = dbt_env(raw_data_dir=generated_dir, warehouse_path=path, target_path=directory / "target")
+    target = directory / "target"
+    env = dbt_env(raw_data_dir=generated_dir, warehouse_path=path, target_path=target)
     result = run_dbt(
         ["build", "-s", *SELECTION],
         vars={"as_of_date": AS_OF.isoformat(), "active_window_days": window},
@@ -65,7 +66,7 @@ def retention_warehouse(
     )
     if not result.ok:
         pytest.fail(f"dbt build failed:\n{result.output[-6000:]}")
-    yield Warehouse(path, result), window
+    yield Warehouse(path, result, target), window
 
 
 def _purchases(warehouse: Warehouse) -> pd.DataFrame:
