@@ -48,14 +48,12 @@ purchase_days as (
 purchase_days_with_gaps as (
     select
         *,
-        min(purchase_date) over customer_days as first_purchase_date,
         date_diff(
             'day',
-            lag(purchase_date) over (customer_days order by purchase_date),
+            lag(purchase_date) over (partition by store_id, customer_id order by purchase_date),
             purchase_date
         ) as days_since_previous_purchase
     from purchase_days
-    window customer_days as (partition by store_id, customer_id)
 ),
 
 -- a new span starts when the previous purchase's window (W days) ended
@@ -85,7 +83,7 @@ activity_spans as (
         customer_id,
         industry_segment,
         span_number,
-        min(first_purchase_date) as first_purchase_date,
+        min(min(purchase_date)) over (partition by store_id, customer_id) as first_purchase_date,
         min(purchase_date) as active_from,
         max(purchase_date) + {{ var('active_window_days') }} - 1 as active_until
     from islands
@@ -132,73 +130,43 @@ measured_spans as (
     where last_period >= first_period
 ),
 
+-- one scan of the spans: each span emits its +1/-1 events as a list
 span_events as (
-    -- active at the end of first..last period
     select
         store_id,
         period_grain,
-        first_period as period_index,
-        'active_end' as counter,
-        1 as delta
+        unnest([
+            -- active at the end of first..last period
+            { 'period_index': first_period, 'active_end': 1, 'active_start': 0, 'retained': 0, 'new': 0 },
+            { 'period_index': last_period + 1, 'active_end': -1, 'active_start': 0, 'retained': 0, 'new': 0 },
+            -- active at the start of the following periods
+            { 'period_index': first_period + 1, 'active_end': 0, 'active_start': 1, 'retained': 0, 'new': 0 },
+            { 'period_index': last_period + 2, 'active_end': 0, 'active_start': -1, 'retained': 0, 'new': 0 },
+            -- active at start and end: the periods after the span's first,
+            -- plus the first when the previous span covered the previous
+            -- period (when the range is empty, +1 and -1 cancel)
+            {
+                'period_index': case
+                    when previous_span_last_period = first_period - 1 then first_period
+                    else first_period + 1
+                end,
+                'active_end': 0,
+                'active_start': 0,
+                'retained': 1,
+                'new': 0
+            },
+            { 'period_index': last_period + 1, 'active_end': 0, 'active_start': 0, 'retained': -1, 'new': 0 },
+            -- new: first purchase in the period and active at its end (the
+            -- span measured there need not be the first: a lapse inside it)
+            {
+                'period_index': first_period,
+                'active_end': 0,
+                'active_start': 0,
+                'retained': 0,
+                'new': case when first_period = first_purchase_period then 1 else 0 end
+            }
+        ]) as event
     from measured_spans
-    union all
-    select
-        store_id,
-        period_grain,
-        last_period + 1 as period_index,
-        'active_end' as counter,
-        -1 as delta
-    from measured_spans
-    union all
-    -- active at the start of the following periods
-    select
-        store_id,
-        period_grain,
-        first_period + 1 as period_index,
-        'active_start' as counter,
-        1 as delta
-    from measured_spans
-    union all
-    select
-        store_id,
-        period_grain,
-        last_period + 2 as period_index,
-        'active_start' as counter,
-        -1 as delta
-    from measured_spans
-    union all
-    -- active at start and end: periods after the first of the span, plus
-    -- the first when the previous span covered the previous period
-    select
-        store_id,
-        period_grain,
-        case
-            when previous_span_last_period = first_period - 1 then first_period
-            else first_period + 1
-        end as period_index,
-        'retained' as counter,
-        1 as delta
-    from measured_spans
-    union all
-    -- (when that range is empty, +1 and -1 fall on the same period)
-    select
-        store_id,
-        period_grain,
-        last_period + 1 as period_index,
-        'retained' as counter,
-        -1 as delta
-    from measured_spans
-    union all
-    -- new: first purchase in the period and active at its end (the span
-    -- measured there need not be the first: a lapse inside the period)
-    select
-        store_id,
-        period_grain,
-        first_period as period_index,
-        'new' as counter,
-        1 as delta
-    from measured_spans
-    where first_period = first_purchase_period
 ),
 
 acquisitions as (
@@ -216,13 +184,13 @@ events_per_period as (
     select
         store_id,
         period_grain,
-        period_index,
-        sum(case when counter = 'active_end' then delta else 0 end) as active_end_delta,
-        sum(case when counter = 'active_start' then delta else 0 end) as active_start_delta,
-        sum(case when counter = 'retained' then delta else 0 end) as retained_delta,
-        sum(case when counter = 'new' then delta else 0 end) as new_customers
+        event['period_index'] as period_index,
+        sum(event['active_end']) as active_end_delta,
+        sum(event['active_start']) as active_start_delta,
+        sum(event['retained']) as retained_delta,
+        sum(event['new']) as new_customers
     from span_events
-    group by store_id, period_grain, period_index
+    group by store_id, period_grain, event['period_index']
 ),
 
 stores as (

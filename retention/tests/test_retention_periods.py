@@ -26,6 +26,8 @@ from retention.tests.reference_retention import (
     reference_periods,
 )
 
+pytestmark = pytest.mark.slow  # two dbt builds of generated data
+
 AS_OF = date(2024, 11, 20)
 PERIOD_KEY = ["store_id", "period_grain", "period_start"]
 COHORT_KEY = ["store_id", "cohort_month", "months_since_first_order"]
