@@ -62,7 +62,7 @@ def retention_warehouse(
     target = directory / "target"
     env = dbt_env(raw_data_dir=generated_dir, warehouse_path=path, target_path=target)
     result = run_dbt(
-        ["build", "-s", *SELECTION],
+        ["build", "-s", *SELECTION, "--indirect-selection", "cautious"],
         vars={"as_of_date": AS_OF.isoformat(), "active_window_days": window},
         env=env,
     )
