@@ -117,17 +117,20 @@ spans_in_periods as (
     cross join grains
 ),
 
--- a span that contains no measurement day (shorter than a period) counts
--- in no S and no E; only the customer's first purchase makes it "acquired"
+-- a span that contains no measurement day (shorter than a period, between
+-- two measurement days) counts in no S, E or retained; it can still hold
+-- the customer's acquisition
 measured_spans as (
     select
         *,
-        lag(last_period) over (
+        case when last_period >= first_period then 1 else 0 end as is_measured,
+        -- last period covered by the customer's previous measured span
+        max(case when last_period >= first_period then last_period end) over (
             partition by store_id, customer_id, period_grain
             order by span_number
+            rows between unbounded preceding and 1 preceding
         ) as previous_span_last_period
     from spans_in_periods
-    where last_period >= first_period
 ),
 
 -- one scan of the spans: each span emits its +1/-1 events as a list
@@ -137,11 +140,39 @@ span_events as (
         period_grain,
         unnest([
             -- active at the end of first..last period
-            { 'period_index': first_period, 'active_end': 1, 'active_start': 0, 'retained': 0, 'new': 0 },
-            { 'period_index': last_period + 1, 'active_end': -1, 'active_start': 0, 'retained': 0, 'new': 0 },
+            {
+                'period_index': first_period,
+                'active_end': is_measured,
+                'active_start': 0,
+                'retained': 0,
+                'new': 0,
+                'acquired': 0
+            },
+            {
+                'period_index': last_period + 1,
+                'active_end': -is_measured,
+                'active_start': 0,
+                'retained': 0,
+                'new': 0,
+                'acquired': 0
+            },
             -- active at the start of the following periods
-            { 'period_index': first_period + 1, 'active_end': 0, 'active_start': 1, 'retained': 0, 'new': 0 },
-            { 'period_index': last_period + 2, 'active_end': 0, 'active_start': -1, 'retained': 0, 'new': 0 },
+            {
+                'period_index': first_period + 1,
+                'active_end': 0,
+                'active_start': is_measured,
+                'retained': 0,
+                'new': 0,
+                'acquired': 0
+            },
+            {
+                'period_index': last_period + 2,
+                'active_end': 0,
+                'active_start': -is_measured,
+                'retained': 0,
+                'new': 0,
+                'acquired': 0
+            },
             -- active at start and end: the periods after the span's first,
             -- plus the first when the previous span covered the previous
             -- period (when the range is empty, +1 and -1 cancel)
@@ -152,32 +183,31 @@ span_events as (
                 end,
                 'active_end': 0,
                 'active_start': 0,
-                'retained': 1,
-                'new': 0
+                'retained': is_measured,
+                'new': 0,
+                'acquired': 0
             },
-            { 'period_index': last_period + 1, 'active_end': 0, 'active_start': 0, 'retained': -1, 'new': 0 },
+            {
+                'period_index': last_period + 1,
+                'active_end': 0,
+                'active_start': 0,
+                'retained': -is_measured,
+                'new': 0,
+                'acquired': 0
+            },
             -- new: first purchase in the period and active at its end (the
-            -- span measured there need not be the first: a lapse inside it)
+            -- span measured there need not be the first: a lapse inside it);
+            -- acquired: the customer's first span, in its first period
             {
                 'period_index': first_period,
                 'active_end': 0,
                 'active_start': 0,
                 'retained': 0,
-                'new': case when first_period = first_purchase_period then 1 else 0 end
+                'new': case when first_period = first_purchase_period then is_measured else 0 end,
+                'acquired': case when span_number = 1 then 1 else 0 end
             }
         ]) as event
     from measured_spans
-),
-
-acquisitions as (
-    select
-        store_id,
-        period_grain,
-        first_purchase_period as period_index,
-        count(*) as acquired_customers
-    from spans_in_periods
-    where span_number = 1
-    group by store_id, period_grain, first_purchase_period
 ),
 
 events_per_period as (
@@ -188,7 +218,8 @@ events_per_period as (
         sum(event['active_end']) as active_end_delta,
         sum(event['active_start']) as active_start_delta,
         sum(event['retained']) as retained_delta,
-        sum(event['new']) as new_customers
+        sum(event['new']) as new_customers,
+        sum(event['acquired']) as acquired_customers
     from span_events
     group by store_id, period_grain, event['period_index']
 ),
@@ -197,8 +228,8 @@ stores as (
     select
         store_id,
         min(industry_segment) as industry_segment,
-        min(order_date) as first_purchase_date
-    from purchases
+        min(active_from) as first_purchase_date
+    from activity_spans
     group by store_id
 ),
 
@@ -226,7 +257,7 @@ running_counts as (
         period_spine.months_per_period,
         period_spine.period_index,
         coalesce(events_per_period.new_customers, 0) as new_customers,
-        coalesce(acquisitions.acquired_customers, 0) as acquired_customers,
+        coalesce(events_per_period.acquired_customers, 0) as acquired_customers,
         sum(coalesce(events_per_period.active_start_delta, 0)) over running as customers_start,
         sum(coalesce(events_per_period.active_end_delta, 0)) over running as customers_end,
         sum(coalesce(events_per_period.retained_delta, 0)) over running as retained_customers
@@ -236,11 +267,6 @@ running_counts as (
             period_spine.store_id = events_per_period.store_id
             and period_spine.period_grain = events_per_period.period_grain
             and period_spine.period_index = events_per_period.period_index
-    left join acquisitions
-        on
-            period_spine.store_id = acquisitions.store_id
-            and period_spine.period_grain = acquisitions.period_grain
-            and period_spine.period_index = acquisitions.period_index
     window running as (
         partition by period_spine.store_id, period_spine.period_grain
         order by period_spine.period_index
