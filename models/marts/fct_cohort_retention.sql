@@ -1,0 +1,121 @@
+{#
+    Acquisition cohorts per store: one row per store x cohort_month x
+    months_since_first_order, the complete triangle from offset 0 to the
+    month of as_of_date (zero rows where no cohort customer bought).
+#}
+
+with purchases as (
+    select * from {{ ref('fct_orders') }}
+    where
+        customer_order_number is not null
+        and order_date <= {{ as_of_date() }}
+),
+
+customer_cohorts as (
+    select
+        store_id,
+        customer_id,
+        min(industry_segment) as industry_segment,
+        min(cohort_month) as cohort_month,
+        -- month offset of the second purchase (null for one-time buyers)
+        min(case when customer_order_number = 2 then months_since_first_order end)
+            as repeat_offset
+    from purchases
+    group by store_id, customer_id
+),
+
+cohorts as (
+    select
+        store_id,
+        cohort_month,
+        min(industry_segment) as industry_segment,
+        count(*) as cohort_size
+    from customer_cohorts
+    group by store_id, cohort_month
+),
+
+activity as (
+    select
+        store_id,
+        cohort_month,
+        months_since_first_order,
+        count(distinct customer_id) as active_customers,
+        sum(net_revenue) as net_revenue
+    from purchases
+    group by store_id, cohort_month, months_since_first_order
+),
+
+first_repeats as (
+    select
+        store_id,
+        cohort_month,
+        repeat_offset as months_since_first_order,
+        count(*) as first_repeat_customers
+    from customer_cohorts
+    where repeat_offset is not null
+    group by store_id, cohort_month, repeat_offset
+),
+
+triangle as (
+    select
+        store_id,
+        industry_segment,
+        cohort_month,
+        cohort_size,
+        unnest(generate_series(
+            0,
+            date_diff('month', cohort_month, date_trunc('month', {{ as_of_date() }}))
+        )) as months_since_first_order
+    from cohorts
+),
+
+filled as (
+    select
+        triangle.*,
+        coalesce(activity.active_customers, 0) as active_customers,
+        coalesce(activity.net_revenue, 0) as net_revenue,
+        sum(coalesce(activity.net_revenue, 0)) over running as cumulative_net_revenue,
+        sum(coalesce(first_repeats.first_repeat_customers, 0)) over running as repeat_customers,
+        first_value(coalesce(activity.net_revenue, 0)) over running as acquisition_net_revenue
+    from triangle
+    left join activity
+        on
+            triangle.store_id = activity.store_id
+            and triangle.cohort_month = activity.cohort_month
+            and triangle.months_since_first_order = activity.months_since_first_order
+    left join first_repeats
+        on
+            triangle.store_id = first_repeats.store_id
+            and triangle.cohort_month = first_repeats.cohort_month
+            and triangle.months_since_first_order = first_repeats.months_since_first_order
+    window running as (
+        partition by triangle.store_id, triangle.cohort_month
+        order by triangle.months_since_first_order
+        rows between unbounded preceding and current row
+    )
+),
+
+final as (
+    select
+        store_id,
+        industry_segment,
+        cast(cohort_month as date) as cohort_month,
+        cast(months_since_first_order as integer) as months_since_first_order,
+        cast(cohort_month + to_months(cast(months_since_first_order as integer)) as date)
+            as activity_month,
+        cast(cohort_size as bigint) as cohort_size,
+        cast(active_customers as bigint) as active_customers,
+        cast(active_customers / cohort_size as double) as retention_rate,
+        cast(net_revenue as decimal(18, 2)) as net_revenue,
+        cast(cumulative_net_revenue as decimal(18, 2)) as cumulative_net_revenue,
+        cast(cumulative_net_revenue / cohort_size as double) as cumulative_net_revenue_per_customer,
+        cast(repeat_customers as bigint) as repeat_customers,
+        cast(repeat_customers / cohort_size as double) as repeat_purchase_rate,
+        cast(
+            case when acquisition_net_revenue > 0 then net_revenue / acquisition_net_revenue end
+            as double
+        ) as net_revenue_retention
+    from filled
+)
+
+select * from final
