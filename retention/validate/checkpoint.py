@@ -154,10 +154,10 @@ def run_checkpoint(
             continue
         builder = build_suite(mart, facts)
         skipped[mart] = builder.skipped
-        suite = context.suites.add_or_update(builder.build())
+        suite = context.suites.add(builder.build())
         batch = datasource.get_asset(mart).get_batch_definition(BATCH_DEFINITION)
         definitions.append(
-            context.validation_definitions.add_or_update(
+            context.validation_definitions.add(
                 gx.ValidationDefinition(name=mart, data=batch, suite=suite)
             )
         )
@@ -168,7 +168,7 @@ def run_checkpoint(
         actions=actions,
         result_format={"result_format": "SUMMARY"},
     )
-    context.checkpoints.add_or_update(checkpoint)
+    context.checkpoints.add(checkpoint)
     result = checkpoint.run()
     for run_result in result.run_results.values():
         mart = run_result.suite_name

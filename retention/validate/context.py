@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -26,8 +27,20 @@ def default_warehouse_path() -> Path:
     return Path(os.environ.get("WAREHOUSE_PATH", PROJECT_ROOT / "warehouse" / "retention.duckdb"))
 
 
+# Written from retention/validate/suites.py on every run (validation results
+# and Data Docs are kept).
+GENERATED_STORES = ("expectations", "validation_definitions", "checkpoints")
+
+
 def open_context(warehouse: Path) -> FileDataContext:
-    """The gx/ file context, its datasource pointed (read-only) at `warehouse`."""
+    """The gx/ file context, its datasource pointed (read-only) at `warehouse`.
+
+    The suites, validation definitions and checkpoint stored by the previous
+    run are removed first: they are generated from code, and adding fresh
+    ones is much faster than GX's add_or_update comparisons.
+    """
+    for store in GENERATED_STORES:
+        shutil.rmtree(GX_DIR / "uncommitted" / store, ignore_errors=True)
     gx_patch.apply()
     gx_patch.assert_active()
     os.environ["GX_WAREHOUSE_URL"] = f"duckdb:///{warehouse.resolve()}"
