@@ -30,6 +30,7 @@ from retention.validate.checkpoint import run_checkpoint
 from retention.validate.context import (
     BATCH_DEFINITION,
     DATASOURCE,
+    GX_DIR,
     close_datasource,
     open_context,
 )
@@ -206,6 +207,15 @@ def add_contract_marts(path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
+def gx_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the project's GX file context, so that tests leave gx/uncommitted alone."""
+    path = tmp_path_factory.mktemp("gx") / "gx"
+    path.mkdir()
+    shutil.copy(GX_DIR / "great_expectations.yml", path)
+    return path
+
+
+@pytest.fixture(scope="module")
 def complete_warehouse(sample_warehouse, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample warehouse with every contract mart (synthetic where dbt lacks it)."""
     path = tmp_path_factory.mktemp("validate") / "complete.duckdb"
@@ -247,20 +257,22 @@ def test_patch_makes_gx_persist_duckdb_connections() -> None:
 
 
 @contextmanager
-def gx_batch(path: Path, mart: str) -> Iterator[Batch]:
+def gx_batch(path: Path, mart: str, gx_dir: Path) -> Iterator[Batch]:
     """A GX batch of one mart; the engine is disposed afterwards (it holds the file open)."""
-    datasource = open_context(path).data_sources.get(DATASOURCE)
+    datasource = open_context(path, gx_dir).data_sources.get(DATASOURCE)
     try:
         yield datasource.get_asset(mart).get_batch_definition(BATCH_DEFINITION).get_batch()
     finally:
         close_datasource(datasource)
 
 
-def test_gx_sql_datasource_returns_the_real_row_count(complete_warehouse: Path) -> None:
+def test_gx_sql_datasource_returns_the_real_row_count(
+    complete_warehouse: Path, gx_dir: Path
+) -> None:
     with duckdb.connect(str(complete_warehouse), read_only=True) as con:
         expected = con.execute("select count(*) from marts.fct_orders").fetchone()[0]
     assert expected > 50_000
-    with gx_batch(complete_warehouse, "fct_orders") as batch:
+    with gx_batch(complete_warehouse, "fct_orders", gx_dir) as batch:
         result = batch.validate(gxe.ExpectTableRowCountToBeBetween(min_value=0))
     assert result.success, result.exception_info
     assert result.result["observed_value"] == expected
@@ -272,7 +284,7 @@ import great_expectations.expectations as gxe
 from retention.validate import context, gx_patch
 gx_patch.apply = lambda: None
 gx_patch.assert_active = lambda: None
-ctx = context.open_context(context.Path(sys.argv[1]))
+ctx = context.open_context(context.Path(sys.argv[1]), context.Path(sys.argv[2]))
 batch = ctx.data_sources.get(context.DATASOURCE).get_asset("fct_orders")
 batch = batch.get_batch_definition(context.BATCH_DEFINITION).get_batch()
 result = batch.validate(gxe.ExpectTableRowCountToBeBetween(min_value=0))
@@ -280,13 +292,13 @@ print(result.success, result.result.get("observed_value"))
 """
 
 
-def test_without_the_patch_gx_reads_no_rows(complete_warehouse: Path) -> None:
+def test_without_the_patch_gx_reads_no_rows(complete_warehouse: Path, gx_dir: Path) -> None:
     """Documents why the patch exists: when this fails, GX fixed #10738 and the patch can go.
 
     A fresh interpreter: GX caches engines, so the unpatched path needs its own process.
     """
     probe = subprocess.run(
-        [sys.executable, "-c", UNPATCHED_PROBE, str(complete_warehouse)],
+        [sys.executable, "-c", UNPATCHED_PROBE, str(complete_warehouse), str(gx_dir)],
         capture_output=True,
         text=True,
         check=True,
@@ -295,16 +307,16 @@ def test_without_the_patch_gx_reads_no_rows(complete_warehouse: Path) -> None:
     assert probe.stdout.strip().splitlines()[-1] == "False None", probe.stdout
 
 
-def test_checks_run_as_sql_in_duckdb(complete_warehouse: Path) -> None:
-    with gx_batch(complete_warehouse, "fct_orders") as batch:
+def test_checks_run_as_sql_in_duckdb(complete_warehouse: Path, gx_dir: Path) -> None:
+    with gx_batch(complete_warehouse, "fct_orders", gx_dir) as batch:
         engine = batch.data.execution_engine
         assert type(engine).__name__ == "SqlAlchemyExecutionEngine"
         assert engine.dialect_name == "duckdb"
 
 
 # ------------------------------------------------------------ the checkpoint
-def test_checkpoint_passes_on_the_clean_warehouse(complete_warehouse: Path) -> None:
-    report = run_checkpoint(complete_warehouse, require_all=True)
+def test_checkpoint_passes_on_the_clean_warehouse(complete_warehouse: Path, gx_dir: Path) -> None:
+    report = run_checkpoint(complete_warehouse, require_all=True, gx_dir=gx_dir)
     failed = "\n".join(report.failed)
     assert report.success, failed
     assert [s.mart for s in report.suites] == list(CONTRACT_MARTS)
@@ -313,9 +325,9 @@ def test_checkpoint_passes_on_the_clean_warehouse(complete_warehouse: Path) -> N
 
 
 def test_checkpoint_on_the_dbt_build_warns_about_absent_marts(
-    sample_warehouse, capsys: pytest.CaptureFixture[str]
+    sample_warehouse, gx_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["--warehouse", str(sample_warehouse.path)]) == 0
+    assert main(["--warehouse", str(sample_warehouse.path), "--gx-dir", str(gx_dir)]) == 0
     out = capsys.readouterr().out
     built = {
         row[0]
@@ -326,7 +338,18 @@ def test_checkpoint_on_the_dbt_build_warns_about_absent_marts(
     for mart in set(CONTRACT_MARTS) - built:
         assert f"WARNING: contract mart marts.{mart} is absent" in out
     if set(CONTRACT_MARTS) - built:
-        assert main(["--warehouse", str(sample_warehouse.path), "--require-all"]) == 1
+        assert (
+            main(
+                [
+                    "--warehouse",
+                    str(sample_warehouse.path),
+                    "--require-all",
+                    "--gx-dir",
+                    str(gx_dir),
+                ]
+            )
+            == 1
+        )
         assert "ERROR: contract mart" in capsys.readouterr().out
 
 
@@ -449,10 +472,10 @@ CORRUPTIONS: dict[str, Corruption] = {
 
 
 @pytest.mark.parametrize("name", sorted(CORRUPTIONS))
-def test_checkpoint_fails_on_corruption(name: str, warehouse_copy: Path) -> None:
+def test_checkpoint_fails_on_corruption(name: str, warehouse_copy: Path, gx_dir: Path) -> None:
     mart, sql, expectation = CORRUPTIONS[name]
     execute(warehouse_copy, *sql.split("; "))
-    report = run_checkpoint(warehouse_copy, only=[mart])
+    report = run_checkpoint(warehouse_copy, only=[mart], gx_dir=gx_dir)
     assert not report.success
     assert any(failure.startswith(expectation) for failure in report.failed), report.failed
 
@@ -462,24 +485,26 @@ def test_every_suite_has_a_corruption_test() -> None:
 
 
 def test_cli_exits_non_zero_and_names_the_failed_expectation(
-    warehouse_copy: Path, capsys: pytest.CaptureFixture[str]
+    warehouse_copy: Path, gx_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     mart, sql, expectation = CORRUPTIONS["fct_orders negative revenue"]
     execute(warehouse_copy, sql)
-    assert main(["--warehouse", str(warehouse_copy), "--mart", mart]) == 1
+    assert main(["--warehouse", str(warehouse_copy), "--mart", mart, "--gx-dir", str(gx_dir)]) == 1
     out = capsys.readouterr().out
     assert f"FAILED: {expectation}" in out
     assert "Validation FAILED" in out
 
 
-def test_data_docs_are_built(complete_warehouse: Path) -> None:
-    report = run_checkpoint(complete_warehouse, only=["clv_model_parameters"], build_docs=True)
+def test_data_docs_are_built(complete_warehouse: Path, gx_dir: Path) -> None:
+    report = run_checkpoint(
+        complete_warehouse, only=["clv_model_parameters"], build_docs=True, gx_dir=gx_dir
+    )
     assert report.data_docs is not None and report.data_docs.is_file()
     assert "clv_model_parameters" in report.data_docs.read_text()
 
 
-def test_validation_does_not_lock_out_a_writer(complete_warehouse: Path) -> None:
+def test_validation_does_not_lock_out_a_writer(complete_warehouse: Path, gx_dir: Path) -> None:
     """The datasource opens DuckDB read-only; afterwards dbt can write again."""
-    run_checkpoint(complete_warehouse, only=["clv_model_parameters"])
+    run_checkpoint(complete_warehouse, only=["clv_model_parameters"], gx_dir=gx_dir)
     with duckdb.connect(str(complete_warehouse)) as con:
         assert con.execute("select 1").fetchone() == (1,)

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from retention.validate.checkpoint import format_report, run_checkpoint
-from retention.validate.context import default_warehouse_path
+from retention.validate.context import GX_DIR, default_warehouse_path
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,13 +28,20 @@ def main(argv: list[str] | None = None) -> int:
         "--docs", action="store_true", help="also build Great Expectations Data Docs"
     )
     parser.add_argument("--mart", action="append", help="validate only this mart (repeatable)")
+    parser.add_argument(
+        "--gx-dir", type=Path, default=GX_DIR, help="GX file context (default: gx/)"
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     warehouse = args.warehouse or default_warehouse_path()
     try:
         report = run_checkpoint(
-            warehouse, require_all=args.require_all, build_docs=args.docs, only=args.mart
+            warehouse,
+            require_all=args.require_all,
+            build_docs=args.docs,
+            only=args.mart,
+            gx_dir=args.gx_dir,
         )
     except (FileNotFoundError, ValueError) as error:
         print(f"validation: {error}", file=sys.stderr)

@@ -19,6 +19,7 @@ from retention.validate.context import (
     BATCH_DEFINITION,
     DATA_DOCS_INDEX,
     DATASOURCE,
+    GX_DIR,
     close_datasource,
     open_context,
     read_facts,
@@ -128,6 +129,7 @@ def run_checkpoint(
     require_all: bool = False,
     build_docs: bool = False,
     only: Sequence[str] | None = None,
+    gx_dir: Path = GX_DIR,
 ) -> ValidationReport:
     """Validate every contract mart present in `warehouse`; never raises on bad data.
 
@@ -145,7 +147,7 @@ def run_checkpoint(
         raise ValueError(f"not contract marts: {unknown}")
     report.missing_marts = [m for m in selected if m not in facts.columns]
 
-    context = open_context(warehouse)
+    context = open_context(warehouse, gx_dir)
     datasource = context.data_sources.get(DATASOURCE)
     definitions = []
     skipped: dict[str, list[str]] = {}
@@ -184,7 +186,7 @@ def run_checkpoint(
         )
     if build_docs:
         context.build_data_docs()
-        report.data_docs = DATA_DOCS_INDEX
+        report.data_docs = gx_dir / DATA_DOCS_INDEX
     # the patch keeps one read-only DuckDB connection per engine: close it, or
     # this process would keep dbt (a writer) out of the file
     close_datasource(datasource)

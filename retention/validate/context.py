@@ -17,7 +17,7 @@ from retention.validate import gx_patch
 from retention.validate.suites import CONTRACT_MARTS, DEFAULT_RFM_SEGMENTS, WarehouseFacts
 
 GX_DIR = PROJECT_ROOT / "gx"
-DATA_DOCS_INDEX = GX_DIR / "uncommitted" / "data_docs" / "local_site" / "index.html"
+DATA_DOCS_INDEX = Path("uncommitted", "data_docs", "local_site", "index.html")  # in GX_DIR
 DATASOURCE = "warehouse"
 BATCH_DEFINITION = "whole_table"
 RUN_PARAMETERS = "intermediate.int_run_parameters"
@@ -32,19 +32,22 @@ def default_warehouse_path() -> Path:
 GENERATED_STORES = ("expectations", "validation_definitions", "checkpoints")
 
 
-def open_context(warehouse: Path) -> FileDataContext:
+def open_context(warehouse: Path, gx_dir: Path = GX_DIR) -> FileDataContext:
     """The gx/ file context, its datasource pointed (read-only) at `warehouse`.
+
+    `gx_dir` is another copy of the project's gx/ folder (tests use one in a
+    temporary directory, to keep their results out of the repository's).
 
     The suites, validation definitions and checkpoint stored by the previous
     run are removed first: they are generated from code, and adding fresh
     ones is much faster than GX's add_or_update comparisons.
     """
     for store in GENERATED_STORES:
-        shutil.rmtree(GX_DIR / "uncommitted" / store, ignore_errors=True)
+        shutil.rmtree(gx_dir / "uncommitted" / store, ignore_errors=True)
     gx_patch.apply()
     gx_patch.assert_active()
     os.environ["GX_WAREHOUSE_URL"] = f"duckdb:///{warehouse.resolve()}"
-    context = gx.get_context(mode="file", project_root_dir=PROJECT_ROOT)
+    context = gx.get_context(mode="file", context_root_dir=gx_dir)
     assert isinstance(context, FileDataContext)
     return context
 
