@@ -42,6 +42,8 @@ def open_context(warehouse: Path, gx_dir: Path = GX_DIR) -> FileDataContext:
     run are removed first: they are generated from code, and adding fresh
     ones is much faster than GX's add_or_update comparisons.
     """
+    if not (gx_dir / "great_expectations.yml").is_file():
+        raise FileNotFoundError(f"no great_expectations.yml in {gx_dir}")
     for store in GENERATED_STORES:
         shutil.rmtree(gx_dir / "uncommitted" / store, ignore_errors=True)
     gx_patch.apply()
