@@ -52,6 +52,8 @@ validate: setup  ## Great Expectations checkpoint over the last build
 
 docs: setup  ## dbt docs + Great Expectations Data Docs
 	$(DBT) docs generate
+	@# Data Docs show failed expectations too: only exit 2 (no warehouse) stops make
+	$(BIN)/python -m retention.validate --docs; test $$? -ne 2
 
 bench: setup  ## performance benchmark (BENCH_SIZE=1M|10M|50M)
 	$(BIN)/python -m retention.bench --size $(BENCH_SIZE)

@@ -1,0 +1,1 @@
+"""Great Expectations validation of the marts (see retention/validate/suites.py)."""

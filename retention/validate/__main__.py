@@ -1,0 +1,54 @@
+"""`python -m retention.validate [--warehouse PATH] [--require-all] [--docs]`.
+
+Exits 1 when an expectation fails (and names it), when no expectation ran,
+or, with --require-all, when a contract mart is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from retention.validate.checkpoint import format_report, run_checkpoint
+from retention.validate.context import GX_DIR, default_warehouse_path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m retention.validate", description=__doc__)
+    parser.add_argument(
+        "--warehouse", type=Path, default=None, help="DuckDB file (default: $WAREHOUSE_PATH)"
+    )
+    parser.add_argument(
+        "--require-all", action="store_true", help="an absent contract mart is an error"
+    )
+    parser.add_argument(
+        "--docs", action="store_true", help="also build Great Expectations Data Docs"
+    )
+    parser.add_argument("--mart", action="append", help="validate only this mart (repeatable)")
+    parser.add_argument(
+        "--gx-dir", type=Path, default=GX_DIR, help="GX file context (default: gx/)"
+    )
+    args = parser.parse_args(argv)
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    warehouse = args.warehouse or default_warehouse_path()
+    try:
+        report = run_checkpoint(
+            warehouse,
+            require_all=args.require_all,
+            build_docs=args.docs,
+            only=args.mart,
+            gx_dir=args.gx_dir,
+        )
+    except (FileNotFoundError, ValueError) as error:
+        print(f"validation: {error}", file=sys.stderr)
+        return 2
+    print(format_report(report))
+    return 0 if report.success else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
