@@ -36,15 +36,25 @@ orders_with_refunds as (
         on orders.store_id = stores.store_id
 ),
 
+refunds_converted as (
+    select
+        *,
+        {{ to_reporting_currency('refunded_in_order_currency', 'rate_to_reporting') }}
+            as refund_reporting
+    from orders_with_refunds
+),
+
 with_net_revenue as (
     select
         *,
-        -- converted once, from the order's currency, so that refunds that
-        -- empty an order leave exactly 0.00 (refund_amount below balances)
-        {{ to_reporting_currency(
-            'subtotal_amount - discount_amount - refunded_in_order_currency', 'rate_to_reporting'
-        ) }} as net_revenue_reporting
-    from orders_with_refunds
+        -- each amount is rounded to cents on its own; a full refund can then
+        -- exceed subtotal - discount by a cent, so it is capped at that value:
+        -- net = subtotal - discount - refund holds to the cent and is >= 0
+        case
+            when is_purchase then least(refund_reporting, subtotal_reporting - discount_reporting)
+            else refund_reporting
+        end as refund_amount_reporting
+    from refunds_converted
 ),
 
 sequenced as (
@@ -77,16 +87,15 @@ final as (
         currency as order_currency,
         cast(subtotal_reporting as decimal(18, 2)) as subtotal_amount,
         cast(discount_reporting as decimal(18, 2)) as discount_amount,
-        cast(
-            case
-                when is_purchase then subtotal_reporting - discount_reporting - net_revenue_reporting
-                else {{ to_reporting_currency('refunded_in_order_currency', 'rate_to_reporting') }}
-            end as decimal(18, 2)
-        ) as refund_amount,
+        cast(refund_amount_reporting as decimal(18, 2)) as refund_amount,
         cast(shipping_reporting as decimal(18, 2)) as shipping_amount,
         cast(tax_reporting as decimal(18, 2)) as tax_amount,
-        cast(case when is_purchase then net_revenue_reporting else 0 end as decimal(18, 2))
-            as net_revenue,
+        cast(
+            case
+                when is_purchase then subtotal_reporting - discount_reporting - refund_amount_reporting
+                else 0
+            end as decimal(18, 2)
+        ) as net_revenue,
         has_discount,
         discount_code,
         channel,

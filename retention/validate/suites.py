@@ -194,10 +194,7 @@ def suite_fct_orders(b: SuiteBuilder) -> None:
     b.in_set("status", ORDER_STATUSES)
     for money in ("net_revenue", "discount_amount", "subtotal_amount"):
         b.between(money, low=0)
-    # refund_amount balances net revenue to the cent after FX rounding: today
-    # fct_orders leaves -0.01 on some unrefunded orders (reported; tighten to 0
-    # once fixed)
-    b.between("refund_amount", low=-MONEY_TOLERANCE)
+    b.between("refund_amount", low=0)
     b.not_after_as_of("order_date")
     b.between("customer_order_number", low=1)
     b.between("days_since_previous_order", low=0)
