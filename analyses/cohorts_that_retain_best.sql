@@ -1,7 +1,8 @@
 -- Which acquisition cohorts retain best?
 -- Per store and cohort month: cohort size and the share of the cohort that
 -- bought again within three months of the first purchase (offsets 1-3).
--- Only cohorts old enough to have three full months after acquisition.
+-- Only cohorts old enough to have three full months after acquisition and
+-- with at least 20 customers (smaller cohorts rank by luck).
 
 with orders as (
     select * from {{ ref('fct_orders') }}
@@ -39,7 +40,9 @@ final as (
             partition by store_id order by returned_within_3_months / cohort_size desc
         ) as rank_in_store
     from cohorts
-    where cohort_month <= date_trunc('month', {{ as_of_date() }}) - interval 3 month
+    where
+        cohort_month <= date_trunc('month', {{ as_of_date() }}) - interval 3 month
+        and cohort_size >= 20
 )
 
 select * from final

@@ -125,7 +125,7 @@ def industry_section(retention: data.IndustryRetention | data.Missing) -> Sectio
             )
         panels.append(
             svg.line_chart(
-                segment,
+                segment if bench is not None else f"{segment} (no benchmark)",
                 series,
                 x_axis=Axis("year", _ordinal_year, low=lo - pad, high=hi + pad, ticks=ticks),
                 y_axis=Axis("CRR", svg.percent, low=0.0, high=y_high),
