@@ -60,8 +60,9 @@ report: setup  ## offline HTML retention report of the last build: artifacts/rep
 
 semantic: setup  ## MetricFlow: validate the semantic layer against the last build, example query
 	@test -f "$(WAREHOUSE_PATH)" || $(BIN)/python -m retention.build --no-publish
+	@test -f target/semantic_manifest.json || $(DBT) parse
 	$(BIN)/mf validate-configs
-	$(BIN)/mf query --metrics net_revenue,average_order_value,new_customers --group-by metric_time__year
+	$(BIN)/mf query --metrics net_revenue,average_order_value,new_customers --group-by metric_time__year --order metric_time__year
 
 bench: setup  ## performance benchmark (BENCH_SIZE=1M|10M|50M)
 	$(BIN)/python -m retention.bench --size $(BENCH_SIZE)
