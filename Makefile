@@ -14,7 +14,7 @@ export RAW_DATA_DIR ?= data/sample
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 BENCH_SIZE ?= 1M
 
-.PHONY: help setup build test validate docs bench lint lint-sql lint-python pytest dbt-build summary sample lock clean
+.PHONY: help setup build test validate docs bench lint lint-sql lint-python pytest dbt-build summary sample lock clean report semantic
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -51,9 +51,20 @@ validate: setup  ## Great Expectations checkpoint over the last build
 	$(BIN)/python -m retention.validate
 
 docs: setup  ## dbt docs + Great Expectations Data Docs
-	$(DBT) docs generate
+	$(DBT) docs generate --static
+	@echo "dbt docs: target/static_index.html (one self-contained file) or: $(DBT) docs serve"
 	@# Data Docs show failed expectations too: only exit 2 (no warehouse) stops make
 	$(BIN)/python -m retention.validate --docs; test $$? -ne 2
+
+report: setup  ## offline HTML retention report of the last build: artifacts/report.html
+	@test -f "$(WAREHOUSE_PATH)" || $(BIN)/python -m retention.build --no-publish
+	$(BIN)/python -m retention.report --warehouse "$(WAREHOUSE_PATH)" --out artifacts/report.html
+
+semantic: setup  ## MetricFlow: validate the semantic layer against the last build, example query
+	@test -f "$(WAREHOUSE_PATH)" || $(BIN)/python -m retention.build --no-publish
+	@test -f target/semantic_manifest.json || $(DBT) parse
+	$(BIN)/mf validate-configs
+	$(BIN)/mf query --metrics net_revenue,average_order_value,new_customers --group-by metric_time__year --order metric_time__year
 
 bench: setup  ## performance benchmark (BENCH_SIZE=1M|10M|50M)
 	$(BIN)/python -m retention.bench --size $(BENCH_SIZE)

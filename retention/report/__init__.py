@@ -1,0 +1,1 @@
+"""`make report`: a self-contained, offline HTML retention report over the marts."""

@@ -1,0 +1,336 @@
+"""Queries behind the report: one function per section, each reading its mart.
+
+A section whose mart (or column) is not in the warehouse yet gets a
+`Missing` value naming what is absent; the page shows that note instead of
+the chart. The queries only aggregate the marts across stores: every
+formula lives in the dbt models, the report never recomputes a metric from
+orders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import duckdb
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A section that cannot be drawn: the mart or columns it needs are absent."""
+
+    mart: str
+    columns: tuple[str, ...] = ()
+
+    @property
+    def note(self) -> str:
+        if self.columns:
+            return f"Not built yet: marts.{self.mart} lacks column(s) {', '.join(self.columns)}."
+        return f"Not built yet: marts.{self.mart} is not in this warehouse."
+
+
+class Marts:
+    """Read-only access to the marts schema of one warehouse file."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        rows = con.execute(
+            "select table_name, column_name from information_schema.columns "
+            "where table_schema = 'marts'"
+        ).fetchall()
+        self.columns: dict[str, set[str]] = {}
+        for table, column in rows:
+            self.columns.setdefault(table, set()).add(column)
+
+    def missing(self, mart: str, needed: Sequence[str]) -> Missing | None:
+        if mart not in self.columns:
+            return Missing(mart)
+        absent = tuple(c for c in needed if c not in self.columns[mart])
+        return Missing(mart, absent) if absent else None
+
+    def rows(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
+        return self.con.execute(sql, list(params)).fetchall()
+
+
+# --- cohort retention -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CohortMatrix:
+    cohorts: list[date]
+    max_offset: int
+    retention: dict[tuple[date, int], float]  # (cohort_month, offset) -> rate
+    cumulative_revenue: dict[tuple[date, int], float]  # per customer
+    cohort_sizes: dict[date, int]
+
+
+COHORT_COLUMNS = (
+    "cohort_month",
+    "months_since_first_order",
+    "cohort_size",
+    "active_customers",
+    "cumulative_net_revenue_per_customer",
+)
+
+
+def cohort_matrix(marts: Marts) -> CohortMatrix | Missing:
+    """All stores together: active / size, revenue per customer weighted by size."""
+    missing = marts.missing("fct_cohort_retention", COHORT_COLUMNS)
+    if missing:
+        return missing
+    rows = marts.rows(
+        """
+        select
+            cohort_month,
+            months_since_first_order,
+            sum(cohort_size) as cohort_size,
+            sum(active_customers) as active_customers,
+            sum(cumulative_net_revenue_per_customer * cohort_size) as cumulative_revenue
+        from marts.fct_cohort_retention
+        group by 1, 2
+        order by 1, 2
+        """
+    )
+    retention: dict[tuple[date, int], float] = {}
+    revenue: dict[tuple[date, int], float] = {}
+    sizes: dict[date, int] = {}
+    for cohort, offset, size, active, cumulative in rows:
+        sizes[cohort] = int(size)
+        if size:
+            retention[(cohort, offset)] = float(active) / float(size)
+            revenue[(cohort, offset)] = float(cumulative) / float(size)
+    return CohortMatrix(
+        cohorts=sorted(sizes),
+        max_offset=max((o for _, o in retention), default=0),
+        retention=retention,
+        cumulative_revenue=revenue,
+        cohort_sizes=sizes,
+    )
+
+
+# --- retention by industry ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndustryRetention:
+    grain: str
+    # segment -> [(period_start, crr)], benchmark per segment (None when unknown)
+    crr: dict[str, list[tuple[date, float]]]
+    benchmark: dict[str, float | None]
+
+
+def industry_retention(marts: Marts, grain: str = "quarter") -> IndustryRetention | Missing:
+    needed = ("industry_segment", "period_grain", "period_start", "crr")
+    needed += ("benchmark_retention_rate",)
+    missing = marts.missing("rpt_retention_by_industry", needed)
+    if missing:
+        return missing
+    columns = marts.columns["rpt_retention_by_industry"]
+    complete = "is_complete" if "is_complete" in columns else "true"
+    rows = marts.rows(
+        f"""
+        select industry_segment, period_start, crr, benchmark_retention_rate
+        from marts.rpt_retention_by_industry
+        where period_grain = ? and crr is not null and {complete}
+        order by 1, 2
+        """,
+        [grain],
+    )
+    crr: dict[str, list[tuple[date, float]]] = {}
+    benchmark: dict[str, float | None] = {}
+    for segment, start, rate, bench in rows:
+        crr.setdefault(segment, []).append((start, float(rate)))
+        if bench is not None:
+            benchmark[segment] = float(bench)
+        else:
+            benchmark.setdefault(segment, None)
+    return IndustryRetention(grain, crr, benchmark)
+
+
+# --- predicted CLV -----------------------------------------------------------
+
+
+def predicted_clv(marts: Marts) -> list[float] | Missing:
+    missing = marts.missing("dim_customers", ("predicted_clv",))
+    if missing:
+        return missing
+    rows = marts.rows(
+        "select predicted_clv from marts.dim_customers where predicted_clv is not null"
+    )
+    return [float(value) for (value,) in rows]
+
+
+# --- RFM segments ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Segment:
+    name: str
+    customers: int
+    net_revenue: float
+    share_of_customers: float
+    share_of_revenue: float
+    average_predicted_clv: float | None
+
+
+def rfm_segments(marts: Marts) -> list[Segment] | Missing:
+    needed = ("rfm_segment", "customers", "net_revenue", "average_predicted_clv")
+    missing = marts.missing("rpt_customer_segments", needed)
+    if missing:
+        return missing
+    rows = marts.rows(
+        """
+        select
+            rfm_segment,
+            sum(customers) as customers,
+            sum(net_revenue) as net_revenue,
+            sum(average_predicted_clv * customers) / nullif(sum(customers), 0) as average_clv
+        from marts.rpt_customer_segments
+        group by 1
+        order by 2 desc
+        """
+    )
+    total_customers = sum(int(r[1]) for r in rows) or 1
+    total_revenue = sum(float(r[2]) for r in rows) or 1.0
+    return [
+        Segment(
+            name=str(name),
+            customers=int(customers),
+            net_revenue=float(revenue),
+            share_of_customers=int(customers) / total_customers,
+            share_of_revenue=float(revenue) / total_revenue,
+            average_predicted_clv=None if clv is None else float(clv),
+        )
+        for name, customers, revenue, clv in rows
+    ]
+
+
+# --- KPIs --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Kpi:
+    name: str
+    value: str
+    detail: str
+    missing: Missing | None = None
+
+
+def _period_kpis(marts: Marts) -> list[Kpi]:
+    needed = ("period_grain", "period_start", "customers_start", "customers_end")
+    needed += ("new_customers", "churned_customers")
+    missing = marts.missing("fct_retention_periods", needed)
+    if missing:
+        return [
+            Kpi("Customer retention rate (CRR)", "—", "", missing),
+            Kpi("Churn rate", "—", "", missing),
+        ]
+    complete = "is_complete" if "is_complete" in marts.columns["fct_retention_periods"] else "true"
+    row = marts.rows(
+        f"""
+        with years as (
+            select
+                period_start,
+                sum(customers_start) as s,
+                sum(customers_end) as e,
+                sum(new_customers) as n,
+                sum(churned_customers) as churned
+            from marts.fct_retention_periods
+            where period_grain = 'year' and {complete}
+            group by 1
+            having sum(customers_start) > 0
+        )
+        select period_start, s, e, n, churned from years order by period_start desc limit 1
+        """
+    )
+    if not row:
+        return [Kpi("Customer retention rate (CRR)", "n/a", "no year with customers at start")]
+    start, s, e, n, churned = row[0]
+    label = f"year {start.year}, all stores: (E \u2212 N) / S = ({e:,} \u2212 {n:,}) / {s:,}"
+    return [
+        Kpi("Customer retention rate (CRR)", f"{(e - n) / s:.1%}", label),
+        Kpi("Churn rate", f"{churned / s:.1%}", f"year {start.year}: churned / S"),
+    ]
+
+
+def _repeat_purchase_rate(marts: Marts) -> Kpi:
+    missing = marts.missing("dim_customers", ("orders_count",))
+    if missing:
+        return Kpi("Repeat purchase rate", "—", "", missing)
+    total, repeat = marts.rows(
+        "select count(*), count(*) filter (where orders_count >= 2) from marts.dim_customers"
+    )[0]
+    rate = repeat / total if total else 0.0
+    return Kpi("Repeat purchase rate", f"{rate:.1%}", f"{repeat:,} of {total:,} customers")
+
+
+def _aov_by_device(marts: Marts) -> list[Kpi]:
+    """From rpt_aov_by_device_channel; fct_orders (purchases) when it is absent."""
+    report = ("breakdown", "breakdown_value", "purchases", "net_revenue")
+    if not marts.missing("rpt_aov_by_device_channel", report):
+        sql = """
+            select breakdown_value, sum(net_revenue) / sum(purchases), sum(purchases)
+            from marts.rpt_aov_by_device_channel
+            where breakdown = 'device'
+            group by 1
+            order by 2 desc
+        """
+    elif not marts.missing("fct_orders", ("device", "net_revenue", "is_purchase")):
+        sql = """
+            select coalesce(device, 'unknown'), sum(net_revenue) / count(*), count(*)
+            from marts.fct_orders
+            where is_purchase
+            group by 1
+            order by 2 desc
+        """
+    else:
+        return [Kpi("AOV by device", "—", "", Missing("rpt_aov_by_device_channel"))]
+    return [
+        Kpi(f"AOV — {device}", f"${aov:,.2f}", f"{int(count):,} purchases")
+        for device, aov, count in marts.rows(sql)
+    ]
+
+
+def _clv_to_cac(marts: Marts) -> Kpi:
+    needed = ("month", "new_customers", "marketing_spend", "average_predicted_clv")
+    missing = marts.missing("rpt_unit_economics", needed)
+    if missing:
+        return Kpi("CLV : CAC", "—", "", missing)
+    row = marts.rows(
+        """
+        with recent as (
+            select *
+            from marts.rpt_unit_economics
+            where month > (select max(month) from marts.rpt_unit_economics) - interval 12 month
+        )
+        select
+            sum(average_predicted_clv * new_customers) / nullif(sum(new_customers), 0),
+            sum(marketing_spend) / nullif(sum(new_customers), 0)
+        from recent
+        where marketing_spend > 0
+        """
+    )[0]
+    clv, cac = row
+    if clv is None or not cac:
+        return Kpi("CLV : CAC", "n/a", "no marketing spend in the last 12 months")
+    return Kpi(
+        "CLV : CAC",
+        f"{float(clv) / float(cac):.1f} : 1",
+        f"last 12 months, stores with spend: CLV ${float(clv):,.0f}, CAC ${float(cac):,.0f}",
+    )
+
+
+def kpis(marts: Marts) -> list[Kpi]:
+    return [
+        *_period_kpis(marts),
+        _repeat_purchase_rate(marts),
+        *_aov_by_device(marts),
+        _clv_to_cac(marts),
+    ]
+
+
+def as_of_date(marts: Marts) -> date | None:
+    if "fct_orders" not in marts.columns:
+        return None
+    return marts.rows("select max(order_date) from marts.fct_orders")[0][0]

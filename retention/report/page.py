@@ -1,0 +1,303 @@
+"""Assemble the report: one self-contained HTML page (inline CSS, SVG and JS)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from html import escape
+
+from retention.report import data, svg
+from retention.report.svg import PALETTE, Axis, Series
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    title: str
+    intro: str
+    body: str | None  # None: not drawn
+    missing: data.Missing | None = None
+
+    def html(self) -> str:
+        status = "drawn" if self.body is not None else "missing"
+        content = (
+            self.body
+            if self.body is not None
+            else f"<p class='not-built'>{escape(self.missing.note if self.missing else '')}</p>"
+        )
+        return (
+            f"<section id='{self.key}' data-section='{self.key}' data-status='{status}'>"
+            f"<h2>{escape(self.title)}</h2><p class='intro'>{self.intro}</p>{content}</section>"
+        )
+
+
+def _month(d: date) -> str:
+    return d.strftime("%Y-%m")
+
+
+def _ordinal_year(value: float) -> str:
+    return str(date.fromordinal(round(value)).year)
+
+
+def cohort_heatmap_section(matrix: data.CohortMatrix | data.Missing) -> Section:
+    title = "Cohort retention"
+    intro = (
+        "Share of each acquisition cohort (customers by the month of their first purchase) "
+        "who bought again <em>k</em> months later; all stores together. Month 0 is always "
+        "100%; the colour scale covers months 1 and later."
+    )
+    if isinstance(matrix, data.Missing):
+        return Section("cohort-heatmap", title, intro, None, matrix)
+    index = {cohort: i for i, cohort in enumerate(matrix.cohorts)}
+    values = {(index[c], k): rate for (c, k), rate in matrix.retention.items()}
+    later = [rate for (_, k), rate in matrix.retention.items() if k >= 1]
+    scale = max(later, default=1.0) or 1.0
+    chart = svg.heatmap(
+        "Retention rate by cohort month and months since first order",
+        [_month(c) for c in matrix.cohorts],
+        [str(k) for k in range(matrix.max_offset + 1)],
+        values,
+        x_title="months since first order",
+        y_title="cohort month (first purchase)",
+        scale_max=scale,
+        fmt=lambda v: svg.percent(v, 1),
+        legend_title="retention rate",
+    )
+    return Section("cohort-heatmap", title, intro, chart)
+
+
+def cumulative_revenue_section(matrix: data.CohortMatrix | data.Missing) -> Section:
+    title = "Cumulative net revenue per customer by cohort"
+    intro = (
+        "Net revenue a cohort brought in up to <em>k</em> months after acquisition, divided "
+        "by its size: the cohort's realised CLV curve. One line per quarter-opening cohort "
+        "(January, April, July, October) to keep the chart readable."
+    )
+    if isinstance(matrix, data.Missing):
+        return Section("cumulative-revenue", title, intro, None, matrix)
+    shown = [c for c in matrix.cohorts if c.month in (1, 4, 7, 10)] or matrix.cohorts
+    series = []
+    for i, cohort in enumerate(shown):
+        points = sorted(
+            (float(k), value) for (c, k), value in matrix.cumulative_revenue.items() if c == cohort
+        )
+        colour = svg.sequential_colour(0.25 + 0.75 * i / max(len(shown) - 1, 1))
+        label = f"{_month(cohort)} (n={matrix.cohort_sizes[cohort]:,})"
+        series.append(Series(label, points, colour))
+    chart = svg.line_chart(
+        "Cumulative net revenue per customer",
+        series,
+        x_axis=Axis("months since first order", lambda v: f"{v:.0f}", low=0.0),
+        y_axis=Axis("net revenue per customer (USD)", svg.money, low=0.0),
+        width=820,
+        height=380,
+    )
+    return Section("cumulative-revenue", title, intro, chart)
+
+
+def industry_section(retention: data.IndustryRetention | data.Missing) -> Section:
+    title = "Customer retention rate by industry segment vs benchmark"
+    intro = (
+        "CRR = (E \u2212 N) / S per complete year, the store counts of each segment summed "
+        "(S: customers active on the day before the year, E: active on its last day, "
+        "N: new in the year; active = a purchase in the last 365 days). The dashed line is "
+        "the segment's published benchmark retention rate (industry seed, with its source "
+        "in the dbt docs); none is drawn where no traceable figure exists."
+    )
+    if isinstance(retention, data.Missing):
+        return Section("industry-retention", title, intro, None, retention)
+    panels = []
+    all_x = [start.toordinal() for points in retention.crr.values() for start, _ in points]
+    lo, hi = (min(all_x), max(all_x)) if all_x else (0, 1)
+    ys = [rate for points in retention.crr.values() for _, rate in points]
+    ys += [b for b in retention.benchmark.values() if b is not None]
+    y_high = max(max(ys, default=1.0), 0.5)
+    years = sorted({date.fromordinal(x).year for x in all_x})
+    ticks = [float(date(y, 1, 1).toordinal()) for y in years]
+    pad = max((hi - lo) * 0.08, 30)
+    for segment, points in sorted(retention.crr.items()):
+        series = [Series("CRR", [(float(d.toordinal()), r) for d, r in points], PALETTE[0])]
+        bench = retention.benchmark.get(segment)
+        if bench is not None:
+            series.append(
+                Series("benchmark", [(lo - pad, bench), (hi + pad, bench)], PALETTE[5], True)
+            )
+        panels.append(
+            svg.line_chart(
+                segment if bench is not None else f"{segment} (no benchmark)",
+                series,
+                x_axis=Axis("year", _ordinal_year, low=lo - pad, high=hi + pad, ticks=ticks),
+                y_axis=Axis("CRR", svg.percent, low=0.0, high=y_high),
+                width=330,
+                height=240,
+                legend=False,
+                markers=True,
+            )
+        )
+    legend = svg.legend_strip([("CRR (complete years)", PALETTE[0], False),
+                               ("industry benchmark", PALETTE[5], True)])  # fmt: skip
+    body = legend + "<div class='grid'>" + "".join(panels) + "</div>"
+    return Section("industry-retention", title, intro, body)
+
+
+def clv_section(values: list[float] | data.Missing) -> Section:
+    title = "Predicted CLV distribution"
+    intro = (
+        "Predicted net revenue per customer over the CLV horizon (BG/NBD purchases \u00d7 "
+        "Gamma-Gamma spend \u00d7 margin, discounted). The last bar collects the top 1%."
+    )
+    if isinstance(values, data.Missing):
+        return Section("clv-distribution", title, intro, None, values)
+    if not values:
+        return Section("clv-distribution", title, intro, "<p>No customers.</p>")
+    ordered = sorted(values)
+    cap = ordered[min(len(ordered) - 1, math.floor(0.99 * len(ordered)))] or 1.0
+    bins = 20
+    width = cap / bins
+    counts = [0] * bins
+    for value in ordered:
+        counts[min(int(value / width) if width else 0, bins - 1)] += 1
+    labels = [f"${i * width:,.0f}\u2013{(i + 1) * width:,.0f}" for i in range(bins)]
+    labels[-1] = f"≥ ${(bins - 1) * width:,.0f}"
+    shares = [count / len(ordered) for count in counts]
+    chart = svg.bar_chart(
+        "Customers by predicted CLV",
+        labels,
+        [("share of customers", shares, PALETTE[0])],
+        value_axis=Axis("share of customers", lambda v: svg.percent(v, 1)),
+        category_title="predicted CLV (USD)",
+        width=720,
+    )
+    mean = sum(ordered) / len(ordered)
+    median = ordered[len(ordered) // 2]
+    stats = (
+        f"<p>{len(ordered):,} customers; mean ${mean:,.2f}, median ${median:,.2f}, "
+        f"99th percentile ${cap:,.2f}.</p>"
+    )
+    return Section("clv-distribution", title, intro, chart + stats)
+
+
+def segments_section(segments: list[data.Segment] | data.Missing) -> Section:
+    title = "RFM segments: size and value"
+    intro = (
+        "Customers by RFM segment (recency, frequency and monetary quintiles within each "
+        "store), all stores together: share of customers against share of net revenue."
+    )
+    if isinstance(segments, data.Missing):
+        return Section("rfm-segments", title, intro, None, segments)
+    names = [s.name for s in segments]
+    chart = svg.bar_chart(
+        "Share of customers and of net revenue by RFM segment",
+        names,
+        [
+            ("share of customers", [s.share_of_customers for s in segments], PALETTE[0]),
+            ("share of net revenue", [s.share_of_revenue for s in segments], PALETTE[1]),
+        ],
+        value_axis=Axis("share", svg.percent),
+        category_title="RFM segment",
+        width=720,
+    )
+    rows = "".join(
+        f"<tr><td>{escape(s.name)}</td><td>{s.customers:,}</td>"
+        f"<td>{s.share_of_customers:.1%}</td><td>${s.net_revenue:,.0f}</td>"
+        f"<td>{s.share_of_revenue:.1%}</td><td>"
+        f"{'—' if s.average_predicted_clv is None else f'${s.average_predicted_clv:,.2f}'}"
+        "</td></tr>"
+        for s in segments
+    )
+    table = (
+        "<table class='numbers'><thead><tr><th>segment</th><th>customers</th>"
+        "<th>share of customers</th><th>net revenue</th><th>share of revenue</th>"
+        f"<th>average predicted CLV</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
+    return Section("rfm-segments", title, intro, chart + table)
+
+
+def kpi_section(kpis: list[data.Kpi]) -> Section:
+    rows = []
+    for kpi in kpis:
+        if kpi.missing is not None:
+            value = f"<span class='not-built'>{escape(kpi.missing.note)}</span>"
+        else:
+            value = escape(kpi.value)
+        rows.append(
+            f"<tr data-kpi='{escape(kpi.name)}'><th>{escape(kpi.name)}</th>"
+            f"<td class='value'>{value}</td><td>{escape(kpi.detail)}</td></tr>"
+        )
+    body = (
+        "<table class='kpis'><thead><tr><th>KPI</th><th>value</th><th>how</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+    intro = (
+        "Headline numbers over all stores. Formulas: dbt docs (<code>make docs</code>), "
+        "overview page."
+    )
+    return Section("kpis", "Key performance indicators", intro, body)
+
+
+CSS = """
+body { font-family: system-ui, sans-serif; margin: 24px auto; max-width: 1100px; color: #222; }
+h1 { margin-bottom: 4px; } h2 { margin-top: 36px; border-bottom: 1px solid #ddd; }
+.intro { color: #555; max-width: 820px; }
+.not-built { color: #a33; background: #fdf0f0; padding: 6px 10px; border-radius: 4px; }
+table { border-collapse: collapse; margin: 12px 0; }
+th, td { border-bottom: 1px solid #eee; padding: 4px 10px; text-align: left; }
+td.value, table.numbers td { font-variant-numeric: tabular-nums; }
+.grid { display: flex; flex-wrap: wrap; gap: 8px; }
+svg.chart { background: #fff; max-width: 100%; height: auto; }
+.meta { color: #777; font-size: 13px; }
+"""
+
+# Records script errors on the page itself (tests read them from the DOM) and
+# counts the charts that rendered with a non-empty size.
+SCRIPT = """
+window.__reportErrors = [];
+window.addEventListener('error', function (e) {
+  window.__reportErrors.push(String(e.message));
+  document.documentElement.setAttribute('data-js-errors', window.__reportErrors.join(' | '));
+});
+document.addEventListener('DOMContentLoaded', function () {
+  var drawn = 0;
+  document.querySelectorAll('svg.chart').forEach(function (chart) {
+    var box = chart.getBoundingClientRect();
+    if (box.width > 0 && box.height > 0) { drawn += 1; }
+  });
+  document.documentElement.setAttribute('data-charts-drawn', String(drawn));
+  document.documentElement.setAttribute('data-heatmap-cells',
+    String(document.querySelectorAll('rect.heatmap-cell').length));
+});
+"""
+
+
+def render(marts: data.Marts, warehouse_name: str) -> tuple[str, list[str]]:
+    """The page and the titles of the sections that could not be drawn."""
+    matrix = data.cohort_matrix(marts)
+    sections = [
+        kpi_section(data.kpis(marts)),
+        cohort_heatmap_section(matrix),
+        industry_section(data.industry_retention(marts, "year")),
+        cumulative_revenue_section(matrix),
+        clv_section(data.predicted_clv(marts)),
+        segments_section(data.rfm_segments(marts)),
+    ]
+    as_of = data.as_of_date(marts)
+    generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")  # noqa: UP017
+    missing = [s.title for s in sections if s.body is None]
+    status = (
+        f"<p class='not-built'>Sections not built yet: {escape(', '.join(missing))}.</p>"
+        if missing
+        else ""
+    )
+    page = (
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>Customer retention report</title><style>{CSS}</style>"
+        f"<script>{SCRIPT}</script></head><body>"
+        "<h1>Customer retention report</h1>"
+        f"<p class='meta'>Data as of {as_of or 'n/a'} · warehouse {escape(warehouse_name)} · "
+        f"generated {generated} · money in USD (reporting currency)</p>{status}"
+        + "".join(section.html() for section in sections)
+        + "</body></html>"
+    )
+    return page, missing

@@ -1,0 +1,210 @@
+"""The HTML report: sections follow the marts, numbers match independent sums,
+and the page renders in headless Chromium without script errors."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from retention.dbt import PROJECT_ROOT
+from retention.report import browser
+from retention.report.__main__ import build_report
+from retention.report.page import SCRIPT
+from retention.tests.conftest import Warehouse
+from retention.tests.report_fixtures import add_missing_marts, cohort_retention_brute_force
+
+# section id -> the mart (model) it reads
+SECTION_MARTS = {
+    "cohort-heatmap": "fct_cohort_retention",
+    "industry-retention": "rpt_retention_by_industry",
+    "cumulative-revenue": "fct_cohort_retention",
+    "clv-distribution": "dim_customers.predicted_clv",
+    "rfm-segments": "rpt_customer_segments",
+}
+SCREENSHOT_ARTIFACT = PROJECT_ROOT / "artifacts" / "report_screenshot.png"
+
+
+def section_status(html: str) -> dict[str, str]:
+    return dict(re.findall(r"data-section='([a-z-]+)' data-status='(drawn|missing)'", html))
+
+
+def defined_in_project(target_path: Path) -> set[str]:
+    """Models and mart columns the dbt project defines (manifest of the build)."""
+    manifest = json.loads((target_path / "manifest.json").read_text())
+    names: set[str] = set()
+    for node in manifest["nodes"].values():
+        if node["resource_type"] == "model":
+            names.add(node["name"])
+            names.update(f"{node['name']}.{column}" for column in node["columns"])
+    return names
+
+
+@pytest.fixture(scope="module")
+def full_warehouse(sample_warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the sample build with stand-ins for the marts it lacks."""
+    copy = tmp_path_factory.mktemp("report") / "full.duckdb"
+    add_missing_marts(sample_warehouse.path, copy)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def chromium() -> str:
+    path = browser.find_chromium()
+    if path is None:
+        try:
+            path = browser.install_chromium()
+        except Exception as error:  # apt failure: say so loudly
+            pytest.fail(f"could not install chromium with apt-get: {error}")
+    if path is None:
+        pytest.skip(
+            "CHROMIUM MISSING and not root: install Debian's `chromium` package "
+            "to run the browser tests of the report"
+        )
+    return path
+
+
+def test_report_on_the_sample_build(sample_warehouse: Warehouse, tmp_path: Path) -> None:
+    """Real build: a section is drawn exactly when the project builds its mart."""
+    out = tmp_path / "report.html"
+    missing = build_report(sample_warehouse.path, out)
+    html = out.read_text()
+    status = section_status(html)
+    defined = defined_in_project(sample_warehouse.target_path)
+    assert status["kpis"] == "drawn"
+    for section, mart in SECTION_MARTS.items():
+        expected = "drawn" if mart in defined else "missing"
+        assert status[section] == expected, (section, mart)
+    assert len(missing) == list(status.values()).count("missing")
+    assert "not built yet" in html.lower() or not missing
+    assert_offline(html)
+
+
+def assert_offline(html: str) -> None:
+    """No external resource: no src/href to http(s), no @import, no CDN."""
+    assert not re.search(r"(src|href)\s*=\s*['\"]?https?:", html)
+    assert "@import" not in html
+    assert "cdn" not in html.lower()
+
+
+def test_report_with_every_mart(full_warehouse: Path, tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    assert build_report(full_warehouse, out) == []
+    html = out.read_text()
+    assert set(section_status(html).values()) == {"drawn"}
+    assert "not built yet" not in html.lower()
+    for label in ("months since first order", "retention rate", "share of customers"):
+        assert label in html  # axes and legends are labelled
+    assert re.search(r">\d+(\.\d)?%<", html)  # percentages formatted
+
+
+def test_heatmap_matches_brute_force_cohorts(full_warehouse: Path, tmp_path: Path) -> None:
+    """Heatmap cells and their rates equal a pandas recount from fct_orders."""
+    with duckdb.connect(str(full_warehouse), read_only=True) as con:
+        orders = con.execute("select * from marts.fct_orders").df()
+    as_of_month = pd.Timestamp(orders["order_month"].max())
+    cohorts = cohort_retention_brute_force(orders, as_of_month)
+    overall = cohorts.groupby(["cohort_month", "months_since_first_order"])[
+        ["active_customers", "cohort_size"]
+    ].sum()
+    out = tmp_path / "report.html"
+    build_report(full_warehouse, out)
+    cells = re.findall(
+        r"<rect class='heatmap-cell'[^>]*><title>(\d{4}-\d{2}), months since first order "
+        r"(\d+): ([\d.]+)%</title>",
+        out.read_text(),
+    )
+    assert len(cells) == len(overall)
+    for month, offset, shown in cells:
+        row = overall.loc[(pd.Timestamp(month + "-01").date(), int(offset))]
+        assert float(shown) == pytest.approx(
+            100 * row["active_customers"] / row["cohort_size"], abs=0.051
+        )
+
+
+def test_kpis_match_independent_sums(full_warehouse: Path, tmp_path: Path) -> None:
+    with duckdb.connect(str(full_warehouse), read_only=True) as con:
+        customers = con.execute("select orders_count from marts.dim_customers").df()
+        periods = con.execute(
+            "select * from marts.fct_retention_periods where period_grain = 'year'"
+        ).df()
+        orders = con.execute(
+            "select device, net_revenue from marts.fct_orders where is_purchase"
+        ).df()
+    out = tmp_path / "report.html"
+    build_report(full_warehouse, out)
+    html = out.read_text()
+
+    def kpi(name: str) -> str:
+        match = re.search(
+            rf"data-kpi='{re.escape(name)}'><th>[^<]*</th><td class='value'>([^<]*)<", html
+        )
+        assert match, name
+        return match.group(1)
+
+    repeat = (customers["orders_count"] >= 2).mean()
+    assert kpi("Repeat purchase rate") == f"{repeat:.1%}"
+    complete = periods[periods["is_complete"]] if "is_complete" in periods else periods
+    year = complete[complete["customers_start"] > 0]["period_start"].max()
+    latest = complete[complete["period_start"] == year]
+    s, e, n = (latest[c].sum() for c in ("customers_start", "customers_end", "new_customers"))
+    assert kpi("Customer retention rate (CRR)") == f"{(e - n) / s:.1%}"
+    orders["device"] = orders["device"].fillna("unknown")
+    for device, group in orders.groupby("device"):
+        aov = float(group["net_revenue"].sum()) / len(group)
+        assert kpi(f"AOV — {device}") == f"${aov:,.2f}"
+
+
+def test_report_renders_in_chromium(full_warehouse: Path, tmp_path: Path, chromium: str) -> None:
+    """Headless Chromium: no script errors, every chart has a size, all heatmap cells
+    drawn; the screenshot is kept in artifacts/ as a build artifact."""
+    out = tmp_path / "report.html"
+    build_report(full_warehouse, out)
+    html = out.read_text()
+    page = browser.load(chromium, out)
+    assert not re.search(r"<html[^>]* data-js-errors=", page.dom), page.dom[:300]
+    assert not page.console_errors, page.console_errors
+    charts = html.count("<svg class='chart ")
+    cells = html.count("<rect class='heatmap-cell'")
+    assert charts >= 5 and cells > 100
+    assert re.search(rf"<html[^>]* data-charts-drawn=\"{charts}\"", page.dom)
+    assert re.search(rf"<html[^>]* data-heatmap-cells=\"{cells}\"", page.dom)
+
+    png = browser.screenshot(chromium, out, tmp_path / "report.png")
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert (width, height) == (1200, 4200)
+    assert len(data) > 100_000  # a blank page compresses to a few KB
+    SCREENSHOT_ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(png, SCREENSHOT_ARTIFACT)
+
+
+def test_sample_build_renders_in_chromium(
+    sample_warehouse: Warehouse, tmp_path: Path, chromium: str
+) -> None:
+    """The real build as it is: notes for absent marts, no errors either way."""
+    out = tmp_path / "report.html"
+    build_report(sample_warehouse.path, out)
+    page = browser.load(chromium, out)
+    assert not re.search(r"<html[^>]* data-js-errors=", page.dom), page.dom[:300]
+    assert not page.console_errors, page.console_errors
+    drawn = out.read_text().count("<svg class='chart ")
+    assert re.search(rf"<html[^>]* data-charts-drawn=\"{drawn}\"", page.dom)
+
+
+def test_browser_check_catches_script_errors(tmp_path: Path, chromium: str) -> None:
+    """Negative control: a page whose script throws is reported as such."""
+    page_file = tmp_path / "broken.html"
+    broken = "<script>document.addEventListener('DOMContentLoaded', () => missing.call());</script>"
+    page_file.write_text(
+        f"<!DOCTYPE html><html><head><script>{SCRIPT}</script>{broken}</head><body></body></html>"
+    )
+    page = browser.load(chromium, page_file)
+    assert re.search(r"<html[^>]* data-js-errors=\"[^\"]*missing", page.dom)
+    assert page.console_errors
