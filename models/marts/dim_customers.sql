@@ -17,6 +17,11 @@ stores as (
     select * from {{ ref('stg_shop__stores') }}
 ),
 
+-- CLV (issue 5): buy-till-you-die summary and predictions
+clv as (
+    select * from {{ ref('int_customers_clv_scored') }}
+),
+
 final as (
     select
         customers.store_id,
@@ -41,7 +46,18 @@ final as (
             when profiles.customer_id is not null
                 then coalesce(cast(profiles.loyalty_member_since as date) <= {{ as_of_date() }}, false)
         end as is_loyalty_member,
-        profiles.email_hash
+        profiles.email_hash,
+        -- CLV (issue 5)
+        clv.frequency,
+        clv.recency_days,
+        clv.tenure_days,
+        cast(round(clv.monetary_value, 2) as decimal(18, 2)) as monetary_value,
+        cast(clv.historical_clv as decimal(18, 2)) as historical_clv,
+        cast(clv.probability_alive as double) as probability_alive,
+        cast(clv.predicted_purchases as double) as predicted_purchases,
+        cast(round(clv.expected_average_spend, 2) as decimal(18, 2)) as expected_average_spend,
+        cast(round(clv.predicted_clv, 2) as decimal(18, 2)) as predicted_clv,
+        cast(round(clv.simple_clv, 2) as decimal(18, 2)) as simple_clv
     from customers
     left join profiles
         on
@@ -49,6 +65,11 @@ final as (
             and customers.customer_id = profiles.customer_id
     left join stores
         on customers.store_id = stores.store_id
+    -- CLV (issue 5)
+    left join clv
+        on
+            customers.store_id = clv.store_id
+            and customers.customer_id = clv.customer_id
 )
 
 select * from final
