@@ -53,11 +53,9 @@ final as (
         cast(churned_customers / nullif(previous_year_customers, 0) as double) as annual_churn_rate,
         cast(
             case
-                when previous_year_customers > 0
-                    then least(
-                        coalesce(previous_year_customers / nullif(churned_customers, 0), 1e9),
-                        {{ var('simple_clv_max_lifespan_years') }}
-                    )
+                when churned_customers > 0
+                    then least(previous_year_customers / churned_customers, {{ var('simple_clv_max_lifespan_years') }})
+                when previous_year_customers > 0 then {{ var('simple_clv_max_lifespan_years') }}
             end as double
         ) as expected_lifespan_years
     from per_store

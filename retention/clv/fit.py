@@ -108,7 +108,9 @@ def fit_segments(
     keeps the BG/NBD rows few (monetary values are nearly unique per repeat buyer). When it is
     given, ``summary`` needs no monetary_value column.
     """
-    required = INPUT_COLUMNS if spend is None else tuple(c for c in INPUT_COLUMNS if c != "monetary_value")
+    required = (
+        INPUT_COLUMNS if spend is None else tuple(c for c in INPUT_COLUMNS if c != "monetary_value")
+    )
     missing = [c for c in required if c not in summary.columns]
     if missing:
         raise ValueError(f"summary is missing columns: {missing}")

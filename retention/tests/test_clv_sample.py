@@ -102,7 +102,9 @@ def test_unit_economics_matches_pandas(sample_warehouse: Warehouse, as_of: pd.Ti
     assert len(report) == len(expected)
     report = report.loc[expected.index]
     np.testing.assert_array_equal(report["new_customers"], expected["new_customers"])
-    np.testing.assert_allclose(report["marketing_spend"].astype(float), expected["spend"], atol=0.006)
+    np.testing.assert_allclose(
+        report["marketing_spend"].astype(float), expected["spend"], atol=0.006
+    )
     cac = expected["spend"] / expected["new_customers"].replace(0, np.nan)
     has_cac = cac.notna().to_numpy()
     assert (report["cac"].notna().to_numpy() == has_cac).all()

@@ -335,7 +335,12 @@ def test_segments_without_enough_repeat_buyers_get_pooled_parameters(
 
 def test_no_nan_or_infinity_reaches_the_marts(clv_warehouse: Warehouse) -> None:
     # pandas shows SQL nulls as NaN, so the check runs in SQL on the floating-point columns.
-    marts = ("clv_model_parameters", "dim_customers", "rpt_clv_model_evaluation", "rpt_unit_economics")
+    marts = (
+        "clv_model_parameters",
+        "dim_customers",
+        "rpt_clv_model_evaluation",
+        "rpt_unit_economics",
+    )
     columns = clv_warehouse.query(
         "select table_name, column_name from information_schema.columns "
         "where table_schema = 'marts' and data_type in ('DOUBLE', 'FLOAT')"
@@ -385,17 +390,21 @@ def test_holdout_evaluation(
     holdout_days = (HOLDOUT_END - AS_OF).days
     later = raw_orders.loc[raw_orders["ordered_at"].dt.date > AS_OF]
     assert later["ordered_at"].dt.date.max() == HOLDOUT_END
-    actual = later.assign(day=later["ordered_at"].dt.date).groupby(["store_id", "customer_id"])[
-        "day"
-    ].nunique()
+    actual = (
+        later.assign(day=later["ordered_at"].dt.date)
+        .groupby(["store_id", "customer_id"])["day"]
+        .nunique()
+    )
     for store, segment in (("cdnow", "fashion"), ("sim", "grocery")):
         row = report.loc[segment]
         c = customers.loc[store]
         got = actual.loc[store].reindex(c.index, fill_value=0)
         pred = (
-            _bg_from_row(clv_warehouse.df(
-                f"select * from marts.clv_model_parameters where industry_segment = '{segment}'"
-            ).iloc[0])
+            _bg_from_row(
+                clv_warehouse.df(
+                    f"select * from marts.clv_model_parameters where industry_segment = '{segment}'"
+                ).iloc[0]
+            )
             .conditional_expected_number_of_purchases_up_to_time(
                 holdout_days, c["frequency"], c["recency_days"], c["tenure_days"]
             )
@@ -415,5 +424,7 @@ def test_holdout_evaluation(
         )
     # The correctly specified model predicts the simulated holdout well and beats the baseline.
     sim = report.loc["grocery"]
-    assert sim["predicted_repeat_purchases"] == pytest.approx(sim["actual_repeat_purchases"], rel=0.1)
+    assert sim["predicted_repeat_purchases"] == pytest.approx(
+        sim["actual_repeat_purchases"], rel=0.1
+    )
     assert sim["mean_absolute_error"] < sim["naive_mean_absolute_error"]
