@@ -34,7 +34,8 @@ build: setup  ## dbt build on RAW_DATA_DIR + validation + summary
 dbt-build: setup  ## plain dbt build (no publishing)
 	$(DBT) build
 
-test: setup lint  ## everything CI checks
+test: setup lint  ## everything CI checks: lint, dbt build + data tests + validation, pytest
+	$(BIN)/python -m retention.build --no-publish
 	$(BIN)/python -m pytest
 
 lint: lint-python lint-sql  ## ruff + sqlfluff

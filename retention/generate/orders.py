@@ -214,7 +214,9 @@ def refunds_table(
     max_delay = np.minimum(30.0, age_days[idx])  # refunds stay inside the window
     delay = (1.0 + rng.random(idx.size) * (max_delay - 1.0)) * SECONDS_PER_DAY
     first_at = orders.ts[idx] + delay.astype(np.int64)
-    second_at = first_at + (rng.uniform(0.0, 5.0, size=idx.size) * SECONDS_PER_DAY).astype(np.int64)
+    last_allowed = np.minimum(timeline.end_epoch, orders.ts[idx] + 30 * SECONDS_PER_DAY)
+    room = np.clip(last_allowed - first_at, 0, 5 * SECONDS_PER_DAY)
+    second_at = first_at + (rng.random(idx.size) * room).astype(np.int64)
     order_idx = np.concatenate([idx, idx[two]])
     amount = np.concatenate([first_amount, (total - first_amount)[two]])
     at = np.minimum(np.concatenate([first_at, second_at[two]]), timeline.end_epoch)

@@ -16,9 +16,10 @@ DATA_DIR = Path(__file__).parent / "data"
 class Warehouse:
     """A DuckDB warehouse built by `dbt build` from one raw-data folder."""
 
-    def __init__(self, path: Path, result: DbtResult) -> None:
+    def __init__(self, path: Path, result: DbtResult, target_path: Path) -> None:
         self.path = path
         self.result = result
+        self.target_path = target_path
 
     def query(self, sql: str) -> list[tuple]:
         with duckdb.connect(str(self.path), read_only=True) as con:
@@ -44,13 +45,12 @@ def build_warehouse(tmp_path: Path) -> BuildWarehouse:
         name: str = "warehouse",
     ) -> Warehouse:
         path = tmp_path / f"{name}.duckdb"
-        env = dbt_env(
-            raw_data_dir=raw_data_dir, warehouse_path=path, target_path=tmp_path / f"target_{name}"
-        )
+        target = tmp_path / f"target_{name}"
+        env = dbt_env(raw_data_dir=raw_data_dir, warehouse_path=path, target_path=target)
         result = run_dbt(list(command), vars=vars, env=env)
         if expect_success and not result.ok:
             pytest.fail(f"dbt {' '.join(command)} failed:\n{result.output[-6000:]}")
-        return Warehouse(path, result)
+        return Warehouse(path, result, target)
 
     return build
 
@@ -58,11 +58,12 @@ def build_warehouse(tmp_path: Path) -> BuildWarehouse:
 def _build_once(tmp_path_factory: pytest.TempPathFactory, raw: Path, name: str) -> Warehouse:
     directory = tmp_path_factory.mktemp(name)
     path = directory / f"{name}.duckdb"
-    env = dbt_env(raw_data_dir=raw, warehouse_path=path, target_path=directory / "target")
+    target = directory / "target"
+    env = dbt_env(raw_data_dir=raw, warehouse_path=path, target_path=target)
     result = run_dbt(["build"], env=env)
     if not result.ok:
         pytest.fail(f"dbt build of {raw} failed:\n{result.output[-6000:]}")
-    return Warehouse(path, result)
+    return Warehouse(path, result, target)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,118 @@
+"""`make build`: dbt build, validation, atomic publishing for BI tools, summary.
+
+1. `dbt build` (models + data tests) into WAREHOUSE_PATH;
+2. Great Expectations validation of the marts (when the validation package
+   is installed in this checkout);
+3. publish: copy the validated warehouse next to BI_WAREHOUSE_PATH and
+   `os.replace` it over the published file. Readers that hold the old file
+   open keep seeing the previous complete data; new connections see the new.
+   A failed build or validation publishes nothing.
+4. print a short summary: rows per mart, rejects per raw table, time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+from retention.dbt import PROJECT_ROOT, dbt_env, run_dbt
+
+DEFAULT_WAREHOUSE = PROJECT_ROOT / "warehouse" / "retention.duckdb"
+DEFAULT_BI_WAREHOUSE = PROJECT_ROOT / "warehouse" / "retention_bi.duckdb"
+
+
+def warehouse_path() -> Path:
+    return Path(os.environ.get("WAREHOUSE_PATH", DEFAULT_WAREHOUSE))
+
+
+def bi_warehouse_path() -> Path:
+    return Path(os.environ.get("BI_WAREHOUSE_PATH", DEFAULT_BI_WAREHOUSE))
+
+
+def publish(source: Path, destination: Path) -> None:
+    """Atomically replace `destination` with a checkpointed copy of `source`."""
+    with duckdb.connect(str(source)) as con:
+        con.execute("checkpoint")
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    partial = destination.with_name(destination.name + f".tmp-{os.getpid()}")
+    try:
+        shutil.copyfile(source, partial)
+        with open(partial, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(partial, destination)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def summary(path: Path, seconds: float) -> str:
+    with duckdb.connect(str(path), read_only=True) as con:
+        marts = con.execute(
+            "select table_name from information_schema.tables "
+            "where table_schema = 'marts' order by table_name"
+        ).fetchall()
+        rows = [
+            (name, con.execute(f'select count(*) from marts."{name}"').fetchone()[0])
+            for (name,) in marts
+        ]
+        rejects = con.execute(
+            "select raw_table, count(*) from staging.stg_shop__rejects group by 1 order by 1"
+        ).fetchall()
+        as_of = con.execute("select max(order_date) from marts.fct_orders").fetchone()[0]
+    width = max(len(name) for name, _ in rows) if rows else 10
+    lines = ["", "Built marts (rows):"]
+    lines += [f"  {name:<{width}}  {count:>12,}" for name, count in rows]
+    rejected = ", ".join(f"{table} {count:,}" for table, count in rejects) or "none"
+    lines.append(f"Rejected raw rows: {rejected} (details: staging.stg_shop__rejects)")
+    lines.append(f"Latest order in fct_orders: {as_of}")
+    lines.append(f"Warehouse: {path}")
+    lines.append(f"Total time: {seconds:.1f} s")
+    return "\n".join(lines)
+
+
+def validation_available() -> bool:
+    return importlib.util.find_spec("retention.validate") is not None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-publish", action="store_true", help="skip publishing for BI")
+    parser.add_argument("dbt_args", nargs="*", help="extra arguments for dbt build")
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    path = warehouse_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    print(f"dbt build -> {path} (raw data: {os.environ.get('RAW_DATA_DIR', 'data/sample')})")
+    result = run_dbt(["build", *args.dbt_args], env=dbt_env(warehouse_path=path), echo=True)
+    if not result.ok:
+        print("dbt build failed: nothing published.", file=sys.stderr)
+        return result.returncode
+
+    if validation_available():
+        from retention.validate.__main__ import main as validate_main
+
+        code = validate_main(["--warehouse", str(path)])
+        if code != 0:
+            print("validation failed: nothing published.", file=sys.stderr)
+            return code
+    else:
+        print("validation: retention.validate not installed in this checkout, skipped")
+
+    if not args.no_publish:
+        destination = bi_warehouse_path()
+        publish(path, destination)
+        print(f"published for BI tools (open read-only): {destination}")
+
+    print(summary(path, time.perf_counter() - started))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
