@@ -152,7 +152,7 @@ def clv_warehouse(tmp_path_factory: pytest.TempPathFactory, raw_orders: pd.DataF
     )
     if not result.ok:
         pytest.fail(f"dbt build failed:\n{result.output[-6000:]}")
-    return Warehouse(path, result)
+    return Warehouse(path, result, directory / "target")
 
 
 @pytest.fixture(scope="module")
