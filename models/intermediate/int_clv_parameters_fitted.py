@@ -6,9 +6,9 @@ own fit fails, receives the pooled parameters (parameter_source = 'pooled'). The
 the NaN guards live in the SQL mart clv_model_parameters.
 """
 
-import pandas as pd
+from retention.clv.fit import OUTPUT_COLUMNS, fit_segments
 
-from retention.clv.fit import fit_segments
+_TEXT = {"industry_segment", "parameter_source"}
 
 
 def model(dbt, session):
@@ -22,6 +22,10 @@ def model(dbt, session):
     spend = spend_rows.rename(columns={"industry_segment": "segment"})
     spend["monetary_value"] = spend["monetary_value"].astype(float)
     fitted = fit_segments(summary, min_repeat_buyers=min_repeat_buyers, spend=spend)
-    fitted["industry_segment"] = fitted["industry_segment"].astype(str)
     fitted["min_repeat_buyers"] = min_repeat_buyers
-    return pd.DataFrame(fitted)
+    # explicit types: an empty DataFrame (no customers yet) has untyped object columns
+    types = {c: "varchar" if c in _TEXT else "double" for c in OUTPUT_COLUMNS}
+    types |= {"converged": "boolean", "min_repeat_buyers": "integer"}
+    return session.from_df(fitted).project(
+        ", ".join(f"cast({c} as {t}) as {c}" for c, t in types.items())
+    )
