@@ -101,7 +101,8 @@ def fit_segments(
     ``customers_fitted``, ``repeat_buyers_fitted``, the log-likelihoods and ``fit_seconds``
     describe the pooled fit (all segments), not the segment's own data.
     ``converged`` is True only when both models of the reported parameters converged (and
-    q > 1). Gamma-Gamma ignores rows with monetary_value <= 0.
+    q > 1) and, for pooled rows, the pooled data has at least ``min_repeat_buyers`` repeat
+    buyers. Gamma-Gamma ignores rows with monetary_value <= 0.
 
     ``spend`` (optional, columns SPEND_COLUMNS) gives the Gamma-Gamma rows separately: unique
     (segment, frequency, monetary_value) rows. Collapsing the two models' inputs separately
@@ -130,6 +131,10 @@ def fit_segments(
         if pooled is None:
             bg, gg, seconds = _fit_both(data, spend_data)
             pooled = _row(None, data, bg, gg, "pooled", seconds)
+            # Too small even pooled: the optimiser may "converge" to a degenerate point
+            # (parameters running off to 1e4 and beyond); such parameters are never used.
+            if pooled["repeat_buyers_fitted"] < min_repeat_buyers:
+                pooled["converged"] = False
         return {**pooled, "industry_segment": segment}
 
     for segment, rows in data.groupby("segment", sort=True, dropna=False):

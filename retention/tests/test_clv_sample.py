@@ -113,3 +113,17 @@ def test_unit_economics_matches_pandas(sample_warehouse: Warehouse, as_of: pd.Ti
     np.testing.assert_allclose(
         report.loc[ratio.index, "clv_to_cac"].astype(float), ratio, rtol=1e-3, atol=1e-3
     )
+
+
+def test_too_small_for_a_model_gets_no_predictions(tiny_warehouse: Warehouse) -> None:
+    """The nine-order tiny dataset: even pooled, far below the repeat-buyer threshold, so the
+    parameters are flagged and no prediction is made (simple CLV and history remain)."""
+    [(segments, converged)] = tiny_warehouse.query(
+        "select count(*), count(*) filter (where converged) from marts.clv_model_parameters"
+    )
+    assert segments > 0 and converged == 0
+    [(n, predicted, alive, historical)] = tiny_warehouse.query(
+        "select count(*), count(predicted_clv), count(probability_alive), count(historical_clv) "
+        "from marts.dim_customers"
+    )
+    assert n > 0 and predicted == 0 and alive == 0 and historical == n
