@@ -36,7 +36,7 @@ dbt-build: setup  ## plain dbt build (no publishing)
 
 test: setup lint  ## everything CI checks: lint, dbt build + data tests + validation, pytest
 	$(BIN)/python -m retention.build --no-publish
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: lint-python lint-sql  ## ruff + sqlfluff
 

@@ -44,6 +44,7 @@ def dbt_env(
     env = dict(os.environ)
     env["DBT_PROFILES_DIR"] = str(PROJECT_ROOT)
     env.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    env.setdefault("DBT_USE_COLORS", "false")
     if raw_data_dir is not None:
         env["RAW_DATA_DIR"] = str(Path(raw_data_dir).resolve())
     if warehouse_path is not None:

@@ -3,6 +3,8 @@
     For each raw table: every column the warehouse reads, and which of them
     must be present in the file. Columns absent from a file but not required
     come out as null; extra columns in a file are ignored (and logged).
+    "pii" columns are never selected in clear: the raw view already exposes
+    only their salted hash, as <column>_hash (see hash_pii()).
 #}
 {% macro raw_tables() %}
     {{ return({
@@ -34,6 +36,7 @@
             ],
             "required": ["store_id", "customer_id"],
             "file_required": false,
+            "pii": ["email"],
         },
         "refunds": {
             "columns": ["refund_id", "store_id", "order_id", "refunded_at", "amount"],

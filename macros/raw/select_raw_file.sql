@@ -29,6 +29,10 @@
     {%- set reader = raw_file_reader(path) -%}
     {%- set file_columns = raw_file_columns(path, reader) -%}
 
+    {%- if file_columns.keys() | list == ["column0"] -%}
+        {{ exceptions.raise_compiler_error("Raw file '" ~ path ~ "' is empty (no header row).") }}
+    {%- endif -%}
+
     {%- set missing = [] -%}
     {%- for column in spec["required"] if column not in file_columns -%}
         {%- do missing.append(column) -%}
@@ -54,10 +58,11 @@
         {{ raw_row_number(path) }} as _source_row_number,
         '{{ path }}' as _source_file,
         {%- for column in spec["columns"] %}
-        {%- if column in file_columns %}
-        {{ adapter.quote(file_columns[column]) }} as {{ column }}
+        {%- set value = adapter.quote(file_columns[column]) if column in file_columns else "cast(null as varchar)" %}
+        {%- if column in spec.get("pii", []) %}
+        {{ hash_pii(value) }} as {{ column }}_hash
         {%- else %}
-        cast(null as varchar) as {{ column }}
+        {{ value }} as {{ column }}
         {%- endif -%}
         {{ "," if not loop.last }}
         {%- endfor %}
@@ -71,7 +76,8 @@
         cast(null as bigint) as _source_row_number,
         cast(null as varchar) as _source_file,
         {%- for column in spec["columns"] %}
-        cast(null as varchar) as {{ column }}{{ "," if not loop.last }}
+        cast(null as varchar) as {{ column }}{{ "_hash" if column in spec.get("pii", []) }}
+        {{- "," if not loop.last }}
         {%- endfor %}
     where false
 {%- endmacro %}

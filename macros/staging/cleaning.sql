@@ -44,9 +44,10 @@
     ({{ column }} < timestamp '1990-01-01' or {{ column }} >= timestamp '2100-01-01')
 {%- endmacro %}
 
-{# Salted SHA-256 of a normalised e-mail address; the clear text never
-   leaves staging's input. Set PII_HASH_SALT in production. #}
-{% macro hash_email(column) -%}
+{# Salted SHA-256 of a trimmed, lower-cased PII value (e-mail). The raw
+   layer applies it while reading the file, so no relation of the warehouse
+   ever returns the clear text. Set PII_HASH_SALT in production. #}
+{% macro hash_pii(column) -%}
     sha256('{{ env_var("PII_HASH_SALT", "retention-warehouse") }}' || lower({{ clean_text(column) }}))
 {%- endmacro %}
 

@@ -17,6 +17,15 @@ stores as (
     select * from {{ ref('stg_shop__stores') }}
 ),
 
+-- segments (RFM scores, named segment, behavioural flags)
+rfm_scores as (
+    select * from {{ ref('int_customers_rfm_scored') }}
+),
+
+behaviour_flags as (
+    select * from {{ ref('int_customers_flagged') }}
+),
+
 -- CLV (issue 5): buy-till-you-die summary and predictions
 clv as (
     select * from {{ ref('int_customers_clv_scored') }}
@@ -46,6 +55,21 @@ final as (
             when profiles.customer_id is not null
                 then coalesce(cast(profiles.loyalty_member_since as date) <= {{ as_of_date() }}, false)
         end as is_loyalty_member,
+        -- segments (RFM scores, named segment, behavioural flags)
+        behaviour_flags.days_since_last_order,
+        rfm_scores.rfm_recency_score,
+        rfm_scores.rfm_frequency_score,
+        rfm_scores.rfm_monetary_score,
+        rfm_scores.rfm_segment,
+        behaviour_flags.is_first_time_buyer,
+        behaviour_flags.is_repeat_buyer,
+        behaviour_flags.is_vip,
+        behaviour_flags.is_discount_shopper,
+        behaviour_flags.is_full_price_buyer,
+        behaviour_flags.is_cart_abandoner,
+        behaviour_flags.is_high_aov,
+        behaviour_flags.is_big_spender,
+        behaviour_flags.is_churn_risk,
         profiles.email_hash,
         -- CLV (issue 5)
         clv.frequency,
@@ -65,6 +89,15 @@ final as (
             and customers.customer_id = profiles.customer_id
     left join stores
         on customers.store_id = stores.store_id
+    -- segments: one row per customer in each, no fan-out
+    left join rfm_scores
+        on
+            customers.store_id = rfm_scores.store_id
+            and customers.customer_id = rfm_scores.customer_id
+    left join behaviour_flags
+        on
+            customers.store_id = behaviour_flags.store_id
+            and customers.customer_id = behaviour_flags.customer_id
     -- CLV (issue 5)
     left join clv
         on

@@ -2,8 +2,8 @@
 
 {#
     Every raw customer row with its reject_reason (null = accepted). The
-    e-mail address is replaced by a salted hash here: no clear-text e-mail
-    reaches any table, rejects included.
+    e-mail arrives already hashed from the raw layer: no clear-text e-mail
+    reaches any relation, rejects included.
 #}
 
 with source as (
@@ -17,7 +17,7 @@ typed as (
         {{ clean_text('store_id') }} as store_id,
         {{ clean_text('customer_id') }} as customer_id,
         {{ parse_timestamp('created_at') }} as created_at,
-        {{ hash_email('email') }} as email_hash,
+        email_hash,
         upper({{ clean_text('country_code') }}) as country_code,
         {{ parse_boolean('accepts_marketing') }} as accepts_marketing,
         {{ parse_timestamp('loyalty_member_since') }} as loyalty_member_since,
@@ -28,7 +28,7 @@ typed as (
         {{ failed_to_parse('accepts_marketing', parse_boolean('accepts_marketing')) }}
             as has_unparseable_boolean,
         {{ raw_values([
-            'store_id', 'customer_id', 'created_at', hash_email('email'),
+            'store_id', 'customer_id', 'created_at', 'email_hash',
             'country_code', 'accepts_marketing', 'loyalty_member_since',
         ]) }} as _raw_values
     from source

@@ -97,6 +97,8 @@ checked as (
             when coalesce(discount_amount, 0) > subtotal_amount then 'discount_exceeds_subtotal'
             when not is_known_currency then 'unknown_currency'
             when rate_to_reporting is null then 'missing_fx_rate'
+            when subtotal_amount * rate_to_reporting > {{ var('max_plausible_order_amount') }}
+                then 'implausible_amount'
         end as reject_reason
     from with_fx
 ),

@@ -1,0 +1,63 @@
+{#
+    One row per customer (store_id, customer_id) with RFM scores 1-5 within
+    the store (5 = best) and the named segment of the rfm_segments seed.
+      recency   = days_since_last_order (fewer days = better)
+      frequency = orders_count (purchases)
+      monetary  = net_revenue
+    Scoring rule (ties always equal, bins for small stores): macro
+    rfm_quintile_score and DECISIONLOG.md. Segment: the seed row whose
+    r range holds the R score and whose fm range holds fm_score = (F + M) / 2.
+#}
+
+with customers as (
+    select * from {{ ref('int_customers_aggregated') }}
+),
+
+flags as (
+    select * from {{ ref('int_customers_flagged') }}
+),
+
+segment_map as (
+    select * from {{ ref('rfm_segments') }}
+),
+
+scored as (
+    select
+        customers.store_id,
+        customers.customer_id,
+        {{ rfm_quintile_score('flags.days_since_last_order', false, 'customers.store_id') }} as rfm_recency_score,
+        {{ rfm_quintile_score('customers.orders_count', true, 'customers.store_id') }} as rfm_frequency_score,
+        {{ rfm_quintile_score('customers.net_revenue', true, 'customers.store_id') }} as rfm_monetary_score
+    from customers
+    inner join flags
+        on
+            customers.store_id = flags.store_id
+            and customers.customer_id = flags.customer_id
+),
+
+segmented as (
+    select
+        scored.*,
+        (scored.rfm_frequency_score + scored.rfm_monetary_score) / 2.0 as rfm_fm_score,
+        segment_map.rfm_segment
+    from scored
+    left join segment_map
+        on
+            scored.rfm_recency_score between segment_map.r_min and segment_map.r_max
+            and (scored.rfm_frequency_score + scored.rfm_monetary_score) / 2.0
+            between segment_map.fm_min and segment_map.fm_max
+),
+
+final as (
+    select
+        store_id,
+        customer_id,
+        cast(rfm_recency_score as integer) as rfm_recency_score,
+        cast(rfm_frequency_score as integer) as rfm_frequency_score,
+        cast(rfm_monetary_score as integer) as rfm_monetary_score,
+        cast(rfm_fm_score as double) as rfm_fm_score,
+        rfm_segment
+    from segmented
+)
+
+select * from final

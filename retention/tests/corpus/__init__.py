@@ -1,0 +1,1 @@
+"""The bad-input corpus: small raw datasets, each broken in exactly one way."""
