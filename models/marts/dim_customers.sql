@@ -26,6 +26,11 @@ behaviour_flags as (
     select * from {{ ref('int_customers_flagged') }}
 ),
 
+-- CLV (issue 5): buy-till-you-die summary and predictions
+clv as (
+    select * from {{ ref('int_customers_clv_scored') }}
+),
+
 final as (
     select
         customers.store_id,
@@ -65,7 +70,18 @@ final as (
         behaviour_flags.is_high_aov,
         behaviour_flags.is_big_spender,
         behaviour_flags.is_churn_risk,
-        profiles.email_hash
+        profiles.email_hash,
+        -- CLV (issue 5)
+        clv.frequency,
+        clv.recency_days,
+        clv.tenure_days,
+        cast(round(clv.monetary_value, 2) as decimal(18, 2)) as monetary_value,
+        cast(clv.historical_clv as decimal(18, 2)) as historical_clv,
+        cast(clv.probability_alive as double) as probability_alive,
+        cast(clv.predicted_purchases as double) as predicted_purchases,
+        cast(round(clv.expected_average_spend, 2) as decimal(18, 2)) as expected_average_spend,
+        cast(round(clv.predicted_clv, 2) as decimal(18, 2)) as predicted_clv,
+        cast(round(clv.simple_clv, 2) as decimal(18, 2)) as simple_clv
     from customers
     left join profiles
         on
@@ -82,6 +98,11 @@ final as (
         on
             customers.store_id = behaviour_flags.store_id
             and customers.customer_id = behaviour_flags.customer_id
+    -- CLV (issue 5)
+    left join clv
+        on
+            customers.store_id = clv.store_id
+            and customers.customer_id = clv.customer_id
 )
 
 select * from final

@@ -39,8 +39,8 @@ segment_totals as (
         sum(net_revenue) as net_revenue,
         -- historical CLV = net revenue to date (METRICS.md)
         avg(net_revenue) as average_historical_clv,
-        -- predicted CLV: replace with avg(predicted_clv) once dim_customers has it
-        cast(null as decimal(18, 2)) as average_predicted_clv
+        -- null when no customer of the group has a model prediction
+        avg(predicted_clv) as average_predicted_clv
     from customers
     group by store_id, rfm_segment
 ),

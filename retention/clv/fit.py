@@ -38,10 +38,14 @@ OUTPUT_COLUMNS = (
 )
 
 
-def _fit_both(rows: pd.DataFrame) -> tuple[BGNBDParams, GammaGammaParams, float]:
+def _fit_both(
+    rows: pd.DataFrame, spend_rows: pd.DataFrame
+) -> tuple[BGNBDParams, GammaGammaParams, float]:
     start = time.perf_counter()
     bg = fit_bgnbd(rows["frequency"], rows["recency"], rows["T"], rows["n_customers"])
-    gg = fit_gamma_gamma(rows["frequency"], rows["monetary_value"], rows["n_customers"])
+    gg = fit_gamma_gamma(
+        spend_rows["frequency"], spend_rows["monetary_value"], spend_rows["n_customers"]
+    )
     return bg, gg, time.perf_counter() - start
 
 
@@ -78,7 +82,14 @@ def _row(
     }
 
 
-def fit_segments(summary: pd.DataFrame, min_repeat_buyers: int = MIN_REPEAT_BUYERS) -> pd.DataFrame:
+SPEND_COLUMNS = ("segment", "frequency", "monetary_value", "n_customers")
+
+
+def fit_segments(
+    summary: pd.DataFrame,
+    min_repeat_buyers: int = MIN_REPEAT_BUYERS,
+    spend: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Fit BG/NBD and Gamma-Gamma per segment, with a pooled fallback.
 
     ``summary`` has one row per unique (segment, frequency, recency, T, monetary_value) with
@@ -90,26 +101,47 @@ def fit_segments(summary: pd.DataFrame, min_repeat_buyers: int = MIN_REPEAT_BUYE
     ``customers_fitted``, ``repeat_buyers_fitted``, the log-likelihoods and ``fit_seconds``
     describe the pooled fit (all segments), not the segment's own data.
     ``converged`` is True only when both models of the reported parameters converged (and
-    q > 1). Gamma-Gamma ignores rows with monetary_value <= 0.
+    q > 1) and, for pooled rows, the pooled data has at least ``min_repeat_buyers`` repeat
+    buyers. Gamma-Gamma ignores rows with monetary_value <= 0.
+
+    ``spend`` (optional, columns SPEND_COLUMNS) gives the Gamma-Gamma rows separately: unique
+    (segment, frequency, monetary_value) rows. Collapsing the two models' inputs separately
+    keeps the BG/NBD rows few (monetary values are nearly unique per repeat buyer). When it is
+    given, ``summary`` needs no monetary_value column.
     """
-    missing = [c for c in INPUT_COLUMNS if c not in summary.columns]
+    required = (
+        INPUT_COLUMNS if spend is None else tuple(c for c in INPUT_COLUMNS if c != "monetary_value")
+    )
+    missing = [c for c in required if c not in summary.columns]
     if missing:
         raise ValueError(f"summary is missing columns: {missing}")
     data = summary.loc[summary["n_customers"] > 0]
+    if spend is None:
+        spend_data = data
+    else:
+        missing = [c for c in SPEND_COLUMNS if c not in spend.columns]
+        if missing:
+            raise ValueError(f"spend is missing columns: {missing}")
+        spend_data = spend.loc[spend["n_customers"] > 0]
     results: list[dict[str, Any]] = []
     pooled: dict[str, Any] | None = None
 
     def pooled_row(segment: Any) -> dict[str, Any]:
         nonlocal pooled
         if pooled is None:
-            bg, gg, seconds = _fit_both(data)
+            bg, gg, seconds = _fit_both(data, spend_data)
             pooled = _row(None, data, bg, gg, "pooled", seconds)
+            # Too small even pooled: the optimiser may "converge" to a degenerate point
+            # (parameters running off to 1e4 and beyond); such parameters are never used.
+            if pooled["repeat_buyers_fitted"] < min_repeat_buyers:
+                pooled["converged"] = False
         return {**pooled, "industry_segment": segment}
 
     for segment, rows in data.groupby("segment", sort=True, dropna=False):
         repeat = rows.loc[rows["frequency"] >= 1, "n_customers"].sum()
         if repeat >= min_repeat_buyers:
-            bg, gg, seconds = _fit_both(rows)
+            seg_spend = spend_data.loc[spend_data["segment"] == segment]
+            bg, gg, seconds = _fit_both(rows, seg_spend)
             if _usable(bg, gg):
                 results.append(_row(segment, rows, bg, gg, "segment", seconds))
                 continue

@@ -233,3 +233,14 @@ def test_a_equal_one_and_far_horizon_are_finite() -> None:
     p = BGNBDParams(0.5, 1.0, 0.8, 3.0, 0.0, True, 1)
     values = expected_purchases(p, np.array([1e4, 1e5, 1e6]), 0, 0.0, 0.0)
     assert np.all(np.isfinite(values)) and np.all(np.diff(values) > 0)
+
+
+def test_pooled_fit_below_threshold_is_not_used() -> None:
+    """All segments together below the threshold: parameters flagged, predictions unused."""
+    small = _segment_rows(300, "tiny", 3)
+    repeat = float(small.loc[small["frequency"] > 0, "n_customers"].sum())
+    out = fit_segments(small, min_repeat_buyers=int(repeat) + 1)
+    assert list(out["parameter_source"]) == ["pooled"]
+    assert not out["converged"].iloc[0]
+    ok = fit_segments(small, min_repeat_buyers=int(repeat))
+    assert list(ok["parameter_source"]) == ["segment"] and ok["converged"].iloc[0]
