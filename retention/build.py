@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     if validation_available():
         from retention.validate.__main__ import main as validate_main
 
-        code = validate_main(["--warehouse", str(path)])
+        code = validate_main(["--warehouse", str(path), "--require-all"])
         if code != 0:
             print("validation failed: nothing published.", file=sys.stderr)
             return code
