@@ -185,6 +185,32 @@ def _marts(name: str) -> str:
     return f"marts.{name}"
 
 
+def _per_store_totals_match_dim_customers(
+    b: SuiteBuilder, name: str, customers_sql: str, columns: list[str]
+) -> None:
+    """Per store, `customers_sql` and sum(net_revenue) over the batch equal
+    the customer count and net revenue of dim_customers."""
+    b.no_rows(
+        name,
+        f"""
+        with batch_totals as (
+            select store_id, {customers_sql} as customers, sum(net_revenue) as net_revenue
+            from {{batch}} group by store_id
+        ),
+        customers as (
+            select store_id, count(*) as customers, sum(net_revenue) as net_revenue
+            from {_marts("dim_customers")} group by store_id
+        )
+        select * from batch_totals full join customers using (store_id)
+        where batch_totals.customers is distinct from customers.customers
+           or abs(coalesce(batch_totals.net_revenue, 0) - coalesce(customers.net_revenue, 0))
+              > {MONEY_TOLERANCE}
+        """,
+        columns,
+        other={"dim_customers": ["store_id", "net_revenue"]},
+    )
+
+
 # ---------------------------------------------------------------- the marts
 def suite_fct_orders(b: SuiteBuilder) -> None:
     b.rows_at_least(1)
@@ -346,26 +372,11 @@ def suite_fct_cohort_retention(b: SuiteBuilder) -> None:
         """,
         key,
     )
-    b.no_rows(
+    _per_store_totals_match_dim_customers(
+        b,
         "cohort sizes and revenue per store = dim_customers (customers, net revenue)",
-        f"""
-        with cohorts as (
-            select store_id,
-                   sum(case when months_since_first_order = 0 then cohort_size end) as customers,
-                   sum(net_revenue) as net_revenue
-            from {{batch}} group by store_id
-        ),
-        customers as (
-            select store_id, count(*) as customers, sum(net_revenue) as net_revenue
-            from {_marts("dim_customers")} group by store_id
-        )
-        select * from cohorts full join customers using (store_id)
-        where cohorts.customers is distinct from customers.customers
-           or abs(coalesce(cohorts.net_revenue, 0) - coalesce(customers.net_revenue, 0))
-              > {MONEY_TOLERANCE}
-        """,
+        "sum(case when months_since_first_order = 0 then cohort_size end)",
         [*key, "cohort_size", "net_revenue"],
-        other={"dim_customers": ["store_id", "net_revenue"]},
     )
 
 
@@ -503,24 +514,11 @@ def suite_rpt_customer_segments(b: SuiteBuilder) -> None:
         "having abs(sum(share_of_customers) - 1) > 1e-6",
         ["store_id", "share_of_customers"],
     )
-    b.no_rows(
+    _per_store_totals_match_dim_customers(
+        b,
         "customers and net revenue per store = dim_customers",
-        f"""
-        with segments as (
-            select store_id, sum(customers) as customers, sum(net_revenue) as net_revenue
-            from {{batch}} group by store_id
-        ),
-        customers as (
-            select store_id, count(*) as customers, sum(net_revenue) as net_revenue
-            from {_marts("dim_customers")} group by store_id
-        )
-        select * from segments full join customers using (store_id)
-        where segments.customers is distinct from customers.customers
-           or abs(coalesce(segments.net_revenue, 0) - coalesce(customers.net_revenue, 0))
-              > {MONEY_TOLERANCE}
-        """,
+        "sum(customers)",
         ["store_id", "customers", "net_revenue"],
-        other={"dim_customers": ["store_id", "net_revenue"]},
     )
 
 
