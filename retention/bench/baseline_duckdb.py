@@ -89,20 +89,30 @@ def _steps(raw: Path, window: int, salt: str, reporting: str) -> list[tuple[str,
                 from read_parquet('{raw}/orders.parquet', file_row_number = true) as o
                 left join stores as s on {clean("o.store_id")} = s.store_id
             )
-            select t.* exclude (file_row_number), fx.rate,
-                   cast(t.ordered_at as date) as order_date,
-                   t.status in ('completed', 'refunded') as is_purchase,
-                   t.discount > 0 or t.discount_code is not null as has_discount
-            from typed as t
-            join fx on fx.currency = t.currency and fx.month = date_trunc('month', t.ordered_at)
-            where t.store_id is not null and t.order_id is not null
-              and t.ordered_at {in_range}
-              and t.status in ('completed', 'cancelled', 'refunded', 'pending')
-              and t.subtotal >= 0 and t.discount >= 0 and t.shipping >= 0 and t.tax >= 0
-              and t.discount <= t.subtotal
-              and t.subtotal * fx.rate <= 1000000
-            qualify row_number() over (
-                partition by t.store_id, t.order_id order by t.file_row_number) = 1;
+            , valid as (
+                select t.*, fx.rate,
+                       cast(t.ordered_at as date) as order_date,
+                       t.status in ('completed', 'refunded') as is_purchase,
+                       t.discount > 0 or t.discount_code is not null as has_discount
+                from typed as t
+                join fx on fx.currency = t.currency
+                       and fx.month = date_trunc('month', t.ordered_at)
+                where t.store_id is not null and t.order_id is not null
+                  and t.ordered_at {in_range}
+                  and t.status in ('completed', 'cancelled', 'refunded', 'pending')
+                  and t.subtotal >= 0 and t.discount >= 0 and t.shipping >= 0 and t.tax >= 0
+                  and t.discount <= t.subtotal
+                  and t.subtotal * fx.rate <= 1000000
+            ),
+            -- duplicate keys by a hash aggregate (normally empty), not a sort of every row
+            duplicates as (
+                select store_id, order_id, min(file_row_number) as first_row
+                from valid group by store_id, order_id having count(*) > 1
+            )
+            select v.* exclude (file_row_number)
+            from valid as v
+            left join duplicates as d using (store_id, order_id)
+            where d.first_row is null or v.file_row_number = d.first_row;
             create temp table as_of as select max(order_date) as as_of from orders;
             """,
         ),
@@ -156,11 +166,12 @@ def _steps(raw: Path, window: int, salt: str, reporting: str) -> list[tuple[str,
                            as net,
                        row_number() over w as n,
                        lag(order_date) over w as previous_date,
-                       min(case when is_customer_purchase then order_date end) over (
-                           partition by store_id, customer_id) as first_date
+                       first_value(case when is_customer_purchase then order_date end) over w
+                           as first_date
                 from joined
-                window w as (partition by store_id, customer_id, is_customer_purchase
-                             order by ordered_at, order_id)
+                -- one sort: a customer's purchases first, so that n and lag are theirs
+                window w as (partition by store_id, customer_id
+                             order by is_customer_purchase desc, ordered_at, order_id)
             )
             select store_id, order_id, customer_id, industry_segment, ordered_at, order_date,
                    status, is_purchase,

@@ -275,11 +275,21 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--clv-customers", type=int, default=1_000_000)
     p.add_argument("--workdir", type=Path, default=None, help="default .bench/runs/SIZE")
     p.add_argument("--no-report", action="store_true", help="do not touch BENCHMARKS.md")
+    p.add_argument(
+        "--report-only",
+        action="store_true",
+        help="rewrite BENCHMARKS.md from the saved results (.bench/results/*.json), run nothing",
+    )
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.report_only:
+        for file in sorted((BENCH_DIR / "results").glob("*.json")):
+            report.update_benchmarks(json.loads(file.read_text()))
+        print(f"rewrote {report.BENCHMARKS}")
+        return 0
     start = time.perf_counter()
     result = run(args)
     results_dir = BENCH_DIR / "results"

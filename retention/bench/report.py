@@ -7,6 +7,7 @@ machine description, and keeps everything else (the closing notes) as written.
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import re
@@ -16,6 +17,7 @@ from typing import Any
 
 import psutil
 
+from retention.bench.data import BENCH_DIR
 from retention.dbt import PROJECT_ROOT
 
 BENCHMARKS = PROJECT_ROOT / "BENCHMARKS.md"
@@ -42,7 +44,8 @@ Peak memory is the peak resident set size of the process tree (like
 
 ## Targets
 
-(closing note: written after the 10M and 50M runs)
+<!-- targets:start -->
+<!-- targets:end -->
 """
 
 
@@ -214,6 +217,63 @@ def section(r: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _load_results(directory: Path) -> dict[str, dict[str, Any]]:
+    results = {}
+    for file in sorted(directory.glob("*.json")):
+        try:
+            result = json.loads(file.read_text())
+            results[result["label"]] = result
+        except (ValueError, KeyError):
+            continue
+    return results
+
+
+def targets_markdown(results: dict[str, dict[str, Any]]) -> str:
+    """The issue's targets, each checked on the size it names (from .bench/results)."""
+
+    def step(label: str, name: str) -> dict[str, Any]:
+        return results.get(label, {}).get("steps", {}).get(name, {})
+
+    def seconds(label: str, name: str) -> float | None:
+        value = step(label, name)
+        return None if value.get("skipped") else value.get("seconds")
+
+    rows = []
+    build10 = seconds("10M", "dbt_build")
+    value = _ratio(build10, seconds("10M", "baseline_a"))
+    rows.append(("10M: dbt build ≤ 2 times baseline A", value, 2.0, True, "ratio"))
+    value = _ratio(seconds("10M", "baseline_b"), build10)
+    rows.append(("10M: dbt build ≥ 3 times faster than baseline B", value, 3.0, False, "ratio"))
+    peak = (
+        None if step("50M", "dbt_build").get("skipped") else step("50M", "dbt_build").get("peak_gb")
+    )
+    rows.append(("50M: dbt build peak memory < 8 GB", peak, 8.0, True, "GB"))
+    for label in ("10M", "1M"):
+        value = _ratio(seconds(label, "append_build"), seconds(label, "dbt_build"))
+        if value is not None:
+            break
+    rows.append((f"{label}: one-day append ≤ 10 % of the full build", value, 0.10, True, "ratio"))
+    value = None
+    for label in ("10M", "1M"):
+        value = _ratio(seconds(label, "validation"), seconds(label, "dbt_build"))
+        if value is not None:
+            break
+    rows.append((f"{label}: validation ≤ 20 % of the build", value, 0.20, True, "ratio"))
+    value, label = None, "10M"
+    for label in ("10M", "1M"):
+        clv = step(label, "clv_fit")
+        value = _ratio(clv.get("lifetimes_seconds"), clv.get("ours_seconds"))
+        if value is not None:
+            label = f"{label} ({clv.get('customers', 0):,} customers)"
+            break
+    rows.append((f"{label}: CLV fit faster than lifetimes", value, 1.0, False, "lifetimes ÷ ours"))
+    lines = ["| target | measured | verdict |", "|---|---:|---|"]
+    for name, value, limit, below, unit in rows:
+        shown = "-" if value is None else f"{value:.2f} ({unit})"
+        lines.append(f"| {name} | {shown} | {_verdict(value, limit, below)} |")
+    return "\n".join(lines)
+
+
 def update_benchmarks(result: dict[str, Any], path: Path = BENCHMARKS) -> None:
     text = path.read_text() if path.exists() else TEMPLATE
     machine_block = (
@@ -229,6 +289,13 @@ def update_benchmarks(result: dict[str, Any], path: Path = BENCHMARKS) -> None:
         text = pattern.sub(lambda _: block, text)
     else:
         text = _insert_section(text, label, block)
+    targets = targets_markdown(_load_results(BENCH_DIR / "results"))
+    text = re.sub(
+        r"<!-- targets:start -->.*?<!-- targets:end -->",
+        lambda _: f"<!-- targets:start -->\n{targets}\n<!-- targets:end -->",
+        text,
+        flags=re.S,
+    )
     path.write_text(text)
 
 
