@@ -17,8 +17,6 @@ from retention.bench.compare import compare_all
 from retention.bench.data import ensure_dataset, parse_size, size_label
 from retention.bench.dbt_timing import dbt_build
 
-pytestmark = pytest.mark.slow
-
 
 def test_parse_size() -> None:
     assert parse_size("1M") == 1_000_000
@@ -42,6 +40,7 @@ def bench_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {"warehouse": warehouse, "a": root / "a.duckdb", "b": root / "b", "root": root}
 
 
+@pytest.mark.slow
 def test_one_day_append_split(bench_run: dict[str, Path]) -> None:
     data = next((bench_run["root"] / "data").iterdir())
     with duckdb.connect() as con:
@@ -55,6 +54,7 @@ def test_one_day_append_split(bench_run: dict[str, Path]) -> None:
     assert 0 < full_n - base_n < full_n * 0.01
 
 
+@pytest.mark.slow
 def test_baselines_match_warehouse(bench_run: dict[str, Path]) -> None:
     results = compare_all(bench_run["warehouse"], bench_run["a"], bench_run["b"])
     compared = [r for r in results if not r.skipped]
@@ -64,6 +64,7 @@ def test_baselines_match_warehouse(bench_run: dict[str, Path]) -> None:
         assert result.warehouse_rows > 0
 
 
+@pytest.mark.slow
 def test_baselines_agree_on_retention(bench_run: dict[str, Path]) -> None:
     """A (spans) and B (brute force) agree even when the warehouse lacks the marts."""
     with duckdb.connect() as con:
