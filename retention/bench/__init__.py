@@ -1,0 +1,1 @@
+"""Performance benchmark of the warehouse (``make bench``); see BENCHMARKS.md."""

@@ -1,0 +1,184 @@
+"""Compare the warehouse's marts with the baselines' results, row by row.
+
+Each mart is joined with the baseline's table on its key (full outer join);
+a row missing on either side or a column differing by more than its
+tolerance is a mismatch. Marts missing from the warehouse are skipped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+#: mart -> (key columns, {column: tolerance (None = exact)}, date columns to cast)
+MARTS: dict[str, tuple[tuple[str, ...], dict[str, float | None], tuple[str, ...]]] = {
+    "fct_orders": (
+        ("store_id", "order_id"),
+        {
+            "customer_id": None,
+            "status": None,
+            "order_date": None,
+            "net_revenue": 0.005,
+            "discount_amount": 0.005,
+            "is_first_order": None,
+            "customer_order_number": None,
+            "days_since_previous_order": None,
+            "cohort_month": None,
+            "months_since_first_order": None,
+        },
+        ("order_date", "cohort_month"),
+    ),
+    "dim_customers": (
+        ("store_id", "customer_id"),
+        {
+            "industry_segment": None,
+            "first_order_date": None,
+            "last_order_date": None,
+            "cohort_month": None,
+            "orders_count": None,
+            "net_revenue": 0.005,
+            "average_order_value": 0.011,
+            "discounted_orders_count": None,
+            "is_loyalty_member": None,
+            "email_hash": None,
+        },
+        ("first_order_date", "last_order_date", "cohort_month"),
+    ),
+    "fct_retention_periods": (
+        ("store_id", "period_grain", "period_start"),
+        {
+            "period_end": None,
+            "customers_start": None,
+            "customers_end": None,
+            "new_customers": None,
+            "retained_customers": None,
+            "churned_customers": None,
+            "reactivated_customers": None,
+            "acquired_customers": None,
+            "crr": 1e-9,
+            "churn_rate": 1e-9,
+        },
+        ("period_start", "period_end"),
+    ),
+    "fct_cohort_retention": (
+        ("store_id", "cohort_month", "months_since_first_order"),
+        {
+            "cohort_size": None,
+            "active_customers": None,
+            "net_revenue": 0.01,
+            "cumulative_net_revenue": 0.05,
+            "retention_rate": 1e-9,
+        },
+        ("cohort_month",),
+    ),
+}
+
+
+@dataclass
+class Comparison:
+    mart: str
+    baseline: str
+    warehouse_rows: int = 0
+    baseline_rows: int = 0
+    only_in_warehouse: int = 0
+    only_in_baseline: int = 0
+    mismatches: dict[str, int] = field(default_factory=dict)
+    skipped: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.skipped is None and not (
+            self.only_in_warehouse or self.only_in_baseline or any(self.mismatches.values())
+        )
+
+    def line(self) -> str:
+        if self.skipped:
+            return f"{self.mart} vs {self.baseline}: skipped ({self.skipped})"
+        bad = {c: n for c, n in self.mismatches.items() if n}
+        verdict = "identical" if self.ok else "DIFFERENT"
+        detail = (
+            f"; only in warehouse {self.only_in_warehouse:,}, only in baseline "
+            f"{self.only_in_baseline:,}, mismatched columns {bad}"
+            if not self.ok
+            else ""
+        )
+        return (
+            f"{self.mart} vs {self.baseline}: {verdict} "
+            f"({self.warehouse_rows:,} rows, {len(self.mismatches)} columns compared{detail})"
+        )
+
+
+def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> set[str]:
+    return {row[0] for row in con.execute(f"describe select * from {relation}").fetchall()}
+
+
+def _projection(columns: list[str], dates: tuple[str, ...]) -> str:
+    return ", ".join(f"cast({c} as date) as {c}" if c in dates else c for c in columns)
+
+
+def compare_mart(
+    con: duckdb.DuckDBPyConnection, mart: str, warehouse: str, baseline: str, name: str
+) -> Comparison:
+    keys, tolerances, dates = MARTS[mart]
+    result = Comparison(mart, name)
+    try:
+        present = _columns(con, warehouse)
+    except duckdb.Error:
+        result.skipped = "not in the warehouse"
+        return result
+    try:
+        available = _columns(con, baseline)
+    except duckdb.Error:
+        result.skipped = "not computed by the baseline"
+        return result
+    compared = [c for c in tolerances if c in present and c in available]
+    projection = _projection([*keys, *compared], dates)
+    join = " and ".join(f"w.{k} = b.{k}" for k in keys)
+    differs = []
+    for column in compared:
+        tolerance = tolerances[column]
+        if tolerance is None:
+            differs.append(f"count(*) filter (where w.{column} is distinct from b.{column})")
+        else:
+            differs.append(
+                f"count(*) filter (where (w.{column} is null) <> (b.{column} is null) "
+                f"or abs(w.{column} - b.{column}) > {tolerance})"
+            )
+    first = keys[0]
+    sql = f"""
+        with w as (select {projection} from {warehouse}),
+             b as (select {projection} from {baseline})
+        select
+            count(w.{first}), count(b.{first}),
+            count(*) filter (where b.{first} is null),
+            count(*) filter (where w.{first} is null)
+            {"".join(", " + d for d in differs)}
+        from w full outer join b on {join}
+    """
+    row = con.execute(sql).fetchone()
+    result.warehouse_rows, result.baseline_rows = int(row[0]), int(row[1])
+    result.only_in_warehouse, result.only_in_baseline = int(row[2]), int(row[3])
+    result.mismatches = dict(zip(compared, (int(v) for v in row[4:]), strict=True))
+    return result
+
+
+def compare_all(
+    warehouse: Path, duckdb_baseline: Path | None, pandas_baseline: Path | None
+) -> list[Comparison]:
+    """Every mart of MARTS against each baseline that ran."""
+    results: list[Comparison] = []
+    with duckdb.connect() as con:
+        con.execute(f"attach '{warehouse}' as w (read_only)")
+        if duckdb_baseline is not None:
+            con.execute(f"attach '{duckdb_baseline}' as a (read_only)")
+        for mart in MARTS:
+            source = f"w.marts.{mart}"
+            if duckdb_baseline is not None:
+                results.append(compare_mart(con, mart, source, f"a.main.{mart}", "baseline A"))
+            if pandas_baseline is not None:
+                parquet = pandas_baseline / f"{mart}.parquet"
+                relation = f"read_parquet('{parquet}')" if parquet.exists() else "missing_b"
+                results.append(compare_mart(con, mart, source, relation, "baseline B"))
+    return results

@@ -1,0 +1,164 @@
+"""Benchmark data: generated once per (orders, stores, seed), cached under .bench/.
+
+Each dataset has two raw-data folders of the same generation:
+
+- ``base``: every raw row dated before the last order day (the full build and
+  both baselines run on this folder);
+- ``full``: the generator's output, i.e. ``base`` plus one more day of orders,
+  refunds, carts and customers (the "one-day append").
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from retention.dbt import PROJECT_ROOT
+
+BENCH_DIR = PROJECT_ROOT / ".bench"
+RAW_TABLES = ("orders", "stores", "customers", "refunds", "carts", "marketing_spend")
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kKmM]?)\s*$")
+
+
+def parse_size(text: str) -> int:
+    """'1M' -> 1_000_000, '20k' -> 20_000, '250000' -> 250_000."""
+    match = _SIZE.match(text)
+    if not match:
+        raise ValueError(f"size {text!r}: expected a number with an optional k or M suffix")
+    factor = {"": 1, "k": 1_000, "m": 1_000_000}[match.group(2).lower()]
+    return int(float(match.group(1)) * factor)
+
+
+def size_label(orders: int) -> str:
+    if orders % 1_000_000 == 0:
+        return f"{orders // 1_000_000}M"
+    if orders % 1_000 == 0:
+        return f"{orders // 1_000}k"
+    return str(orders)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    orders: int
+    stores: int
+    seed: int
+    root: Path
+    append_day: date
+
+    @property
+    def base_dir(self) -> Path:
+        return self.root / "base"
+
+    @property
+    def full_dir(self) -> Path:
+        return self.root / "full"
+
+    @property
+    def label(self) -> str:
+        return size_label(self.orders)
+
+
+def _generate(out: Path, orders: int, stores: int, seed: int) -> None:
+    command = [
+        sys.executable,
+        "-m",
+        "retention.generate",
+        *("--orders", str(orders), "--stores", str(stores), "--seed", str(seed)),
+        *("--format", "parquet", "--out", str(out), "--quiet"),
+    ]
+    subprocess.run(command, check=True, cwd=PROJECT_ROOT)
+
+
+def _link_or_copy(source: Path, destination: Path) -> None:
+    destination.mkdir(parents=True, exist_ok=True)
+    for table in RAW_TABLES:
+        file = source / f"{table}.parquet"
+        if file.exists():
+            target = destination / file.name
+            target.unlink(missing_ok=True)
+            target.symlink_to(file.resolve())
+
+
+def _split_base(full: Path, base: Path) -> date:
+    """Write ``base``: the rows of ``full`` dated before its last order day."""
+    partial = base.with_name(base.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    con = duckdb.connect()
+    try:
+        con.execute("set enable_progress_bar = false")
+        (last_day,) = con.execute(
+            f"select max(cast(ordered_at as date)) from '{full}/orders.parquet'"
+        ).fetchone()
+        cut = f"timestamp '{last_day}'"
+        filters = {
+            "orders": f"ordered_at < {cut}",
+            "refunds": f"refunded_at < {cut}",
+            "customers": f"created_at is null or created_at < {cut}",
+            # a cart converted on the appended day is still open the day before
+            "carts": f"created_at < {cut}",
+        }
+        for table in RAW_TABLES:
+            source = full / f"{table}.parquet"
+            if not source.exists():
+                continue
+            if table not in filters:
+                (partial / source.name).symlink_to(source.resolve())
+                continue
+            select = f"select * from '{source}' where {filters[table]}"
+            if table == "carts":
+                select = (
+                    f"select * replace (case when orders.order_id is null then null "
+                    f"else carts.order_id end as order_id) "
+                    f"from '{source}' as carts "
+                    f"left join (select store_id, order_id from '{partial}/orders.parquet') "
+                    f"as orders using (store_id, order_id) where {filters[table]}"
+                )
+            con.execute(
+                f"copy ({select}) to '{partial}/{source.name}' "
+                "(format parquet, compression zstd, row_group_size 1000000)"
+            )
+    finally:
+        con.close()
+    shutil.rmtree(base, ignore_errors=True)
+    partial.rename(base)
+    return last_day
+
+
+def ensure_dataset(
+    orders: int,
+    stores: int = 40,
+    seed: int = 7,
+    raw_dir: Path | None = None,
+    log: Callable[[str], object] = print,
+    cache_dir: Path = BENCH_DIR / "data",
+) -> Dataset:
+    """The cached dataset; generates (or links ``raw_dir``) and splits it when missing."""
+    root = cache_dir / f"orders{orders}_stores{stores}_seed{seed}"
+    marker = root / "append_day.txt"
+    if marker.exists():
+        day = date.fromisoformat(marker.read_text().strip())
+        return Dataset(orders, stores, seed, root, day)
+    full = root / "full"
+    shutil.rmtree(root, ignore_errors=True)
+    start = time.perf_counter()
+    if raw_dir is not None:
+        log(f"data: using the generated files in {raw_dir} (links, not copies)")
+        _link_or_copy(Path(raw_dir), full)
+    else:
+        log(f"data: generating {orders:,} orders, {stores} stores, seed {seed} ...")
+        _generate(full, orders, stores, seed)
+    log("data: splitting off the last day (the one-day append) ...")
+    day = _split_base(full, root / "base")
+    marker.write_text(day.isoformat() + "\n")
+    log(f"data: ready in {time.perf_counter() - start:.1f} s under {root}")
+    return Dataset(orders, stores, seed, root, day)

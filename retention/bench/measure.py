@@ -1,0 +1,98 @@
+"""Run a command and measure its wall time and peak memory (like /usr/bin/time -v).
+
+Peak memory is the larger of (a) the kernel's maximum resident set size of the
+child and its waited-for descendants (``wait4``), and (b) the largest sum of
+RSS over the live process tree, polled every 0.1 s (catches concurrent
+children that ``wait4`` reports only one at a time).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+
+from retention.dbt import PROJECT_ROOT
+
+
+@dataclass(frozen=True)
+class Measured:
+    command: tuple[str, ...]
+    returncode: int
+    seconds: float
+    peak_rss_bytes: int
+    output: str
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+    @property
+    def peak_rss_gb(self) -> float:
+        return self.peak_rss_bytes / 1024**3
+
+
+def _tree_rss(process: psutil.Process) -> int:
+    total = 0
+    try:
+        members = [process, *process.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    for member in members:
+        try:
+            total += member.memory_info().rss
+        except psutil.Error:
+            continue
+    return total
+
+
+def run_measured(
+    command: Sequence[str],
+    env: Mapping[str, str] | None = None,
+    cwd: Path = PROJECT_ROOT,
+    echo: bool = False,
+) -> Measured:
+    """Run ``command``; output (stdout + stderr) is captured in a temporary file."""
+    with tempfile.TemporaryFile(mode="w+") as log:
+        start = time.perf_counter()
+        process = subprocess.Popen(
+            list(command),
+            cwd=cwd,
+            env=dict(env) if env is not None else None,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        peak = 0
+        done = threading.Event()
+
+        def poll() -> None:
+            nonlocal peak
+            try:
+                watched = psutil.Process(process.pid)
+            except psutil.Error:
+                return
+            while not done.is_set():
+                peak = max(peak, _tree_rss(watched))
+                done.wait(0.1)
+
+        poller = threading.Thread(target=poll, daemon=True)
+        poller.start()
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - start
+        done.set()
+        poller.join()
+        process.returncode = os.waitstatus_to_exitcode(status)
+        log.seek(0)
+        output = log.read()
+    if echo:
+        print(output, end="")
+    peak = max(peak, int(usage.ru_maxrss) * 1024)  # Linux: kilobytes
+    return Measured(tuple(command), process.returncode, seconds, peak, output)
