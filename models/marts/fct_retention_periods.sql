@@ -308,16 +308,11 @@ final as (
         cast(acquired_customers as bigint) as acquired_customers,
         cast(acquired_customers - new_customers as bigint) as new_customers_lapsed,
         cast(
-            case
-                when customers_start > 0
-                    then (customers_end - new_customers) / customers_start
-            end as double
+            {{ customer_retention_rate('customers_start', 'customers_end', 'new_customers') }}
+            as double
         ) as crr,
         cast(
-            case
-                when customers_start > 0
-                    then (customers_start - retained_customers) / customers_start
-            end as double
+            {{ churn_rate('customers_start - retained_customers', 'customers_start') }} as double
         ) as churn_rate
     from with_dates
 )

@@ -39,14 +39,10 @@ summed as (
 with_rates as (
     select
         summed.*,
-        case
-            when summed.customers_start > 0
-                then (summed.customers_end - summed.new_customers) / summed.customers_start
-        end as crr,
-        case
-            when summed.customers_start > 0
-                then summed.churned_customers / summed.customers_start
-        end as churn_rate,
+        {{ customer_retention_rate(
+            'summed.customers_start', 'summed.customers_end', 'summed.new_customers'
+        ) }} as crr,
+        {{ churn_rate('summed.churned_customers', 'summed.customers_start') }} as churn_rate,
         industry_segments.benchmark_retention_rate,
         industry_segments.benchmark_definition,
         industry_segments.benchmark_window,
