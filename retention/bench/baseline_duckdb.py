@@ -162,7 +162,11 @@ def _steps(raw: Path, window: int, salt: str, reporting: str) -> list[tuple[str,
             ),
             sequenced as (
                 select *,
-                       cast(round((subtotal - discount - refunded) * rate, 2) as decimal(18, 2))
+                       -- each amount rounded to cents, the refund capped at the
+                       -- order's value (DECISIONLOG: Money)
+                       round(subtotal * rate, 2) - round(discount * rate, 2)
+                           - least(round(refunded * rate, 2),
+                                   round(subtotal * rate, 2) - round(discount * rate, 2))
                            as net,
                        row_number() over w as n,
                        lag(order_date) over w as previous_date,

@@ -145,14 +145,15 @@ def fct_orders(raw: Path, reporting: str = "USD") -> tuple[pd.DataFrame, pd.Time
     orders["industry_segment"] = segment.fillna("unclassified")
     orders["refunded"] = orders["refunded"].fillna(0.0)
     orders["is_purchase"] = orders["status"].isin(PURCHASE_STATUSES)
-    # subtract in exact cents (SQL decimals), then convert like SQL: decimal -> double
-    net_cents = (
-        _cents(orders["subtotal_amount"])
-        - _cents(orders["discount_amount"])
-        - _cents(orders["refunded"])
-    )
-    net = _round_cents(net_cents / 100.0 * orders["rate"])
-    orders["net_revenue"] = net.where(orders["is_purchase"], 0.0)
+
+    # each amount converted and rounded to cents on its own, the refund capped
+    # at the order's value (DECISIONLOG: Money); exact cents for the difference
+    def converted(column: str) -> pd.Series:
+        return _cents(_round_cents(_cents(orders[column]) / 100.0 * orders["rate"]))
+
+    value_cents = converted("subtotal_amount") - converted("discount_amount")
+    net_cents = value_cents - np.minimum(converted("refunded"), value_cents)
+    orders["net_revenue"] = (net_cents / 100.0).where(orders["is_purchase"], 0.0)
     orders["discount_amount"] = _round_cents(
         _cents(orders["discount_amount"]) / 100.0 * orders["rate"]
     )
