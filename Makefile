@@ -28,8 +28,8 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -c "import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()['purelib'], 'retention_warehouse.pth').write_text('$(CURDIR)\\n')"
 	@touch $(STAMP)
 
-build: setup  ## dbt build on RAW_DATA_DIR + validation + summary
-	$(BIN)/python -m retention.build
+build: setup  ## dbt build on RAW_DATA_DIR + validation + publish (FULL_REFRESH=1: rebuild incremental models)
+	$(BIN)/python -m retention.build $(if $(FULL_REFRESH),--full-refresh)
 
 dbt-build: setup  ## plain dbt build (no publishing)
 	$(DBT) build

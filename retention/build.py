@@ -83,8 +83,15 @@ def validation_available() -> bool:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-publish", action="store_true", help="skip publishing for BI")
-    parser.add_argument("dbt_args", nargs="*", help="extra arguments for dbt build")
+    parser.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild the incremental models from scratch (after changing their code)",
+    )
+    parser.add_argument("dbt_args", nargs="*", help="extra arguments for dbt build (after --)")
     args = parser.parse_args(argv)
+    if args.full_refresh:
+        args.dbt_args.append("--full-refresh")
 
     started = time.perf_counter()
     path = warehouse_path()

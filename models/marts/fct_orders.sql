@@ -6,7 +6,28 @@
     columns (customer_order_number, is_first_order,
     days_since_previous_order) count a customer's purchases only and are
     null for guests and non-purchases.
+
+    Incremental (delete+insert on store_id, order_id): a build re-sequences
+    only the customers whose orders changed since the previous build and
+    gives the same rows as a full refresh (DECISIONLOG.md, "Incremental
+    fct_orders"; tested in retention/tests/test_incremental.py).
 #}
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['store_id', 'order_id'],
+    on_schema_change='fail',
+    post_hook="{{ delete_unpublishable_orders() }}",
+) }}
+
+{#- the columns compared with the published row to find changed orders #}
+{%- set fingerprint_columns = [
+    'customer_id', 'industry_segment', 'ordered_at', 'order_date', 'order_month',
+    'status', 'is_purchase', 'is_guest', 'order_currency', 'subtotal_amount',
+    'discount_amount', 'refund_amount', 'shipping_amount', 'tax_amount',
+    'net_revenue', 'has_discount', 'discount_code', 'channel', 'device',
+] %}
 
 with orders as (
     select * from {{ ref('stg_shop__orders') }}
@@ -57,24 +78,8 @@ with_net_revenue as (
     from refunds_converted
 ),
 
--- one window, one sort: a customer's purchases sort first in its partition,
--- so their row numbers and lags are those of the purchases alone, and the
--- partition's first value is the first purchase (BENCHMARKS.md)
-sequenced as (
-    select
-        *,
-        row_number() over customer_orders as purchase_number,
-        lag(order_date) over customer_orders as previous_purchase_date,
-        first_value(case when is_customer_purchase then order_date end) over customer_orders
-            as first_purchase_date
-    from with_net_revenue
-    window customer_orders as (
-        partition by store_id, customer_id
-        order by is_customer_purchase desc, ordered_at asc, order_id asc
-    )
-),
-
-final as (
+-- every column that does not depend on the customer's other orders
+unsequenced as (
     select
         store_id,
         order_id,
@@ -102,6 +107,118 @@ final as (
         discount_code,
         channel,
         device,
+        is_customer_purchase
+    from with_net_revenue
+),
+
+{% if is_incremental() %}
+-- Incremental run: an order changed when its row differs from the one
+-- published (new, late-arriving, status or refund changed, moved past
+-- as_of_date, gone from the export). Every customer owning a changed order,
+-- before or after the change, is sequenced again in full; all other rows
+-- stay as they are. Orders gone from the source are deleted by the post-hook.
+candidate_fingerprints as (
+    select
+        store_id,
+        order_id,
+        customer_id,
+        hash({{ fingerprint_columns | join(', ') }}) as fingerprint
+    from unsequenced
+),
+
+published_fingerprints as (
+    select
+        store_id,
+        order_id,
+        customer_id,
+        hash({{ fingerprint_columns | join(', ') }}) as fingerprint
+    from {{ this }}
+),
+
+changed_orders as (
+    select
+        coalesce(candidate.store_id, published.store_id) as store_id,
+        coalesce(candidate.order_id, published.order_id) as order_id,
+        candidate.customer_id as candidate_customer_id,
+        published.customer_id as published_customer_id
+    from candidate_fingerprints as candidate
+    full outer join published_fingerprints as published
+        on
+            candidate.store_id = published.store_id
+            and candidate.order_id = published.order_id
+    where candidate.fingerprint is distinct from published.fingerprint
+),
+
+affected_customers as (
+    select
+        store_id,
+        candidate_customer_id as customer_id
+    from changed_orders
+    where candidate_customer_id is not null
+    union
+    select
+        store_id,
+        published_customer_id as customer_id
+    from changed_orders
+    where published_customer_id is not null
+),
+
+{% endif %}
+
+to_sequence as (
+    select unsequenced.*
+    from unsequenced
+    {%- if is_incremental() %}
+        where
+            (unsequenced.store_id, unsequenced.customer_id) in (
+                select (store_id, customer_id) from affected_customers
+            )
+            or (unsequenced.store_id, unsequenced.order_id) in (
+                select (store_id, order_id) from changed_orders
+            )
+    {%- endif %}
+),
+
+-- one window, one sort: a customer's purchases sort first in its partition,
+-- so their row numbers and lags are those of the purchases alone, and the
+-- partition's first value is the first purchase (BENCHMARKS.md)
+sequenced as (
+    select
+        *,
+        row_number() over customer_orders as purchase_number,
+        lag(order_date) over customer_orders as previous_purchase_date,
+        first_value(case when is_customer_purchase then order_date end) over customer_orders
+            as first_purchase_date
+    from to_sequence
+    window customer_orders as (
+        partition by store_id, customer_id
+        order by is_customer_purchase desc, ordered_at asc, order_id asc
+    )
+),
+
+final as (
+    select
+        store_id,
+        order_id,
+        customer_id,
+        industry_segment,
+        ordered_at,
+        order_date,
+        order_month,
+        status,
+        is_purchase,
+        is_guest,
+        order_currency,
+        subtotal_amount,
+        discount_amount,
+        refund_amount,
+        shipping_amount,
+        tax_amount,
+        net_revenue,
+        has_discount,
+        discount_code,
+        channel,
+        device,
         case when is_customer_purchase then purchase_number = 1 end as is_first_order,
         cast(case when is_customer_purchase then purchase_number end as integer)
             as customer_order_number,
@@ -114,7 +231,7 @@ final as (
         cast(
             case
                 when is_customer_purchase
-                    then date_diff('month', date_trunc('month', first_purchase_date), date_trunc('month', order_date))
+                    then date_diff('month', date_trunc('month', first_purchase_date), order_month)
             end as integer
         ) as months_since_first_order
     from sequenced

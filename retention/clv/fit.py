@@ -85,6 +85,10 @@ def _row(
 SPEND_COLUMNS = ("segment", "frequency", "monetary_value", "n_customers")
 
 
+def _in_fixed_order(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows.sort_values(list(rows.columns), kind="stable", ignore_index=True)
+
+
 def fit_segments(
     summary: pd.DataFrame,
     min_repeat_buyers: int = MIN_REPEAT_BUYERS,
@@ -115,14 +119,16 @@ def fit_segments(
     missing = [c for c in required if c not in summary.columns]
     if missing:
         raise ValueError(f"summary is missing columns: {missing}")
-    data = summary.loc[summary["n_customers"] > 0]
+    # rows in a fixed order: floating-point sums depend on it, and the same
+    # customers must give the same parameters however the rows were read
+    data = _in_fixed_order(summary.loc[summary["n_customers"] > 0])
     if spend is None:
         spend_data = data
     else:
         missing = [c for c in SPEND_COLUMNS if c not in spend.columns]
         if missing:
             raise ValueError(f"spend is missing columns: {missing}")
-        spend_data = spend.loc[spend["n_customers"] > 0]
+        spend_data = _in_fixed_order(spend.loc[spend["n_customers"] > 0])
     results: list[dict[str, Any]] = []
     pooled: dict[str, Any] | None = None
 
