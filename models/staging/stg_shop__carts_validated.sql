@@ -2,6 +2,8 @@
 
 {# Every raw cart row with its reject_reason (null = accepted). #}
 
+{%- set raw_types = column_types(ref('raw_carts')) %}
+
 with source as (
     select * from {{ ref('raw_carts') }}
 ),
@@ -17,12 +19,10 @@ typed as (
         {{ clean_text('cart_id') }} as cart_id,
         {{ clean_text('store_id') }} as store_id,
         {{ clean_text('customer_id') }} as customer_id,
-        {{ parse_timestamp('created_at') }} as created_at,
+        {{ parse_timestamp('created_at', raw_types) }} as created_at,
         {{ parse_money('cart_value') }} as cart_value,
-        {{ failed_to_parse('cart_value', parse_money('cart_value')) }} as has_unparseable_value,
-        {{ clean_text('order_id') }} as order_id,
-        {{ raw_values(['cart_id', 'store_id', 'customer_id', 'created_at', 'cart_value', 'order_id']) }}
-            as _raw_values
+        {{ failed_to_parse('cart_value', parse_money('cart_value'), raw_types) }} as has_unparseable_value,
+        {{ clean_text('order_id') }} as order_id
     from source
 ),
 
@@ -61,8 +61,7 @@ final as (
         order_id,
         reject_reason,
         _source_file,
-        _source_row_number,
-        case when reject_reason is not null then _raw_values end as _raw_values
+        _source_row_number
     from deduplicated
 )
 

@@ -6,6 +6,8 @@
     reaches any relation, rejects included.
 #}
 
+{%- set raw_types = column_types(ref('raw_customers')) %}
+
 with source as (
     select * from {{ ref('raw_customers') }}
 ),
@@ -16,21 +18,19 @@ typed as (
         _source_row_number,
         {{ clean_text('store_id') }} as store_id,
         {{ clean_text('customer_id') }} as customer_id,
-        {{ parse_timestamp('created_at') }} as created_at,
+        {{ parse_timestamp('created_at', raw_types) }} as created_at,
         email_hash,
         upper({{ clean_text('country_code') }}) as country_code,
         {{ parse_boolean('accepts_marketing') }} as accepts_marketing,
-        {{ parse_timestamp('loyalty_member_since') }} as loyalty_member_since,
+        {{ parse_timestamp('loyalty_member_since', raw_types) }} as loyalty_member_since,
         (
-            {{ failed_to_parse('created_at', parse_timestamp('created_at')) }}
-            or {{ failed_to_parse('loyalty_member_since', parse_timestamp('loyalty_member_since')) }}
+            {{ failed_to_parse('created_at', parse_timestamp('created_at', raw_types), raw_types) }}
+            or {{ failed_to_parse(
+                'loyalty_member_since', parse_timestamp('loyalty_member_since', raw_types), raw_types
+            ) }}
         ) as has_unparseable_timestamp,
-        {{ failed_to_parse('accepts_marketing', parse_boolean('accepts_marketing')) }}
-            as has_unparseable_boolean,
-        {{ raw_values([
-            'store_id', 'customer_id', 'created_at', 'email_hash',
-            'country_code', 'accepts_marketing', 'loyalty_member_since',
-        ]) }} as _raw_values
+        {{ failed_to_parse('accepts_marketing', parse_boolean('accepts_marketing'), raw_types) }}
+            as has_unparseable_boolean
     from source
 ),
 
@@ -66,8 +66,7 @@ final as (
         loyalty_member_since,
         reject_reason,
         _source_file,
-        _source_row_number,
-        case when reject_reason is not null then _raw_values end as _raw_values
+        _source_row_number
     from deduplicated
 )
 

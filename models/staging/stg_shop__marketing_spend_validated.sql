@@ -2,6 +2,8 @@
 
 {# Every raw marketing-spend row with its reject_reason (null = accepted). #}
 
+{%- set raw_types = column_types(ref('raw_marketing_spend')) %}
+
 with source as (
     select * from {{ ref('raw_marketing_spend') }}
 ),
@@ -23,12 +25,10 @@ typed as (
         _source_file,
         _source_row_number,
         {{ clean_text('store_id') }} as store_id,
-        cast(date_trunc('month', {{ parse_date('month') }}) as date) as month,
+        cast(date_trunc('month', {{ parse_date('month', raw_types) }}) as date) as month,
         coalesce({{ clean_code('channel') }}, 'unknown') as channel,
         {{ parse_money('spend_amount') }} as spend_amount,
-        upper({{ clean_text('currency') }}) as currency_code,
-        {{ raw_values(['store_id', 'month', 'channel', 'spend_amount', 'currency']) }}
-            as _raw_values
+        upper({{ clean_text('currency') }}) as currency_code
     from source
 ),
 
@@ -79,8 +79,7 @@ final as (
         rate_to_reporting,
         reject_reason,
         _source_file,
-        _source_row_number,
-        case when reject_reason is not null then _raw_values end as _raw_values
+        _source_row_number
     from deduplicated
 )
 

@@ -6,6 +6,8 @@
     stg_shop__orders selects the accepted rows, stg_shop__rejects the others.
 #}
 
+{%- set raw_types = column_types(ref('raw_orders')) %}
+
 with source as (
     select * from {{ ref('raw_orders') }}
 ),
@@ -29,7 +31,7 @@ typed as (
         {{ clean_text('store_id') }} as store_id,
         {{ clean_text('order_id') }} as order_id,
         {{ clean_text('customer_id') }} as customer_id,
-        {{ parse_timestamp('ordered_at') }} as ordered_at,
+        {{ parse_timestamp('ordered_at', raw_types) }} as ordered_at,
         {{ clean_code('status') }} as status,
         upper({{ clean_text('currency') }}) as currency_code,
         {{ parse_money('subtotal_amount') }} as subtotal_amount,
@@ -40,15 +42,10 @@ typed as (
         {{ clean_code('device') }} as device,
         {{ clean_text('discount_code') }} as discount_code,
         (
-            {{ failed_to_parse('discount_amount', parse_money('discount_amount')) }}
-            or {{ failed_to_parse('shipping_amount', parse_money('shipping_amount')) }}
-            or {{ failed_to_parse('tax_amount', parse_money('tax_amount')) }}
-        ) as has_unparseable_optional_amount,
-        {{ raw_values([
-            'order_id', 'store_id', 'customer_id', 'ordered_at', 'status', 'currency',
-            'subtotal_amount', 'discount_amount', 'shipping_amount', 'tax_amount',
-            'channel', 'device', 'discount_code',
-        ]) }} as _raw_values
+            {{ failed_to_parse('discount_amount', parse_money('discount_amount'), raw_types) }}
+            or {{ failed_to_parse('shipping_amount', parse_money('shipping_amount'), raw_types) }}
+            or {{ failed_to_parse('tax_amount', parse_money('tax_amount'), raw_types) }}
+        ) as has_unparseable_optional_amount
     from source
 ),
 
@@ -131,8 +128,7 @@ final as (
         discount_code,
         reject_reason,
         _source_file,
-        _source_row_number,
-        case when reject_reason is not null then _raw_values end as _raw_values
+        _source_row_number
     from deduplicated
 )
 

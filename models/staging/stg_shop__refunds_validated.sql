@@ -7,6 +7,8 @@
     (subtotal - discount) is rejected, in refunded_at order.
 #}
 
+{%- set raw_types = column_types(ref('raw_refunds')) %}
+
 with source as (
     select * from {{ ref('raw_refunds') }}
 ),
@@ -22,10 +24,8 @@ typed as (
         {{ clean_text('refund_id') }} as refund_id,
         {{ clean_text('store_id') }} as store_id,
         {{ clean_text('order_id') }} as order_id,
-        {{ parse_timestamp('refunded_at') }} as refunded_at,
-        {{ parse_money('amount') }} as amount,
-        {{ raw_values(['refund_id', 'store_id', 'order_id', 'refunded_at', 'amount']) }}
-            as _raw_values
+        {{ parse_timestamp('refunded_at', raw_types) }} as refunded_at,
+        {{ parse_money('amount') }} as amount
     from source
 ),
 
@@ -83,16 +83,8 @@ final as (
             else reject_reason
         end as reject_reason,
         _source_file,
-        _source_row_number,
-        _raw_values
+        _source_row_number
     from running_totals
-),
-
-with_raw_values_of_rejects as (
-    select
-        * exclude (_raw_values),
-        case when reject_reason is not null then _raw_values end as _raw_values
-    from final
 )
 
-select * from with_raw_values_of_rejects
+select * from final

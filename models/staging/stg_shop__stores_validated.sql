@@ -17,9 +17,7 @@ typed as (
         {{ clean_code('industry_segment') }} as industry_segment_code,
         upper({{ clean_text('currency') }}) as currency,
         upper({{ clean_text('country_code') }}) as country_code,
-        {{ clean_text('timezone') }} as timezone,
-        {{ raw_values(['store_id', 'store_name', 'industry_segment', 'currency', 'country_code', 'timezone']) }}
-            as _raw_values
+        {{ clean_text('timezone') }} as timezone
     from source
 ),
 
@@ -55,8 +53,7 @@ final as (
         timezone,
         reject_reason,
         _source_file,
-        _source_row_number,
-        case when reject_reason is not null then _raw_values end as _raw_values
+        _source_row_number
     from deduplicated
 )
 
