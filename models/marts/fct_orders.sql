@@ -21,7 +21,8 @@
     post_hook="{{ delete_unpublishable_orders() }}",
 ) }}
 
-{#- the columns compared with the published row to find changed orders #}
+{#- the columns that do not depend on the customer's other orders, in the
+    contract's order: compared with the published row to find changed orders #}
 {%- set fingerprint_columns = [
     'customer_id', 'industry_segment', 'ordered_at', 'order_date', 'order_month',
     'status', 'is_purchase', 'is_guest', 'order_currency', 'subtotal_amount',
@@ -200,25 +201,9 @@ final as (
     select
         store_id,
         order_id,
-        customer_id,
-        industry_segment,
-        ordered_at,
-        order_date,
-        order_month,
-        status,
-        is_purchase,
-        is_guest,
-        order_currency,
-        subtotal_amount,
-        discount_amount,
-        refund_amount,
-        shipping_amount,
-        tax_amount,
-        net_revenue,
-        has_discount,
-        discount_code,
-        channel,
-        device,
+        {%- for column in fingerprint_columns %}
+            {{ column }},
+        {%- endfor %}
         case when is_customer_purchase then purchase_number = 1 end as is_first_order,
         cast(case when is_customer_purchase then purchase_number end as integer)
             as customer_order_number,
