@@ -7,7 +7,7 @@
 
 {# Trimmed text; blank becomes null. #}
 {% macro clean_text(column) -%}
-    nullif(trim(cast({{ column }} as varchar)), '')
+    nullif(trim(cast({{ column }} as {{ type_text() }})), '')
 {%- endmacro %}
 
 {# Codes compared case-insensitively (status, channel, device, segment). #}
@@ -18,7 +18,7 @@
 {# ISO 8601 text or a native timestamp -> naive UTC timestamp. Text without
    an offset is taken as UTC (the session time zone is UTC, see profiles.yml). #}
 {% macro parse_timestamp(column) -%}
-    try_cast(try_cast({{ column }} as timestamptz) as timestamp)
+    {{ try_cast_timestamp(column) }}
 {%- endmacro %}
 
 {% macro parse_date(column) -%}
@@ -48,14 +48,14 @@
    layer applies it while reading the file, so no relation of the warehouse
    ever returns the clear text. Set PII_HASH_SALT in production. #}
 {% macro hash_pii(column) -%}
-    sha256('{{ env_var("PII_HASH_SALT", "retention-warehouse") }}' || lower({{ clean_text(column) }}))
+    {{ sha256_hex("'" ~ env_var("PII_HASH_SALT", "retention-warehouse") ~ "' || lower(" ~ clean_text(column) ~ ")") }}
 {%- endmacro %}
 
 {# All raw values of a row as one text, kept for rejected rows only. #}
 {% macro raw_values(columns) -%}
     concat_ws(' | ',
         {%- for column in columns %}
-        coalesce(cast({{ column }} as varchar), '')
+        coalesce(cast({{ column }} as {{ type_text() }}), '')
         {{- "," if not loop.last }}
         {%- endfor %}
     )
@@ -63,5 +63,5 @@
 
 {# Amount in the row's currency -> reporting currency, rounded to cents. #}
 {% macro to_reporting_currency(amount, rate) -%}
-    cast(round(({{ amount }}) * {{ rate }}, 2) as decimal(18, 2))
+    cast({{ round_double('(' ~ amount ~ ') * ' ~ rate, 2) }} as decimal(18, 2))
 {%- endmacro %}

@@ -9,7 +9,7 @@
         _source_row_number as source_row_number,
         concat_ws('|',
             {%- for key in key_columns %}
-            coalesce(cast({{ key }} as varchar), ''){{ "," if not loop.last }}
+            coalesce(cast({{ key }} as {{ type_text() }}), ''){{ "," if not loop.last }}
             {%- endfor %}
         ) as record_key,
         reject_reason,

@@ -6,7 +6,7 @@ own fit fails, receives the pooled parameters (parameter_source = 'pooled'). The
 the NaN guards live in the SQL mart clv_model_parameters.
 """
 
-from retention.clv.fit import OUTPUT_COLUMNS, fit_segments
+from retention.clv.fit import FREQUENCY_KEY, OUTPUT_COLUMNS, SPEND_KEY, fit_segments
 
 _TEXT = {"industry_segment", "parameter_source"}
 
@@ -14,8 +14,10 @@ _TEXT = {"industry_segment", "parameter_source"}
 def model(dbt, session):
     dbt.config(materialized="table")
     min_repeat_buyers = int(dbt.config.get("min_repeat_buyers"))
-    frequency_rows = dbt.ref("int_clv_frequency_rows").df()
-    spend_rows = dbt.ref("int_clv_spend_rows").df()
+    # sorted: the fit sums over rows, and the optimum it reaches depends on
+    # that order in the last digits (a table scan has no fixed order)
+    frequency_rows = dbt.ref("int_clv_frequency_rows").df().sort_values(FREQUENCY_KEY, ignore_index=True)
+    spend_rows = dbt.ref("int_clv_spend_rows").df().sort_values(SPEND_KEY, ignore_index=True)
     summary = frequency_rows.rename(
         columns={"industry_segment": "segment", "recency_days": "recency", "tenure_days": "T"}
     )

@@ -82,7 +82,7 @@ final as (
         industry_segment,
         ordered_at,
         order_date,
-        cast(date_trunc('month', order_date) as date) as order_month,
+        cast({{ month_start('order_date') }} as date) as order_month,
         status,
         is_purchase,
         is_guest,
@@ -107,14 +107,14 @@ final as (
             as customer_order_number,
         cast(
             case
-                when is_customer_purchase then date_diff('day', previous_purchase_date, order_date)
+                when is_customer_purchase then {{ days_between('previous_purchase_date', 'order_date') }}
             end as integer
         ) as days_since_previous_order,
-        cast(date_trunc('month', first_purchase_date) as date) as cohort_month,
+        cast({{ month_start('first_purchase_date') }} as date) as cohort_month,
         cast(
             case
                 when is_customer_purchase
-                    then date_diff('month', date_trunc('month', first_purchase_date), date_trunc('month', order_date))
+                    then {{ months_between(month_start('first_purchase_date'), month_start('order_date')) }}
             end as integer
         ) as months_since_first_order
     from sequenced

@@ -90,7 +90,7 @@ final as (
 
 with_raw_values_of_rejects as (
     select
-        * exclude (_raw_values),
+        {{ star_exclude(none, ['_raw_values']) }},
         case when reject_reason is not null then _raw_values end as _raw_values
     from final
 )

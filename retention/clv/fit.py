@@ -19,6 +19,13 @@ from retention.clv.gamma_gamma import GammaGammaParams, fit_gamma_gamma
 MIN_REPEAT_BUYERS = 100
 
 INPUT_COLUMNS = ("segment", "frequency", "recency", "T", "monetary_value", "n_customers")
+# Unique input rows in this order before fitting: the likelihood is a sum
+# over rows and the optimum reached depends on the summation order in the
+# last digits (with badly identified a, b by up to 1 %), so a fixed order
+# makes a fit reproducible on any engine (retention.spark.clv_step).
+FREQUENCY_KEY = ["industry_segment", "frequency", "recency_days", "tenure_days"]
+SPEND_KEY = ["industry_segment", "frequency", "monetary_value"]
+
 OUTPUT_COLUMNS = (
     "industry_segment",
     "customers_fitted",
