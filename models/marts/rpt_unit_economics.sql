@@ -71,7 +71,8 @@ final as (
         {{ cast_double_to_decimal(divide('combined.marketing_spend', 'nullif(combined.new_customers, 0)')) }} as cac,
         {{ cast_double_to_decimal('combined.average_predicted_clv') }} as average_predicted_clv,
         cast(
-            combined.average_predicted_clv / nullif({{ divide('combined.marketing_spend', 'nullif(combined.new_customers, 0)') }}, 0)
+            combined.average_predicted_clv
+            / nullif({{ divide('combined.marketing_spend', 'nullif(combined.new_customers, 0)') }}, 0)
             as double
         ) as clv_to_cac
     from combined

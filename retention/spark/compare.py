@@ -81,16 +81,22 @@ class Comparison:
     rows_left: int
     rows_right: int
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     @property
     def equal(self) -> bool:
         return not self.problems
 
     def report(self, left_label: str = "duckdb", right_label: str = "spark") -> str:
-        head = f"{self.name}: {self.rows_left:,} rows ({left_label}) vs {self.rows_right:,} ({right_label})"
+        head = (
+            f"{self.name}: {self.rows_left:,} rows ({left_label})"
+            f" vs {self.rows_right:,} ({right_label})"
+        )
+        notes = f" ({'; '.join(self.notes)})" if self.notes else ""
         if self.equal:
-            return f"{head}: equal"
-        return "\n".join([f"{head}: DIFFERENT", *(f"  - {problem}" for problem in self.problems)])
+            return f"{head}: equal{notes}"
+        lines = [f"{head}: DIFFERENT{notes}", *(f"  - {problem}" for problem in self.problems)]
+        return "\n".join(lines)
 
 
 def values_equal(kind: str, left: Any, right: Any) -> bool:
@@ -127,21 +133,39 @@ def _sort_key(key: tuple[Any, ...]) -> tuple[tuple[int, str], ...]:
 
 
 def compare_tables(
-    name: str, left: Table, right: Table, key_columns: Sequence[str] | None
+    name: str,
+    left: Table,
+    right: Table,
+    key_columns: Sequence[str] | None,
+    ignore_columns: Sequence[str] | None = None,
 ) -> Comparison:
-    """Compare two copies of a mart; key_columns None = every column is the key."""
+    """Compare two copies of a mart.
+
+    key_columns None = every column is the key; ignore_columns are left out
+    of the value comparison (e.g. a fit's run time).
+    """
     result = Comparison(name, len(left.rows), len(right.rows))
-    if list(left.columns) != list(right.columns):
+    ignored = set(ignore_columns or ())
+    if set(left.columns) != set(right.columns):
         missing = [c for c in left.columns if c not in right.columns]
         extra = [c for c in right.columns if c not in left.columns]
-        result.problems.append(
-            f"columns differ: only left {missing}, only right {extra}, "
-            f"left order {list(left.columns)}, right order {list(right.columns)}"
-        )
+        result.problems.append(f"columns differ: only left {missing}, only right {extra}")
         return result
+    if list(left.columns) != list(right.columns):
+        # DuckDB's enforced contract orders columns as the YAML lists them;
+        # an engine without it keeps the model's order: compared by name
+        result.notes.append("column order differs (compared by name)")
+        order = [list(right.columns).index(c) for c in left.columns]
+        right = Table(
+            list(left.columns),
+            [right.types[i] for i in order],
+            [tuple(row[i] for i in order) for row in right.rows],
+        )
     for column, left_type, right_type in zip(left.columns, left.types, right.types, strict=True):
         if normalise_type(left_type) != normalise_type(right_type):
             result.problems.append(f"column {column}: type {left_type} vs {right_type}")
+    if ignored:
+        result.notes.append(f"not compared (run-dependent): {', '.join(sorted(ignored))}")
 
     keys = list(key_columns) if key_columns else list(left.columns)
     positions = [list(left.columns).index(k) for k in keys]
@@ -164,7 +188,9 @@ def compare_tables(
     only_right = sorted(set(right_rows) - set(left_rows), key=_sort_key)
     for label, missing_keys in (("only left", only_left), ("only right", only_right)):
         if missing_keys:
-            examples = ", ".join(str(dict(zip(keys, k, strict=True))) for k in missing_keys[:MAX_EXAMPLES])
+            examples = ", ".join(
+                str(dict(zip(keys, k, strict=True))) for k in missing_keys[:MAX_EXAMPLES]
+            )
             result.problems.append(f"{len(missing_keys)} rows {label}, e.g. {examples}")
 
     mismatches: dict[str, list[str]] = {}
@@ -172,6 +198,8 @@ def compare_tables(
     for key in sorted(set(left_rows) & set(right_rows), key=_sort_key):
         a, b = left_rows[key], right_rows[key]
         for position, column in enumerate(left.columns):
+            if column in ignored:
+                continue
             if not values_equal(kinds[position], a[position], b[position]):
                 counts[column] = counts.get(column, 0) + 1
                 examples = mismatches.setdefault(column, [])
