@@ -37,7 +37,7 @@ $(SPARK_STAMP): $(STAMP) requirements-spark.lock
 	@touch $(SPARK_STAMP)
 
 test-spark: setup-spark  ## build the sample on Spark and compare every mart with DuckDB (needs Java 17+)
-	$(BIN)/python -m retention.spark.test_spark
+	$(BIN)/python -m retention.spark.parity
 
 build: setup  ## dbt build on RAW_DATA_DIR + validation + summary
 	$(BIN)/python -m retention.build

@@ -64,13 +64,4 @@
     add_months({{ date_value }}, {{ months }})
 {%- endmacro %}
 
-
-{# make_date(year, month, day) exists on both engines; kept here so that a
-   third engine has one place to change. #}
-{% macro make_date_from_parts(year, month, day) -%}
-    {{- return(adapter.dispatch('make_date_from_parts', 'retention')(year, month, day)) -}}
-{%- endmacro %}
-
-{% macro default__make_date_from_parts(year, month, day) -%}
-    make_date({{ year }}, {{ month }}, {{ day }})
-{%- endmacro %}
+{# make_date(year, month, day) is the same on DuckDB and Spark: no macro. #}

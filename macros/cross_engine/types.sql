@@ -45,5 +45,5 @@
 {%- endmacro %}
 
 {% macro spark__try_cast_timestamp(value) -%}
-    cast(try_cast({{ value }} as timestamp) as timestamp_ntz)
+    cast(try_cast({{ value }} as timestamp) as {{ type_naive_timestamp() }})
 {%- endmacro %}
