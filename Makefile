@@ -14,7 +14,7 @@ export RAW_DATA_DIR ?= data/sample
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 BENCH_SIZE ?= 1M
 
-.PHONY: help setup build test validate docs bench lint lint-sql lint-python pytest dbt-build summary sample lock clean report semantic
+.PHONY: help setup setup-spark test-spark build test validate docs bench lint lint-sql lint-python pytest dbt-build summary sample lock clean report semantic
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -27,6 +27,17 @@ $(STAMP): requirements.lock pyproject.toml
 	@# the project's own package is used in place: put the project root on sys.path
 	$(BIN)/python -c "import pathlib, sysconfig; pathlib.Path(sysconfig.get_paths()['purelib'], 'retention_warehouse.pth').write_text('$(CURDIR)\\n')"
 	@touch $(STAMP)
+
+SPARK_STAMP := $(VENV)/.installed-spark
+
+setup-spark: $(SPARK_STAMP)  ## optional: add dbt-spark + PySpark (requirements-spark.lock) to .venv
+
+$(SPARK_STAMP): $(STAMP) requirements-spark.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -r requirements-spark.lock
+	@touch $(SPARK_STAMP)
+
+test-spark: setup-spark  ## build the sample on Spark and compare every mart with DuckDB (needs Java 17+)
+	$(BIN)/python -m retention.spark.parity
 
 build: setup  ## dbt build on RAW_DATA_DIR + validation + publish (FULL_REFRESH=1: rebuild incremental models)
 	$(BIN)/python -m retention.build $(if $(FULL_REFRESH),--full-refresh)

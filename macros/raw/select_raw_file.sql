@@ -58,7 +58,7 @@
         {{ raw_row_number(path) }} as _source_row_number,
         '{{ path }}' as _source_file,
         {%- for column in spec["columns"] %}
-        {%- set value = adapter.quote(file_columns[column]) if column in file_columns else "cast(null as varchar)" %}
+        {%- set value = adapter.quote(file_columns[column]) if column in file_columns else "cast(null as " ~ type_text() ~ ")" %}
         {%- if column in spec.get("pii", []) %}
         {{ hash_pii(value) }} as {{ column }}_hash
         {%- else %}
@@ -74,9 +74,9 @@
 {% macro empty_raw_relation(spec) %}
     select
         cast(null as bigint) as _source_row_number,
-        cast(null as varchar) as _source_file,
+        cast(null as {{ type_text() }}) as _source_file,
         {%- for column in spec["columns"] %}
-        cast(null as varchar) as {{ column }}{{ "_hash" if column in spec.get("pii", []) }}
+        cast(null as {{ type_text() }}) as {{ column }}{{ "_hash" if column in spec.get("pii", []) }}
         {{- "," if not loop.last }}
         {%- endfor %}
     where false
@@ -85,6 +85,10 @@
 
 {# Path of <directory>/<name>.csv|.parquet, none when absent and optional. #}
 {% macro find_raw_file(directory, name, spec) %}
+    {{- return(adapter.dispatch('find_raw_file', 'retention')(directory, name, spec)) -}}
+{%- endmacro %}
+
+{% macro default__find_raw_file(directory, name, spec) %}
     {%- set found = run_query(
         "select file from glob('" ~ directory ~ "/" ~ name ~ ".*') order by file"
     ).columns[0].values() -%}
@@ -111,6 +115,10 @@
 
 
 {% macro raw_file_reader(path) %}
+    {{- return(adapter.dispatch('raw_file_reader', 'retention')(path)) -}}
+{%- endmacro %}
+
+{% macro default__raw_file_reader(path) %}
     {%- if path.lower().endswith(".csv") -%}
         {{ return("read_csv('" ~ path ~ "', header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"')") }}
     {%- else -%}
@@ -121,6 +129,10 @@
 
 {# {normalised column name: name as written in the file} #}
 {% macro raw_file_columns(path, reader) %}
+    {{- return(adapter.dispatch('raw_file_columns', 'retention')(path, reader)) -}}
+{%- endmacro %}
+
+{% macro default__raw_file_columns(path, reader) %}
     {%- set described = run_query("describe select * from " ~ reader) -%}
     {%- set columns = {} -%}
     {%- for name in described.columns[0].values() if name != "file_row_number" -%}
@@ -131,6 +143,10 @@
 
 
 {% macro raw_row_number(path) %}
+    {{- return(adapter.dispatch('raw_row_number', 'retention')(path)) -}}
+{%- endmacro %}
+
+{% macro default__raw_row_number(path) %}
     {%- if path.lower().endswith(".csv") -%}
         row_number() over ()
     {%- else -%}

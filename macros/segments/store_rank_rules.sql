@@ -31,7 +31,7 @@
                     partition by {{ partition_by }} order by {{ value }} {{ "asc" if higher_is_better else "desc" }}
                 ) - 1
             )
-        ) // greatest(count(*) over (partition by {{ partition_by }}) - 1, 1)
+        ) {{ integer_division_operator() }} greatest(count(*) over (partition by {{ partition_by }}) - 1, 1)
     )
 {%- endmacro %}
 

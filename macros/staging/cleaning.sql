@@ -7,7 +7,7 @@
 
 {# Trimmed text; blank becomes null. #}
 {% macro clean_text(column) -%}
-    nullif(trim(cast({{ column }} as varchar)), '')
+    nullif(trim(cast({{ column }} as {{ type_text() }})), '')
 {%- endmacro %}
 
 {# Codes compared case-insensitively (status, channel, device, segment). #}
@@ -34,9 +34,9 @@
    timestamptz costs about 1 s per million rows (BENCHMARKS.md). #}
 {% macro parse_timestamp(column, source_types={}) -%}
     {%- if source_types.get(column, '').startswith('TIMESTAMP') -%}
-        cast({{ column }} as timestamp)
+        cast({{ column }} as {{ type_naive_timestamp() }})
     {%- else -%}
-        try_cast(try_cast({{ column }} as timestamptz) as timestamp)
+        {{ try_cast_timestamp(column) }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -73,14 +73,14 @@
    layer applies it while reading the file, so no relation of the warehouse
    ever returns the clear text. Set PII_HASH_SALT in production. #}
 {% macro hash_pii(column) -%}
-    sha256('{{ env_var("PII_HASH_SALT", "retention-warehouse") }}' || lower({{ clean_text(column) }}))
+    {{ sha256_hex("'" ~ env_var("PII_HASH_SALT", "retention-warehouse") ~ "' || lower(" ~ clean_text(column) ~ ")") }}
 {%- endmacro %}
 
 {# All raw values of a row as one text, kept for rejected rows only. #}
 {% macro raw_values(columns) -%}
     concat_ws(' | ',
         {%- for column in columns %}
-        coalesce(cast({{ column }} as varchar), '')
+        coalesce(cast({{ column }} as {{ type_text() }}), '')
         {{- "," if not loop.last }}
         {%- endfor %}
     )
@@ -88,5 +88,5 @@
 
 {# Amount in the row's currency -> reporting currency, rounded to cents. #}
 {% macro to_reporting_currency(amount, rate) -%}
-    cast(round(({{ amount }}) * {{ rate }}, 2) as decimal(18, 2))
+    cast({{ round_double('(' ~ amount ~ ') * ' ~ rate, 2) }} as decimal(18, 2))
 {%- endmacro %}

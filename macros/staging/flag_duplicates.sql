@@ -19,7 +19,7 @@
     with hashed as (
         select
             *,
-            hash({{ content_columns | join(", ") }}) as _content_hash
+            {{ content_hash(content_columns) }} as _content_hash
         from {{ relation }}
     ),
 
@@ -35,7 +35,7 @@
     )
 
     select
-        hashed.* exclude (reject_reason, _content_hash),
+        {{ star_exclude('hashed', ['reject_reason', '_content_hash']) }},
         case
             when hashed.reject_reason is not null then hashed.reject_reason
             when not duplicate_keys._copies_identical then 'conflicting_duplicate_{{ entity }}'

@@ -1,12 +1,12 @@
 """BG/NBD and Gamma-Gamma fitted by maximum likelihood per industry segment, inside dbt build.
 
-Calls retention.clv.fit.fit_segments on the collapsed unique rows (int_clv_frequency_rows,
+Calls retention.clv.fit.fit_warehouse_rows (fit_segments) on the collapsed unique rows (int_clv_frequency_rows,
 int_clv_spend_rows). A segment with fewer than `clv_min_repeat_buyers` repeat buyers, or whose
 own fit fails, receives the pooled parameters (parameter_source = 'pooled'). The contract and
 the NaN guards live in the SQL mart clv_model_parameters.
 """
 
-from retention.clv.fit import OUTPUT_COLUMNS, fit_segments
+from retention.clv.fit import OUTPUT_COLUMNS, fit_warehouse_rows
 
 _TEXT = {"industry_segment", "parameter_source"}
 
@@ -14,15 +14,11 @@ _TEXT = {"industry_segment", "parameter_source"}
 def model(dbt, session):
     dbt.config(materialized="table")
     min_repeat_buyers = int(dbt.config.get("min_repeat_buyers"))
-    frequency_rows = dbt.ref("int_clv_frequency_rows").df()
-    spend_rows = dbt.ref("int_clv_spend_rows").df()
-    summary = frequency_rows.rename(
-        columns={"industry_segment": "segment", "recency_days": "recency", "tenure_days": "T"}
+    fitted = fit_warehouse_rows(
+        dbt.ref("int_clv_frequency_rows").df(),
+        dbt.ref("int_clv_spend_rows").df(),
+        min_repeat_buyers,
     )
-    spend = spend_rows.rename(columns={"industry_segment": "segment"})
-    spend["monetary_value"] = spend["monetary_value"].astype(float)
-    fitted = fit_segments(summary, min_repeat_buyers=min_repeat_buyers, spend=spend)
-    fitted["min_repeat_buyers"] = min_repeat_buyers
     # explicit types: an empty DataFrame (no customers yet) has untyped object columns
     types = {c: "varchar" if c in _TEXT else "double" for c in OUTPUT_COLUMNS}
     types |= {"converged": "boolean", "min_repeat_buyers": "integer"}

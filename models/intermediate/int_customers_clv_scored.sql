@@ -16,7 +16,7 @@ with customers as (
 ),
 
 scored_rows as (
-    select * from {{ ref('int_clv_rows_scored') }}
+    select * from {{ clv_step_relation('int_clv_rows_scored') }}
 ),
 
 parameters as (
@@ -93,7 +93,8 @@ final as (
         cast(gross_margin as double) as gross_margin,
         cast(discounted_purchases * expected_average_spend * gross_margin as double) as predicted_clv,
         cast(
-            (net_revenue / orders_count) * yearly_purchase_frequency * expected_lifespan_years * gross_margin
+            ({{ divide('net_revenue', 'orders_count') }})
+            * yearly_purchase_frequency * expected_lifespan_years * gross_margin
             as double
         ) as simple_clv
     from with_spend

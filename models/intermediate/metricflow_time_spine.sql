@@ -5,7 +5,7 @@
 #}
 
 with days as (
-    select unnest(generate_series(date '2015-01-01', date '2035-12-31', interval 1 day)) as day_at
+    select {{ unnest_series("date '2015-01-01'", "date '2035-12-31'", 'interval 1 day') }} as day_at
 ),
 
 final as (

@@ -6,27 +6,27 @@
     prediction uses.
 #}
 with fitted as (
-    select * from {{ ref('int_clv_parameters_fitted') }}
+    select * from {{ clv_step_relation('int_clv_parameters_fitted') }}
 ),
 
 final as (
     select
-        cast(industry_segment as varchar) as industry_segment,
-        cast(parameter_source as varchar) as parameter_source,
+        cast(industry_segment as {{ type_text() }}) as industry_segment,
+        cast(parameter_source as {{ type_text() }}) as parameter_source,
         cast(converged as boolean) as converged,
         cast(customers_fitted as bigint) as customers_fitted,
         cast(repeat_buyers_fitted as bigint) as repeat_buyers_fitted,
         cast(min_repeat_buyers as integer) as min_repeat_buyers,
-        cast(case when isfinite(r) then r end as double) as r,
-        cast(case when isfinite(alpha) then alpha end as double) as alpha,
-        cast(case when isfinite(a) then a end as double) as a,
-        cast(case when isfinite(b) then b end as double) as b,
-        cast(case when isfinite(p) then p end as double) as p,
-        cast(case when isfinite(q) then q end as double) as q,
-        cast(case when isfinite(gamma) then gamma end as double) as gamma,
-        cast(case when isfinite(log_likelihood) then log_likelihood end as double) as log_likelihood,
-        cast(case when isfinite(gg_log_likelihood) then gg_log_likelihood end as double) as gg_log_likelihood,
-        cast(case when isfinite(fit_seconds) then fit_seconds end as double) as fit_seconds
+        cast(case when {{ is_finite('r') }} then r end as double) as r,
+        cast(case when {{ is_finite('alpha') }} then alpha end as double) as alpha,
+        cast(case when {{ is_finite('a') }} then a end as double) as a,
+        cast(case when {{ is_finite('b') }} then b end as double) as b,
+        cast(case when {{ is_finite('p') }} then p end as double) as p,
+        cast(case when {{ is_finite('q') }} then q end as double) as q,
+        cast(case when {{ is_finite('gamma') }} then gamma end as double) as gamma,
+        cast(case when {{ is_finite('log_likelihood') }} then log_likelihood end as double) as log_likelihood,
+        cast(case when {{ is_finite('gg_log_likelihood') }} then gg_log_likelihood end as double) as gg_log_likelihood,
+        cast(case when {{ is_finite('fit_seconds') }} then fit_seconds end as double) as fit_seconds
     from fitted
 )
 

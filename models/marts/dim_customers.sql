@@ -38,12 +38,12 @@ final as (
         coalesce(stores.industry_segment, 'unclassified') as industry_segment,
         customers.first_order_at,
         customers.first_order_date,
-        cast(date_trunc('month', customers.first_order_date) as date) as cohort_month,
+        cast({{ month_start('customers.first_order_date') }} as date) as cohort_month,
         customers.last_order_at,
         customers.last_order_date,
         cast(customers.orders_count as integer) as orders_count,
         cast(customers.net_revenue as decimal(18, 2)) as net_revenue,
-        cast(round(customers.net_revenue / customers.orders_count, 2) as decimal(18, 2))
+        cast({{ round_double(divide('customers.net_revenue', 'customers.orders_count'), 2) }} as decimal(18, 2))
             as average_order_value,
         cast(customers.discounted_orders_count as integer) as discounted_orders_count,
         profiles.created_at as registered_at,
@@ -75,13 +75,13 @@ final as (
         clv.frequency,
         clv.recency_days,
         clv.tenure_days,
-        cast(round(clv.monetary_value, 2) as decimal(18, 2)) as monetary_value,
+        cast({{ round_double('clv.monetary_value', 2) }} as decimal(18, 2)) as monetary_value,
         cast(clv.historical_clv as decimal(18, 2)) as historical_clv,
         cast(clv.probability_alive as double) as probability_alive,
         cast(clv.predicted_purchases as double) as predicted_purchases,
-        cast(round(clv.expected_average_spend, 2) as decimal(18, 2)) as expected_average_spend,
-        cast(round(clv.predicted_clv, 2) as decimal(18, 2)) as predicted_clv,
-        cast(round(clv.simple_clv, 2) as decimal(18, 2)) as simple_clv
+        cast({{ round_double('clv.expected_average_spend', 2) }} as decimal(18, 2)) as expected_average_spend,
+        cast({{ round_double('clv.predicted_clv', 2) }} as decimal(18, 2)) as predicted_clv,
+        cast({{ round_double('clv.simple_clv', 2) }} as decimal(18, 2)) as simple_clv
     from customers
     left join profiles
         on

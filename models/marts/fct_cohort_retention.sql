@@ -62,10 +62,8 @@ triangle as (
         industry_segment,
         cohort_month,
         cohort_size,
-        unnest(generate_series(
-            0,
-            date_diff('month', cohort_month, date_trunc('month', {{ as_of_date() }}))
-        )) as months_since_first_order
+        {{ unnest_series('0', months_between('cohort_month', month_start(as_of_date()))) }}
+            as months_since_first_order
     from cohorts
 ),
 
@@ -101,18 +99,18 @@ final as (
         industry_segment,
         cast(cohort_month as date) as cohort_month,
         cast(months_since_first_order as integer) as months_since_first_order,
-        cast(cohort_month + to_months(cast(months_since_first_order as integer)) as date)
+        cast({{ add_months('cohort_month', 'cast(months_since_first_order as integer)') }} as date)
             as activity_month,
         cast(cohort_size as bigint) as cohort_size,
         cast(active_customers as bigint) as active_customers,
         cast(active_customers / cohort_size as double) as retention_rate,
         cast(net_revenue as decimal(18, 2)) as net_revenue,
         cast(cumulative_net_revenue as decimal(18, 2)) as cumulative_net_revenue,
-        cast(cumulative_net_revenue / cohort_size as double) as cumulative_net_revenue_per_customer,
+        cast({{ divide('cumulative_net_revenue', 'cohort_size') }} as double) as cumulative_net_revenue_per_customer,
         cast(repeat_customers as bigint) as repeat_customers,
         cast(repeat_customers / cohort_size as double) as repeat_purchase_rate,
         cast(
-            case when acquisition_net_revenue > 0 then net_revenue / acquisition_net_revenue end
+            case when acquisition_net_revenue > 0 then {{ divide('net_revenue', 'acquisition_net_revenue') }} end
             as double
         ) as net_revenue_retention
     from filled

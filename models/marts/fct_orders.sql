@@ -7,15 +7,16 @@
     days_since_previous_order) count a customer's purchases only and are
     null for guests and non-purchases.
 
-    Incremental (delete+insert on store_id, order_id): a build re-sequences
+    Incremental (DuckDB: delete+insert on store_id, order_id; Spark: see
+    macros/cross_engine/incremental.sql): a build re-sequences
     only the customers whose orders changed since the previous build and
     gives the same rows as a full refresh (DECISIONLOG.md, "Incremental
     fct_orders"; tested in retention/tests/test_incremental.py).
 #}
 
 {{ config(
-    materialized='incremental',
-    incremental_strategy='delete+insert',
+    materialized=incremental_materialization(),
+    incremental_strategy=incremental_strategy(),
     unique_key=['store_id', 'order_id'],
     on_schema_change='fail',
     post_hook="{{ delete_unpublishable_orders() }}",
@@ -88,7 +89,7 @@ unsequenced as (
         industry_segment,
         ordered_at,
         order_date,
-        cast(date_trunc('month', order_date) as date) as order_month,
+        cast({{ month_start('order_date') }} as date) as order_month,
         status,
         is_purchase,
         is_guest,
@@ -123,7 +124,7 @@ candidate_fingerprints as (
         store_id,
         order_id,
         customer_id,
-        hash({{ fingerprint_columns | join(', ') }}) as fingerprint
+        {{ content_hash(fingerprint_columns) }} as fingerprint
     from unsequenced
 ),
 
@@ -132,7 +133,7 @@ published_fingerprints as (
         store_id,
         order_id,
         customer_id,
-        hash({{ fingerprint_columns | join(', ') }}) as fingerprint
+        {{ content_hash(fingerprint_columns) }} as fingerprint
     from {{ this }}
 ),
 
@@ -171,11 +172,17 @@ to_sequence as (
     from unsequenced
     {%- if is_incremental() %}
         where
-            (unsequenced.store_id, unsequenced.customer_id) in (
-                select (store_id, customer_id) from affected_customers
+            exists (
+                select 1 from affected_customers
+                where
+                    affected_customers.store_id = unsequenced.store_id
+                    and affected_customers.customer_id = unsequenced.customer_id
             )
-            or (unsequenced.store_id, unsequenced.order_id) in (
-                select (store_id, order_id) from changed_orders
+            or exists (
+                select 1 from changed_orders
+                where
+                    changed_orders.store_id = unsequenced.store_id
+                    and changed_orders.order_id = unsequenced.order_id
             )
     {%- endif %}
 ),
@@ -209,14 +216,14 @@ final as (
             as customer_order_number,
         cast(
             case
-                when is_customer_purchase then date_diff('day', previous_purchase_date, order_date)
+                when is_customer_purchase then {{ days_between('previous_purchase_date', 'order_date') }}
             end as integer
         ) as days_since_previous_order,
-        cast(date_trunc('month', first_purchase_date) as date) as cohort_month,
+        cast({{ month_start('first_purchase_date') }} as date) as cohort_month,
         cast(
             case
                 when is_customer_purchase
-                    then date_diff('month', date_trunc('month', first_purchase_date), order_month)
+                    then {{ months_between(month_start('first_purchase_date'), 'order_month') }}
             end as integer
         ) as months_since_first_order
     from sequenced

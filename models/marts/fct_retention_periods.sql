@@ -48,11 +48,10 @@ purchase_days as (
 purchase_days_with_gaps as (
     select
         *,
-        date_diff(
-            'day',
-            lag(purchase_date) over (partition by store_id, customer_id order by purchase_date),
-            purchase_date
-        ) as days_since_previous_purchase
+        {{ days_between(
+            'lag(purchase_date) over (partition by store_id, customer_id order by purchase_date)',
+            'purchase_date'
+        ) }} as days_since_previous_purchase
     from purchase_days
 ),
 
@@ -97,21 +96,21 @@ spans_in_periods as (
         grains.period_grain,
         grains.months_per_period,
         (year(activity_spans.active_from) * 12 + month(activity_spans.active_from) - 1)
-        // grains.months_per_period as first_period,
+        {{ integer_division_operator() }} grains.months_per_period as first_period,
         (
             year(activity_spans.first_purchase_date) * 12
             + month(activity_spans.first_purchase_date) - 1
-        ) // grains.months_per_period as first_purchase_period,
+        ) {{ integer_division_operator() }} grains.months_per_period as first_purchase_period,
         case
             when activity_spans.active_until >= {{ as_of_date() }}
                 then
                     (year({{ as_of_date() }}) * 12 + month({{ as_of_date() }}) - 1)
-                    // grains.months_per_period
+                    {{ integer_division_operator() }} grains.months_per_period
             else
                 (
                     year(activity_spans.active_until + 1) * 12
                     + month(activity_spans.active_until + 1) - 1
-                ) // grains.months_per_period - 1
+                ) {{ integer_division_operator() }} grains.months_per_period - 1
         end as last_period
     from activity_spans
     cross join grains
@@ -138,75 +137,41 @@ span_events as (
     select
         store_id,
         period_grain,
-        unnest([
-            -- active at the end of first..last period
+        -- events, in order: active at the end of first..last period (+1, -1);
+        -- active at the start of the following periods (+1, -1); active at
+        -- start and end: the periods after the span's first, plus the first
+        -- when the previous span covered the previous period (+1, -1; when
+        -- the range is empty they cancel); new: first purchase in the period
+        -- and active at its end (the span measured there need not be the
+        -- first: a lapse inside it); acquired: the customer's first span, in
+        -- its first period
+        {%- set zero = {'active_end': '0', 'active_start': '0', 'retained': '0', 'new': '0', 'acquired': '0'} %}
+        {%- set events = [
+            {'period_index': 'first_period', 'active_end': 'is_measured'},
+            {'period_index': 'last_period + 1', 'active_end': '-is_measured'},
+            {'period_index': 'first_period + 1', 'active_start': 'is_measured'},
+            {'period_index': 'last_period + 2', 'active_start': '-is_measured'},
             {
-                'period_index': first_period,
-                'active_end': is_measured,
-                'active_start': 0,
-                'retained': 0,
-                'new': 0,
-                'acquired': 0
+                'period_index': 'case when previous_span_last_period = first_period - 1'
+                    ~ ' then first_period else first_period + 1 end',
+                'retained': 'is_measured',
             },
+            {'period_index': 'last_period + 1', 'retained': '-is_measured'},
             {
-                'period_index': last_period + 1,
-                'active_end': -is_measured,
-                'active_start': 0,
-                'retained': 0,
-                'new': 0,
-                'acquired': 0
+                'period_index': 'first_period',
+                'new': 'case when first_period = first_purchase_period then is_measured else 0 end',
+                'acquired': 'case when span_number = 1 then 1 else 0 end',
             },
-            -- active at the start of the following periods
-            {
-                'period_index': first_period + 1,
-                'active_end': 0,
-                'active_start': is_measured,
-                'retained': 0,
-                'new': 0,
-                'acquired': 0
-            },
-            {
-                'period_index': last_period + 2,
-                'active_end': 0,
-                'active_start': -is_measured,
-                'retained': 0,
-                'new': 0,
-                'acquired': 0
-            },
-            -- active at start and end: the periods after the span's first,
-            -- plus the first when the previous span covered the previous
-            -- period (when the range is empty, +1 and -1 cancel)
-            {
-                'period_index': case
-                    when previous_span_last_period = first_period - 1 then first_period
-                    else first_period + 1
-                end,
-                'active_end': 0,
-                'active_start': 0,
-                'retained': is_measured,
-                'new': 0,
-                'acquired': 0
-            },
-            {
-                'period_index': last_period + 1,
-                'active_end': 0,
-                'active_start': 0,
-                'retained': -is_measured,
-                'new': 0,
-                'acquired': 0
-            },
-            -- new: first purchase in the period and active at its end (the
-            -- span measured there need not be the first: a lapse inside it);
-            -- acquired: the customer's first span, in its first period
-            {
-                'period_index': first_period,
-                'active_end': 0,
-                'active_start': 0,
-                'retained': 0,
-                'new': case when first_period = first_purchase_period then is_measured else 0 end,
-                'acquired': case when span_number = 1 then 1 else 0 end
-            }
-        ]) as event
+        ] %}
+        {%- set structs = [] %}
+        {%- for event in events %}
+            {%- set fields = {'period_index': event['period_index']} %}
+            {%- for name in ['active_end', 'active_start', 'retained', 'new', 'acquired'] %}
+                {%- do fields.update({name: event.get(name, zero[name])}) %}
+            {%- endfor %}
+            {%- do structs.append(struct_of(fields)) %}
+        {%- endfor %}
+        {{ unnest_list(list_of(structs)) }} as event
     from measured_spans
 ),
 
@@ -239,12 +204,12 @@ period_spine as (
         stores.industry_segment,
         grains.period_grain,
         grains.months_per_period,
-        unnest(generate_series(
-            (year(stores.first_purchase_date) * 12 + month(stores.first_purchase_date) - 1)
-            // grains.months_per_period,
-            (year({{ as_of_date() }}) * 12 + month({{ as_of_date() }}) - 1)
-            // grains.months_per_period
-        )) as period_index
+        {{ unnest_series(
+            '(year(stores.first_purchase_date) * 12 + month(stores.first_purchase_date) - 1) '
+            ~ integer_division_operator() ~ ' grains.months_per_period',
+            '(year(' ~ as_of_date() ~ ') * 12 + month(' ~ as_of_date() ~ ') - 1) '
+            ~ integer_division_operator() ~ ' grains.months_per_period'
+        ) }} as period_index
     from stores
     cross join grains
 ),
@@ -278,7 +243,7 @@ with_dates as (
     select
         *,
         make_date(
-            cast((period_index * months_per_period) // 12 as integer),
+            cast((period_index * months_per_period) {{ integer_division_operator() }} 12 as integer),
             cast((period_index * months_per_period) % 12 + 1 as integer),
             1
         ) as period_start
@@ -291,12 +256,12 @@ final as (
         industry_segment,
         period_grain,
         cast(period_start as date) as period_start,
-        cast(period_start + to_months(months_per_period) - interval 1 day as date) as period_end,
+        cast({{ add_months('period_start', 'months_per_period') }} - interval 1 day as date) as period_end,
         cast(
-            least(period_start + to_months(months_per_period) - interval 1 day, {{ as_of_date() }})
+            least({{ add_months('period_start', 'months_per_period') }} - interval 1 day, {{ as_of_date() }})
             as date
         ) as measured_on,
-        period_start + to_months(months_per_period) - interval 1 day <= {{ as_of_date() }}
+        {{ add_months('period_start', 'months_per_period') }} - interval 1 day <= {{ as_of_date() }}
             as is_complete,
         cast({{ var('active_window_days') }} as integer) as active_window_days,
         cast(customers_start as bigint) as customers_start,

@@ -55,7 +55,7 @@ final as (
             purchases / sum(purchases) over (partition by store_id, order_month, breakdown) as double
         ) as share_of_purchases,
         cast(net_revenue as decimal(18, 2)) as net_revenue,
-        cast(round(net_revenue / purchases, 2) as decimal(18, 2)) as average_order_value
+        cast({{ round_double(divide('net_revenue', 'purchases'), 2) }} as decimal(18, 2)) as average_order_value
     from breakdowns
 )
 

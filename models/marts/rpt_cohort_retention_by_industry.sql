@@ -36,7 +36,7 @@ final as (
         cast(active_customers / cohort_size as double) as retention_rate,
         cast(net_revenue as decimal(18, 2)) as net_revenue,
         cast(cumulative_net_revenue as decimal(18, 2)) as cumulative_net_revenue,
-        cast(cumulative_net_revenue / cohort_size as double) as cumulative_net_revenue_per_customer,
+        cast({{ divide('cumulative_net_revenue', 'cohort_size') }} as double) as cumulative_net_revenue_per_customer,
         cast(repeat_customers as bigint) as repeat_customers,
         cast(repeat_customers / cohort_size as double) as repeat_purchase_rate
     from summed

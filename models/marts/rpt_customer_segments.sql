@@ -38,9 +38,9 @@ segment_totals as (
         count(*) as customers,
         sum(net_revenue) as net_revenue,
         -- historical CLV = net revenue to date (METRICS.md)
-        avg(net_revenue) as average_historical_clv,
+        {{ avg_as_double('net_revenue') }} as average_historical_clv,
         -- null when no customer of the group has a model prediction
-        avg(predicted_clv) as average_predicted_clv
+        {{ avg_as_double('predicted_clv') }} as average_predicted_clv
     from customers
     group by store_id, rfm_segment
 ),
@@ -74,9 +74,9 @@ final as (
         cast(customers as integer) as customers,
         cast(customers / store_customers as double) as share_of_customers,
         cast(net_revenue as decimal(18, 2)) as net_revenue,
-        cast(net_revenue / nullif(store_net_revenue, 0) as double) as share_of_revenue,
-        cast(round(average_historical_clv, 2) as decimal(18, 2)) as average_historical_clv,
-        cast(round(average_predicted_clv, 2) as decimal(18, 2)) as average_predicted_clv
+        cast({{ divide('net_revenue', 'nullif(store_net_revenue, 0)') }} as double) as share_of_revenue,
+        cast({{ round_double('average_historical_clv', 2) }} as decimal(18, 2)) as average_historical_clv,
+        cast({{ round_double('average_predicted_clv', 2) }} as decimal(18, 2)) as average_predicted_clv
     from store_segments
 )
 

@@ -25,7 +25,7 @@ typed as (
         _source_file,
         _source_row_number,
         {{ clean_text('store_id') }} as store_id,
-        cast(date_trunc('month', {{ parse_date('month', raw_types) }}) as date) as month,
+        cast({{ month_start(parse_date('month', raw_types)) }} as date) as month,
         coalesce({{ clean_code('channel') }}, 'unknown') as channel,
         {{ parse_money('spend_amount') }} as spend_amount,
         upper({{ clean_text('currency') }}) as currency_code

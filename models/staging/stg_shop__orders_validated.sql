@@ -72,7 +72,7 @@ with_fx as (
     left join fx_rates
         on
             with_currency.currency = fx_rates.currency
-            and date_trunc('month', with_currency.ordered_at) = fx_rates.month
+            and {{ month_start('with_currency.ordered_at') }} = fx_rates.month
 ),
 
 checked as (

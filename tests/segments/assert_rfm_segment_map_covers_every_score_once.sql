@@ -4,7 +4,7 @@
     Returns the combinations with zero or several matching seed rows.
 #}
 with scores as (
-    select unnest(range(1, 6)) as score
+    select {{ unnest_series('1', '5') }} as score
 ),
 
 combinations as (
@@ -27,7 +27,7 @@ matches as (
         combinations.f,
         combinations.m,
         count(segment_map.rfm_segment) as matching_rows,
-        string_agg(segment_map.rfm_segment, ', ') as segments
+        {{ text_agg('segment_map.rfm_segment', ', ') }} as segments
     from combinations
     left join segment_map
         on

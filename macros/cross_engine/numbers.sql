@@ -1,0 +1,100 @@
+{#
+    Arithmetic that the engines type differently.
+
+    DuckDB divides DECIMALs (and integers) in DOUBLE; Spark keeps DECIMAL
+    with at most 6 decimals, which drifts from DuckDB's double by up to
+    5e-7 and rounds differently afterwards. divide() makes Spark divide in
+    double too. round_double() is DuckDB's round of a double
+    (round-half-away-from-zero of value x 10^places), which Spark's round
+    does not match on values such as 1.005 (Spark rounds the shortest
+    decimal text, DuckDB the binary value).
+#}
+
+{# The integer-division operator, written between its operands (same
+   precedence as * and / on both engines; operands non-negative here). #}
+{% macro integer_division_operator() -%}
+    {{- return(adapter.dispatch('integer_division_operator', 'retention')()) -}}
+{%- endmacro %}
+
+{% macro default__integer_division_operator() -%}
+    //
+{%- endmacro %}
+
+{% macro spark__integer_division_operator() -%}
+    div
+{%- endmacro %}
+
+
+{# numerator / denominator computed in double (DuckDB's behaviour). #}
+{% macro divide(numerator, denominator) -%}
+    {{- return(adapter.dispatch('divide', 'retention')(numerator, denominator)) -}}
+{%- endmacro %}
+
+{% macro default__divide(numerator, denominator) -%}
+    {{ numerator }} / {{ denominator }}
+{%- endmacro %}
+
+{% macro spark__divide(numerator, denominator) -%}
+    cast({{ numerator }} as double) / {{ denominator }}
+{%- endmacro %}
+
+
+{# avg() of a DECIMAL(p, scale) as a double, computed as DuckDB does:
+   double(sum of the unscaled integers) / (count x 10^scale). #}
+{% macro avg_as_double(value, scale=2) -%}
+    {{- return(adapter.dispatch('avg_as_double', 'retention')(value, scale)) -}}
+{%- endmacro %}
+
+{% macro default__avg_as_double(value, scale) -%}
+    avg({{ value }})
+{%- endmacro %}
+
+{% macro spark__avg_as_double(value, scale) -%}
+    {%- set factor = 10 ** (scale | int) -%}
+    cast(cast(sum({{ value }}) * {{ factor }} as bigint) as double)
+    / cast(count({{ value }}) * {{ factor }} as double)
+{%- endmacro %}
+
+
+{# round(double, places) with DuckDB's rule. #}
+{% macro round_double(value, places) -%}
+    {{- return(adapter.dispatch('round_double', 'retention')(value, places)) -}}
+{%- endmacro %}
+
+{% macro default__round_double(value, places) -%}
+    round({{ value }}, {{ places }})
+{%- endmacro %}
+
+{% macro spark__round_double(value, places) -%}
+    {%- set factor = 10 ** (places | int) -%}
+    round(cast({{ value }} as double) * {{ factor }}, 0) / {{ factor }}
+{%- endmacro %}
+
+
+{# cast(double as decimal(p, s)) with DuckDB's rule (half away from zero
+   on value x 10^s); Spark casts the shortest decimal text of the double. #}
+{% macro cast_double_to_decimal(value, precision=18, scale=2) -%}
+    {{- return(adapter.dispatch('cast_double_to_decimal', 'retention')(value, precision, scale)) -}}
+{%- endmacro %}
+
+{% macro default__cast_double_to_decimal(value, precision, scale) -%}
+    cast({{ value }} as decimal({{ precision }}, {{ scale }}))
+{%- endmacro %}
+
+{% macro spark__cast_double_to_decimal(value, precision, scale) -%}
+    cast({{ round_double(value, scale) }} as decimal({{ precision }}, {{ scale }}))
+{%- endmacro %}
+
+
+{# true for a number that is neither NaN nor infinite; null stays null. #}
+{% macro is_finite(value) -%}
+    {{- return(adapter.dispatch('is_finite', 'retention')(value)) -}}
+{%- endmacro %}
+
+{% macro default__is_finite(value) -%}
+    isfinite({{ value }})
+{%- endmacro %}
+
+{% macro spark__is_finite(value) -%}
+    (not isnan({{ value }}) and abs({{ value }}) != double('infinity'))
+{%- endmacro %}

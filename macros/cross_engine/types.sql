@@ -1,0 +1,49 @@
+{#
+    Column types that are spelled differently by the engines. DuckDB keeps
+    the spelling the project always used (varchar, timestamp); Spark has no
+    length-less varchar and its `timestamp` is the local-time-zone type, so
+    naive UTC timestamps are timestamp_ntz there.
+#}
+
+{% macro type_text() -%}
+    {{- return(adapter.dispatch('type_text', 'retention')()) -}}
+{%- endmacro %}
+
+{% macro default__type_text() -%}
+    varchar
+{%- endmacro %}
+
+{% macro spark__type_text() -%}
+    string
+{%- endmacro %}
+
+
+{% macro type_naive_timestamp() -%}
+    {{- return(adapter.dispatch('type_naive_timestamp', 'retention')()) -}}
+{%- endmacro %}
+
+{% macro default__type_naive_timestamp() -%}
+    timestamp
+{%- endmacro %}
+
+{% macro spark__type_naive_timestamp() -%}
+    timestamp_ntz
+{%- endmacro %}
+
+
+{#
+    try_cast_timestamp(value): text (ISO 8601, with or without an offset) or
+    a timestamp -> naive UTC timestamp; null when it does not parse. The
+    session time zone is UTC on both engines (profiles.yml).
+#}
+{% macro try_cast_timestamp(value) -%}
+    {{- return(adapter.dispatch('try_cast_timestamp', 'retention')(value)) -}}
+{%- endmacro %}
+
+{% macro default__try_cast_timestamp(value) -%}
+    try_cast(try_cast({{ value }} as timestamptz) as timestamp)
+{%- endmacro %}
+
+{% macro spark__try_cast_timestamp(value) -%}
+    cast(try_cast({{ value }} as timestamp) as {{ type_naive_timestamp() }})
+{%- endmacro %}
