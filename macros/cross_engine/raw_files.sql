@@ -6,34 +6,10 @@
     raw file stops a Spark build with a message (convert it to Parquet).
 #}
 
-{# <directory>/<name>.csv|.parquet, listed with the binaryFile source (the
-   file contents are not read: only the path column is selected). #}
-{% macro spark__find_raw_file(directory, name, spec) %}
-    {%- set listed = run_query(
-        "select path from binaryFile.`" ~ directory ~ "`"
-    ).columns[0].values() -%}
-    {%- set candidates = [] -%}
-    {%- for listed_path in listed | sort -%}
-        {%- set file_name = listed_path.split("/")[-1] -%}
-        {%- if file_name.lower() in [name ~ ".csv", name ~ ".parquet"] -%}
-            {%- do candidates.append(directory ~ "/" ~ file_name) -%}
-        {%- endif -%}
-    {%- endfor -%}
-    {%- if candidates | length > 1 -%}
-        {{ exceptions.raise_compiler_error(
-            "Both " ~ (candidates | join(" and ")) ~ " exist: keep one file per raw table."
-        ) }}
-    {%- endif -%}
-    {%- if candidates | length == 0 -%}
-        {%- if spec["file_required"] -%}
-            {{ exceptions.raise_compiler_error(
-                "Required raw file '" ~ directory ~ "/" ~ name ~ ".parquet' not found."
-                ~ " Set RAW_DATA_DIR to the folder that holds the raw files."
-            ) }}
-        {%- endif -%}
-        {{ return(none) }}
-    {%- endif -%}
-    {{ return(candidates[0]) }}
+{# The files of a directory, listed with the binaryFile source (the file
+   contents are not read: only the path column is selected). #}
+{% macro spark__list_raw_files(directory) %}
+    {{- return(run_query("select path from binaryFile.`" ~ directory ~ "`").columns[0].values()) -}}
 {%- endmacro %}
 
 

@@ -85,16 +85,12 @@
 
 {# Path of <directory>/<name>.csv|.parquet, none when absent and optional. #}
 {% macro find_raw_file(directory, name, spec) %}
-    {{- return(adapter.dispatch('find_raw_file', 'retention')(directory, name, spec)) -}}
-{%- endmacro %}
-
-{% macro default__find_raw_file(directory, name, spec) %}
-    {%- set found = run_query(
-        "select file from glob('" ~ directory ~ "/" ~ name ~ ".*') order by file"
-    ).columns[0].values() -%}
     {%- set candidates = [] -%}
-    {%- for file in found if file.lower().endswith(".csv") or file.lower().endswith(".parquet") -%}
-        {%- do candidates.append(file) -%}
+    {%- for listed_path in list_raw_files(directory) | sort -%}
+        {%- set file_name = listed_path.split("/")[-1] -%}
+        {%- if file_name.lower() in [name ~ ".csv", name ~ ".parquet"] -%}
+            {%- do candidates.append(directory ~ "/" ~ file_name) -%}
+        {%- endif -%}
     {%- endfor -%}
     {%- if candidates | length > 1 -%}
         {{ exceptions.raise_compiler_error(
@@ -111,6 +107,16 @@
         {{ return(none) }}
     {%- endif -%}
     {{ return(candidates[0]) }}
+{%- endmacro %}
+
+
+{# Paths of the files in a directory (the engine lists them). #}
+{% macro list_raw_files(directory) %}
+    {{- return(adapter.dispatch('list_raw_files', 'retention')(directory)) -}}
+{%- endmacro %}
+
+{% macro default__list_raw_files(directory) %}
+    {{- return(run_query("select file from glob('" ~ directory ~ "/*')").columns[0].values()) -}}
 {%- endmacro %}
 
 
