@@ -84,6 +84,10 @@ def _measured_step(measured: Measured) -> dict[str, Any]:
     }
     if not measured.ok:
         step["error_tail"] = measured.output[-3000:]
+        # a failed step has no meaningful time: reported (and left out of
+        # the ratios) like a skipped one, with the error's last line
+        lines = measured.output.strip().splitlines() or ["no output"]
+        step["skipped"] = f"failed: {lines[-1][:200]}"
     return step
 
 

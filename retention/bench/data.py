@@ -10,6 +10,7 @@ Each dataset has two raw-data folders of the same generation:
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -85,7 +86,8 @@ def _link_or_copy(source: Path, destination: Path) -> None:
         if file.exists():
             target = destination / file.name
             target.unlink(missing_ok=True)
-            target.symlink_to(file.resolve())
+            # relative: the cache stays valid when the checkout moves
+            target.symlink_to(os.path.relpath(file.resolve(), destination.resolve()))
 
 
 def _split_base(full: Path, base: Path) -> date:
@@ -112,7 +114,8 @@ def _split_base(full: Path, base: Path) -> date:
             if not source.exists():
                 continue
             if table not in filters:
-                (partial / source.name).symlink_to(source.resolve())
+                link = os.path.relpath(source.resolve(), partial.resolve())
+                (partial / source.name).symlink_to(link)
                 continue
             select = f"select * from '{source}' where {filters[table]}"
             if table == "carts":
