@@ -33,10 +33,6 @@ from retention.generate.cli import main as generate
 MODELS_AND_SEEDS = ("build", "--resource-type", "model", "--resource-type", "seed")
 COMPARED_SCHEMAS = ("staging", "intermediate", "marts")
 
-# the raw tables re-exported at every step; stores, customers and marketing
-# spend are sent whole each time
-TIME_COLUMNS = {"orders": "ordered_at", "refunds": "refunded_at", "carts": "created_at"}
-
 
 @pytest.fixture(scope="module")
 def full_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
