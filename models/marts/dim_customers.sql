@@ -81,7 +81,21 @@ final as (
         cast(clv.predicted_purchases as double) as predicted_purchases,
         cast({{ round_double('clv.expected_average_spend', 2) }} as decimal(18, 2)) as expected_average_spend,
         cast({{ round_double('clv.predicted_clv', 2) }} as decimal(18, 2)) as predicted_clv,
-        cast({{ round_double('clv.simple_clv', 2) }} as decimal(18, 2)) as simple_clv
+        cast({{ round_double('clv.simple_clv', 2) }} as decimal(18, 2)) as simple_clv,
+        -- next-purchase outlook (issue 19; closed forms in retention.clv.outlook)
+        cast(clv.probability_purchase_30d as double) as probability_purchase_30d,
+        cast(clv.probability_purchase_90d as double) as probability_purchase_90d,
+        cast(clv.median_days_to_next_purchase as double) as median_days_to_next_purchase,
+        -- the day by which an alive customer's next purchase is as likely as not: the median
+        -- counts from the end of as_of_date, so day as_of_date + ceil(median); only for
+        -- customers more likely alive than not
+        cast(
+            case
+                when clv.probability_alive >= 0.5
+                    then {{ as_of_date() }} + cast(ceil(clv.median_days_to_next_purchase) as integer)
+            end
+            as date
+        ) as expected_next_order_date
     from customers
     left join profiles
         on

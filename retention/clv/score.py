@@ -20,6 +20,7 @@ from retention.clv.bgnbd import (
     probability_alive,
 )
 from retention.clv.clv import DAYS_PER_MONTH
+from retention.clv.outlook import median_days_to_next_purchase, probability_purchase_within
 
 SCORE_COLUMNS = (
     "industry_segment",
@@ -30,6 +31,9 @@ SCORE_COLUMNS = (
     "predicted_purchases",
     "discounted_purchases",
     "holdout_predicted_purchases",
+    "probability_purchase_30d",
+    "probability_purchase_90d",
+    "median_days_to_next_purchase",
 )
 
 
@@ -58,7 +62,9 @@ def score_rows(
       i = (1 + annual_discount_rate)^(1/12) - 1, so that predicted CLV =
       discounted_purchases x expected spend x margin (see retention.clv.clv.predicted_clv);
     - holdout_predicted_purchases: E[purchases in (T, T + holdout_days]] (NaN when
-      holdout_days = 0).
+      holdout_days = 0);
+    - probability_purchase_30d / _90d and median_days_to_next_purchase (if alive): the
+      next-purchase outlook of retention.clv.outlook.
     """
     if horizon_months < 1:
         raise ValueError("horizon_months must be >= 1")
@@ -85,6 +91,9 @@ def score_rows(
         out["holdout_predicted_purchases"] = (
             expected_purchases(params, holdout_days, x, t_x, T) if holdout_days > 0 else nan
         )
+        out["probability_purchase_30d"] = probability_purchase_within(params, 30.0, x, t_x, T)
+        out["probability_purchase_90d"] = probability_purchase_within(params, 90.0, x, t_x, T)
+        out["median_days_to_next_purchase"] = median_days_to_next_purchase(params, x, T)
         parts.append(out)
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype=np.float64) for c in SCORE_COLUMNS}).astype(
