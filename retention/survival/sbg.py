@@ -35,6 +35,11 @@ _STARTS = ((0.0, 0.0), (-0.5, 1.0), (1.0, 2.0), (-1.0, -1.0))
 #: Terms of the residual-lifetime series stop once below this (relative to the sum).
 _SERIES_TOL = 1e-13
 _MAX_SERIES_TERMS = 1_000_000
+#: alpha + beta above this leaves Beta(alpha, beta) no spread: the data show no heterogeneity
+#: and the likelihood keeps rising towards the geometric limit (constant retention 1 - theta).
+#: The fit then reports that limit with alpha + beta = GEOMETRIC_CONCENTRATION.
+GEOMETRIC_LIMIT_CONCENTRATION = 1e4
+GEOMETRIC_CONCENTRATION = 1e6
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,8 @@ class SBGParams:
     converged: bool
     n_customers: float
     message: str = ""
+    #: True when the fit is the homogeneous (geometric) limit, see GEOMETRIC_LIMIT_CONCENTRATION
+    is_geometric_limit: bool = False
 
 
 def _periods(t: ArrayLike) -> FloatArray:
@@ -181,6 +188,8 @@ def fit_sbg(periods: ArrayLike, is_censored: ArrayLike, weights: ArrayLike) -> S
         return SBGParams(nan, nan, nan, False, total, "everyone left in period 1: degenerate")
     result = minimize_log_params(lambda p: _neg_ll_and_grad(p, t, c, w), _STARTS)
     alpha, beta = (float(v) for v in np.exp(result.log_params))
+    if alpha + beta > GEOMETRIC_LIMIT_CONCENTRATION:
+        return _geometric_limit(t, c, w)
     return SBGParams(
         alpha=alpha,
         beta=beta,
@@ -188,6 +197,27 @@ def fit_sbg(periods: ArrayLike, is_censored: ArrayLike, weights: ArrayLike) -> S
         converged=result.converged,
         n_customers=total,
         message=result.message,
+    )
+
+
+def _geometric_limit(t: FloatArray, censored: NDArray[np.bool_], w: FloatArray) -> SBGParams:
+    """Everyone shares one theta: its MLE is customers who left / customer-periods at risk.
+
+    A customer who left in period t was at risk t periods, one still there after t periods
+    was at risk t periods: log L = D ln(theta) + (E - D) ln(1 - theta), theta = D / E.
+    """
+    left = float(np.sum(w[~censored]))
+    exposure = float(np.sum(w * t))
+    theta = left / exposure
+    ll = left * math.log(theta) + (exposure - left) * math.log1p(-theta) if theta < 1 else 0.0
+    return SBGParams(
+        alpha=theta * GEOMETRIC_CONCENTRATION,
+        beta=(1.0 - theta) * GEOMETRIC_CONCENTRATION,
+        log_likelihood=ll,
+        converged=True,
+        n_customers=float(np.sum(w)),
+        message=f"geometric limit: no heterogeneity in the data, theta = {theta:.6f}",
+        is_geometric_limit=True,
     )
 
 

@@ -128,3 +128,39 @@ def test_forecast_of_held_out_periods_on_simulated_cohorts() -> None:
     # and it is close to the true model's survival curve (what the sample scatters around)
     expected = survival(true_alpha, true_beta, held_out)
     assert np.max(np.abs(forecast - expected)) < 0.015, (forecast, expected)
+
+
+def test_homogeneous_data_give_the_geometric_limit() -> None:
+    # everyone has theta = 0.2: retention is constant and the MLE of alpha, beta runs off to
+    # infinity at a fixed ratio; the fit reports that limit with theta = left / at-risk periods
+    theta = 0.2
+    survivors = [10_000 * (1 - theta) ** k for k in range(6)]
+    fit = fit_sbg_survival_curve(survivors)
+    assert fit.converged and fit.is_geometric_limit, fit
+    assert fit.alpha / (fit.alpha + fit.beta) == pytest.approx(theta, rel=1e-9)
+    np.testing.assert_allclose(
+        survival(fit.alpha, fit.beta, np.arange(6)), np.array(survivors) / 10_000, rtol=1e-4
+    )
+    # heterogeneous data (the paper's) are not mistaken for the limit
+    assert not fit_sbg_survival_curve(PAPER_REGULAR).is_geometric_limit
+
+
+def test_store_likelihood_rows_match_one_curve_per_cohort() -> None:
+    import pandas as pd
+
+    from retention.survival.warehouse import store_likelihood_rows
+
+    counts = pd.DataFrame(
+        {
+            "cohort_month": ["2020-01", "2020-01", "2020-01", "2020-02", "2020-02", "2020-03"],
+            "survival_period": [0, 1, 2, 0, 1, 0],
+            "surviving_customers": [10, 7, 4, 5, 5, 3],
+        }
+    )
+    periods, censored, weights = store_likelihood_rows(counts)
+    rows = sorted(zip(periods.tolist(), censored.tolist(), weights.tolist(), strict=True))
+    expected = []
+    for curve in ([10, 7, 4], [5, 5], [3]):
+        p, c, w = survival_curve_observations(curve)
+        expected += list(zip(p.tolist(), c.tolist(), w.tolist(), strict=True))
+    assert rows == sorted(expected)
