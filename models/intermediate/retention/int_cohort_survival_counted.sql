@@ -15,7 +15,8 @@
 
 with first_spans as (
     -- one row per customer: its first activity span
-    select * from {{ ref('int_customers_first_activity_span') }}
+    select * from {{ ref('int_customer_activity_spans') }}
+    where span_number = 1
 ),
 
 customers as (
