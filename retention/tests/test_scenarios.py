@@ -59,3 +59,36 @@ def test_bad_inputs() -> None:
         project(STORE, 0.0, 0)
     with pytest.raises(ValueError, match="negative"):
         project(STORE, -200.0, 12)
+
+
+@pytest.mark.slow
+def test_warehouse_projection_matches_the_recursion(sample_warehouse) -> None:
+    """rpt_retention_scenarios (closed form in SQL) against the month-by-month recursion."""
+    rows = sample_warehouse.df("select * from marts.rpt_retention_scenarios")
+    assert len(rows) > 0
+    assert set(rows["crr_uplift_points"]) == {0, 1, 2, 5, 10}
+    assert set(rows["horizon_months"]) == {12, 36}
+    checked = 0
+    for row in rows.itertuples():
+        if row.current_crr != row.current_crr:  # NaN: no customer a year ago
+            continue
+        inputs = ScenarioInputs(
+            active_customers=float(row.starting_active_customers),
+            new_customers_per_month=row.new_customers_per_month,
+            yearly_crr=row.current_crr,
+            net_revenue_per_active_customer_month=row.net_revenue_per_active_customer_month,
+            gross_margin=row.gross_margin,
+        )
+        expected = project(inputs, row.crr_uplift_points, int(row.horizon_months))
+        assert row.projected_active_customers == pytest.approx(
+            expected.projected_active_customers, rel=1e-9
+        )
+        assert row.projected_net_revenue == pytest.approx(expected.projected_net_revenue, rel=1e-9)
+        assert row.projected_gross_margin == pytest.approx(
+            expected.projected_gross_margin, rel=1e-9
+        )
+        assert row.net_revenue_gain_vs_unchanged == pytest.approx(
+            expected.net_revenue_gain_vs_unchanged, rel=1e-9, abs=1e-6
+        )
+        checked += 1
+    assert checked > 0
