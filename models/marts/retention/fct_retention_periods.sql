@@ -33,47 +33,12 @@ grains as (
         12 as months_per_period
 ),
 
--- period index = months since year 0 integer-divided by months per period
-spans_in_periods as (
-    select
-        activity_spans.*,
-        grains.period_grain,
-        grains.months_per_period,
-        (year(activity_spans.active_from) * 12 + month(activity_spans.active_from) - 1)
-        {{ integer_division_operator() }} grains.months_per_period as first_period,
-        (
-            year(activity_spans.first_purchase_date) * 12
-            + month(activity_spans.first_purchase_date) - 1
-        ) {{ integer_division_operator() }} grains.months_per_period as first_purchase_period,
-        case
-            when activity_spans.active_until >= {{ as_of_date() }}
-                then
-                    (year({{ as_of_date() }}) * 12 + month({{ as_of_date() }}) - 1)
-                    {{ integer_division_operator() }} grains.months_per_period
-            else
-                (
-                    year(activity_spans.active_until + 1) * 12
-                    + month(activity_spans.active_until + 1) - 1
-                ) {{ integer_division_operator() }} grains.months_per_period - 1
-        end as last_period
-    from activity_spans
-    cross join grains
-),
-
--- a span that contains no measurement day (shorter than a period, between
--- two measurement days) counts in no S, E or retained; it can still hold
--- the customer's acquisition
+-- each span x grain: the run of periods it covers (macro measured_period_runs,
+-- shared with rpt_loyalty_retention); a span that contains no measurement day
+-- (shorter than a period, between two measurement days) counts in no S, E or
+-- retained; it can still hold the customer's acquisition
 measured_spans as (
-    select
-        *,
-        case when last_period >= first_period then 1 else 0 end as is_measured,
-        -- last period covered by the customer's previous measured span
-        max(case when last_period >= first_period then last_period end) over (
-            partition by store_id, customer_id, period_grain
-            order by span_number
-            rows between unbounded preceding and 1 preceding
-        ) as previous_span_last_period
-    from spans_in_periods
+    {{ measured_period_runs('activity_spans', 'grains') }}
 ),
 
 -- each measured span emits +1 / -1 events at the ends of the run of periods

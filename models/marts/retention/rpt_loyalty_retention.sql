@@ -1,0 +1,346 @@
+{#
+    Period retention of loyalty-programme members versus the other
+    customers, per store x is_loyalty_member x period_grain x period_start.
+
+    Membership is the status at the period's measurement day
+    measured_on = least(period_end, as_of_date): a customer is a member in
+    period P when loyalty_member_since (customers file, store-local date
+    cast as in dim_customers) <= measured_on, so every count of P (S, E, N,
+    retained) splits the period's customers by one status and members +
+    others = fct_retention_periods. Customers without a customers-file row
+    or without a membership date are "others".
+
+    Same event technique as fct_retention_periods (same span -> period
+    runs, macro measured_period_runs): each run of periods a span covers is
+    cut at the customer's first member period into an "other" part and a
+    "member" part, and each non-empty part emits its +1 / -1 events.
+#}
+
+with activity_spans as (
+    select * from {{ ref('int_customer_activity_spans') }}
+),
+
+profiles as (
+    select * from {{ ref('stg_shop__customers') }}
+),
+
+customers as (
+    select * from {{ ref('dim_customers') }}
+),
+
+orders as (
+    select * from {{ ref('fct_orders') }}
+    where
+        customer_order_number is not null
+        and order_date <= {{ as_of_date() }}
+),
+
+grains as (
+    select
+        'month' as period_grain,
+        1 as months_per_period
+    union all
+    select
+        'quarter' as period_grain,
+        3 as months_per_period
+    union all
+    select
+        'year' as period_grain,
+        12 as months_per_period
+),
+
+-- membership date (ignored when after as_of_date) and the current predicted CLV
+spans_with_membership as (
+    select
+        activity_spans.*,
+        case
+            when cast(profiles.loyalty_member_since as date) <= {{ as_of_date() }}
+                then cast(profiles.loyalty_member_since as date)
+        end as member_since_date,
+        customers.predicted_clv
+    from activity_spans
+    left join profiles
+        on
+            activity_spans.store_id = profiles.store_id
+            and activity_spans.customer_id = profiles.customer_id
+    left join customers
+        on
+            activity_spans.store_id = customers.store_id
+            and activity_spans.customer_id = customers.customer_id
+),
+
+measured_spans as (
+    {{ measured_period_runs('spans_with_membership', 'grains') }}
+),
+
+-- first period in which the customer is a member (9999999: never)
+spans_with_member_period as (
+    select
+        *,
+        coalesce(
+            (year(member_since_date) * 12 + month(member_since_date) - 1)
+            {{ integer_division_operator() }} months_per_period,
+            9999999
+        ) as member_period,
+        case
+            when
+                previous_span_last_period = first_period - 1
+                then first_period
+            else first_period + 1
+        end as retained_from
+    from measured_spans
+),
+
+{#- intervals of periods [lo, hi] in which a span adds `values` to a count -#}
+{%- set intervals = [
+    {'lo': 'first_period', 'hi': 'last_period', 'values': {
+        'active_end': 'is_measured',
+        'clv_end': 'is_measured * coalesce(predicted_clv, 0)',
+        'valued_end': 'case when predicted_clv is not null then is_measured else 0 end'}},
+    {'lo': 'first_period + 1', 'hi': 'last_period + 1', 'values': {'active_start': 'is_measured'}},
+    {'lo': 'retained_from', 'hi': 'last_period', 'values': {'retained': 'is_measured'}},
+] -%}
+{%- set measures = ['active_end', 'clv_end', 'valued_end', 'active_start', 'retained', 'new_customer', 'acquired_customer'] -%}
+{%- set parts = [
+    {'is_member': 'false', 'lo': '{lo}', 'hi': 'least({hi}, member_period - 1)'},
+    {'is_member': 'true', 'lo': 'greatest({lo}, member_period)', 'hi': '{hi}'},
+] %}
+
+span_events as (
+    {%- for interval in intervals %}
+    {%- for part in parts %}
+    {%- set lo = part['lo'].replace('{lo}', interval['lo']) %}
+    {%- set hi = part['hi'].replace('{hi}', interval['hi']) %}
+    {%- for edge in ['start', 'end'] %}
+    select
+        store_id,
+        period_grain,
+        {{ part['is_member'] }} as is_loyalty_member,
+        {{ lo if edge == 'start' else '(' ~ hi ~ ') + 1' }} as period_index,
+        {%- for measure in measures %}
+        {%- if measure in interval['values'] %}
+        case
+            when {{ lo }} <= {{ hi }}
+                then {{ '' if edge == 'start' else '-' }}({{ interval['values'][measure] }})
+            else 0
+        end as {{ measure }}{{ ',' if not loop.last }}
+        {%- else %}
+        0 as {{ measure }}{{ ',' if not loop.last }}
+        {%- endif %}
+        {%- endfor %}
+    from spans_with_member_period
+    union all
+    {%- endfor %}
+    {%- endfor %}
+    {%- endfor %}
+    -- new (first purchase in the period, active at its end) and acquired: in
+    -- the span's first period, with the status of that period
+    select
+        store_id,
+        period_grain,
+        first_period >= member_period as is_loyalty_member,
+        first_period as period_index,
+        0 as active_end,
+        0 as clv_end,
+        0 as valued_end,
+        0 as active_start,
+        0 as retained,
+        case when first_period = first_purchase_period then is_measured else 0 end as new_customer,
+        case when span_number = 1 then 1 else 0 end as acquired_customer
+    from spans_with_member_period
+),
+
+events_per_period as (
+    select
+        store_id,
+        period_grain,
+        is_loyalty_member,
+        period_index,
+        sum(active_end) as active_end_delta,
+        sum(clv_end) as clv_end_delta,
+        sum(valued_end) as valued_end_delta,
+        sum(active_start) as active_start_delta,
+        sum(retained) as retained_delta,
+        sum(new_customer) as new_customers,
+        sum(acquired_customer) as acquired_customers
+    from span_events
+    group by store_id, period_grain, is_loyalty_member, period_index
+),
+
+-- purchases per customer and period: repeat purchase rate and AOV
+order_periods as (
+    select
+        orders.store_id,
+        orders.customer_id,
+        grains.period_grain,
+        (year(orders.order_date) * 12 + month(orders.order_date) - 1)
+        {{ integer_division_operator() }} grains.months_per_period as period_index,
+        coalesce(
+            (
+                year(cast(profiles.loyalty_member_since as date)) * 12
+                + month(cast(profiles.loyalty_member_since as date)) - 1
+            )
+            {{ integer_division_operator() }} grains.months_per_period,
+            9999999
+        ) as member_period,
+        orders.order_date,
+        orders.net_revenue
+    from orders
+    cross join grains
+    left join profiles
+        on
+            orders.store_id = profiles.store_id
+            and orders.customer_id = profiles.customer_id
+            and cast(profiles.loyalty_member_since as date) <= {{ as_of_date() }}
+),
+
+buyers_per_period as (
+    select
+        store_id,
+        customer_id,
+        period_grain,
+        period_index,
+        period_index >= min(member_period) as is_loyalty_member,
+        count(distinct order_date) as purchase_days,
+        count(*) as purchases,
+        sum(net_revenue) as net_revenue
+    from order_periods
+    group by store_id, customer_id, period_grain, period_index
+),
+
+purchases_per_period as (
+    select
+        store_id,
+        period_grain,
+        is_loyalty_member,
+        period_index,
+        count(*) as buying_customers,
+        sum(case when purchase_days >= 2 then 1 else 0 end) as repeat_buying_customers,
+        sum(purchases) as purchases,
+        sum(net_revenue) as net_revenue
+    from buyers_per_period
+    group by store_id, period_grain, is_loyalty_member, period_index
+),
+
+stores as (
+    select
+        store_id,
+        min(industry_segment) as industry_segment,
+        min(active_from) as first_purchase_date
+    from activity_spans
+    group by store_id
+),
+
+period_spine as (
+    select
+        stores.store_id,
+        stores.industry_segment,
+        grains.period_grain,
+        grains.months_per_period,
+        membership.is_loyalty_member,
+        {{ unnest_series(
+            '(year(stores.first_purchase_date) * 12 + month(stores.first_purchase_date) - 1) '
+            ~ integer_division_operator() ~ ' grains.months_per_period',
+            '(year(' ~ as_of_date() ~ ') * 12 + month(' ~ as_of_date() ~ ') - 1) '
+            ~ integer_division_operator() ~ ' grains.months_per_period'
+        ) }} as period_index
+    from stores
+    cross join grains
+    cross join (
+        select false as is_loyalty_member
+        union all
+        select true as is_loyalty_member
+    ) as membership
+),
+
+running_counts as (
+    select
+        period_spine.store_id,
+        period_spine.industry_segment,
+        period_spine.period_grain,
+        period_spine.months_per_period,
+        period_spine.is_loyalty_member,
+        period_spine.period_index,
+        coalesce(events_per_period.new_customers, 0) as new_customers,
+        coalesce(events_per_period.acquired_customers, 0) as acquired_customers,
+        sum(coalesce(events_per_period.active_start_delta, 0)) over running as customers_start,
+        sum(coalesce(events_per_period.active_end_delta, 0)) over running as customers_end,
+        sum(coalesce(events_per_period.retained_delta, 0)) over running as retained_customers,
+        sum(coalesce(events_per_period.clv_end_delta, 0)) over running as predicted_clv_end,
+        sum(coalesce(events_per_period.valued_end_delta, 0)) over running as valued_customers_end
+    from period_spine
+    left join events_per_period
+        on
+            period_spine.store_id = events_per_period.store_id
+            and period_spine.period_grain = events_per_period.period_grain
+            and period_spine.is_loyalty_member = events_per_period.is_loyalty_member
+            and period_spine.period_index = events_per_period.period_index
+    window running as (
+        partition by period_spine.store_id, period_spine.period_grain, period_spine.is_loyalty_member
+        order by period_spine.period_index
+        rows between unbounded preceding and current row
+    )
+),
+
+with_purchases as (
+    select
+        running_counts.*,
+        coalesce(purchases_per_period.buying_customers, 0) as buying_customers,
+        coalesce(purchases_per_period.repeat_buying_customers, 0) as repeat_buying_customers,
+        coalesce(purchases_per_period.purchases, 0) as purchases,
+        coalesce(purchases_per_period.net_revenue, 0) as net_revenue,
+        make_date(
+            cast((running_counts.period_index * running_counts.months_per_period) {{ integer_division_operator() }} 12 as integer),
+            cast((running_counts.period_index * running_counts.months_per_period) % 12 + 1 as integer),
+            1
+        ) as period_start
+    from running_counts
+    left join purchases_per_period
+        on
+            running_counts.store_id = purchases_per_period.store_id
+            and running_counts.period_grain = purchases_per_period.period_grain
+            and running_counts.is_loyalty_member = purchases_per_period.is_loyalty_member
+            and running_counts.period_index = purchases_per_period.period_index
+),
+
+final as (
+    select
+        cast(store_id as {{ type_text() }}) as store_id,
+        cast(industry_segment as {{ type_text() }}) as industry_segment,
+        cast(is_loyalty_member as boolean) as is_loyalty_member,
+        cast(period_grain as {{ type_text() }}) as period_grain,
+        cast(period_start as date) as period_start,
+        cast({{ add_months('period_start', 'months_per_period') }} - interval 1 day as date) as period_end,
+        {{ add_months('period_start', 'months_per_period') }} - interval 1 day <= {{ as_of_date() }}
+            as is_complete,
+        cast(customers_start as bigint) as customers_start,
+        cast(customers_end as bigint) as customers_end,
+        cast(new_customers as bigint) as new_customers,
+        cast(retained_customers as bigint) as retained_customers,
+        cast(customers_start - retained_customers as bigint) as churned_customers,
+        cast(customers_end - retained_customers - new_customers as bigint) as reactivated_customers,
+        cast(acquired_customers as bigint) as acquired_customers,
+        cast(
+            {{ customer_retention_rate('customers_start', 'customers_end', 'new_customers') }}
+            as double
+        ) as crr,
+        cast(
+            {{ churn_rate('customers_start - retained_customers', 'customers_start') }} as double
+        ) as churn_rate,
+        cast(buying_customers as bigint) as buying_customers,
+        cast(
+            case when buying_customers > 0 then {{ divide('repeat_buying_customers', 'buying_customers') }} end
+            as double
+        ) as repeat_purchase_rate,
+        cast(
+            case when purchases > 0 then {{ divide('net_revenue', 'purchases') }} end
+            as decimal(18, 2)
+        ) as average_order_value,
+        cast(
+            case when valued_customers_end > 0 then {{ divide('predicted_clv_end', 'valued_customers_end') }} end
+            as decimal(18, 2)
+        ) as average_predicted_clv
+    from with_purchases
+)
+
+select * from final
