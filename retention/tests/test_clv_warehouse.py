@@ -428,3 +428,66 @@ def test_holdout_evaluation(
         sim["actual_repeat_purchases"], rel=0.1
     )
     assert sim["mean_absolute_error"] < sim["naive_mean_absolute_error"]
+
+
+# -- next-purchase outlook ---------------------------------------------------------------------
+
+
+def test_next_purchase_outlook_columns(clv_warehouse: Warehouse, customers: pd.DataFrame) -> None:
+    """dim_customers' outlook = the closed forms on the fitted parameters (recomputed here)."""
+    params = clv_warehouse.df("select * from marts.clv_model_parameters").set_index(
+        "industry_segment"
+    )
+    sim = customers.loc["sim"]
+    p = params.loc["grocery"]
+    r, alpha = float(p["r"]), float(p["alpha"])
+    x, T = sim["frequency"].to_numpy(float), sim["tenure_days"].to_numpy(float)
+    alive = sim["probability_alive"].to_numpy(float)
+    for t, column in ((30, "probability_purchase_30d"), (90, "probability_purchase_90d")):
+        expected = alive * (1 - ((alpha + T) / (alpha + T + t)) ** (r + x))
+        np.testing.assert_allclose(sim[column].to_numpy(float), expected, rtol=1e-9)
+    median = (alpha + T) * (2 ** (1 / (r + x)) - 1)
+    np.testing.assert_allclose(sim["median_days_to_next_purchase"], median, rtol=1e-9)
+    dated = sim["expected_next_order_date"].notna()
+    assert (dated == (sim["probability_alive"] >= 0.5)).all()
+    offsets = (
+        pd.to_datetime(sim.loc[dated, "expected_next_order_date"]) - pd.Timestamp(AS_OF)
+    ).dt.days
+    np.testing.assert_array_equal(offsets, np.ceil(median[dated.to_numpy()]))
+
+
+def test_next_purchase_calibration(
+    clv_warehouse: Warehouse, raw_orders: pd.DataFrame, customers: pd.DataFrame
+) -> None:
+    """rpt_next_purchase_calibration against pandas, and calibrated on the simulated store."""
+    report = clv_warehouse.df("select * from marts.rpt_next_purchase_calibration order by 1, 2, 3")
+    later = raw_orders.loc[raw_orders["ordered_at"].dt.date > AS_OF]
+    first_later = later.groupby(["store_id", "customer_id"])["ordered_at"].min().dt.date
+    for store, segment in (("cdnow", "fashion"), ("sim", "grocery")):
+        c = customers.loc[store]
+        first = first_later.loc[store].reindex(c.index)
+        for horizon in (30, 90):
+            rows = report[
+                (report["industry_segment"] == segment) & (report["horizon_days"] == horizon)
+            ]
+            assert rows["prediction_decile"].tolist() == list(range(1, 11))
+            predicted = c[f"probability_purchase_{horizon}d"].to_numpy(float)
+            bought = (first.notna() & (first <= AS_OF + timedelta(days=horizon))).to_numpy()
+            order = np.argsort(predicted, kind="stable")
+            # ntile(10): the first n % 10 groups get one extra customer
+            sizes = [len(c) // 10 + (1 if i < len(c) % 10 else 0) for i in range(10)]
+            assert rows["customers"].tolist() == sizes
+            bounds = np.cumsum([0, *sizes])
+            for decile, row in enumerate(rows.itertuples()):
+                members = order[bounds[decile] : bounds[decile + 1]]
+                assert row.mean_predicted_probability == pytest.approx(
+                    predicted[members].mean(), rel=1e-9
+                )
+            # overall shares do not depend on how ties are ranked
+            assert (rows["actual_purchase_share"] * rows["customers"]).sum() == bought.sum()
+            if store == "sim":
+                # the correctly specified model is calibrated: overall and in every decile
+                assert rows["mean_predicted_probability"].mul(rows["customers"]).sum() / len(
+                    c
+                ) == pytest.approx(bought.mean(), abs=0.015)
+                assert rows["calibration_error"].abs().max() < 0.06, rows

@@ -1,6 +1,7 @@
 {#
     Purchases after as_of_date (the holdout period) of the customers known
-    at as_of_date, counted like frequency: distinct purchase days. Only
+    at as_of_date, counted like frequency: distinct purchase days, and the
+    first of them (for the calibration of the next-purchase outlook). Only
     customers with at least one holdout purchase have a row.
 #}
 with later_orders as (
@@ -16,7 +17,8 @@ final as (
     select
         later_orders.store_id,
         later_orders.customer_id,
-        cast(count(distinct later_orders.order_date) as integer) as holdout_purchases
+        cast(count(distinct later_orders.order_date) as integer) as holdout_purchases,
+        min(later_orders.order_date) as first_holdout_purchase_date
     from later_orders
     inner join customers
         on
