@@ -480,6 +480,43 @@ CORRUPTIONS: dict[str, Corruption] = {
         "update marts.rpt_clv_model_evaluation set mean_absolute_error = -1",
         "rpt_clv_model_evaluation: 0 <= mean_absolute_error",
     ),
+    # forward-looking marts (retention/validate/forward_suites.py)
+    "fct_cohort_survival survivors increase": (
+        "fct_cohort_survival",
+        "update marts.fct_cohort_survival set surviving_customers = cohort_size, "
+        "survival_rate = 1 where survival_period = 2 and not is_forecast",
+        "fct_cohort_survival: survival never increases with survival_period",
+    ),
+    "fct_cohort_survival cohort sizes differ from dim_customers": (
+        "fct_cohort_survival",
+        "update marts.fct_cohort_survival set cohort_size = cohort_size + 1 "
+        "where cohort_month = (select min(cohort_month) from marts.fct_cohort_survival)",
+        "fct_cohort_survival: cohort sizes per store and cohort month = dim_customers",
+    ),
+    "rpt_retention_scenarios gain at zero points": (
+        "rpt_retention_scenarios",
+        "update marts.rpt_retention_scenarios set net_revenue_gain_vs_unchanged = 5 "
+        "where crr_uplift_points = 0",
+        "rpt_retention_scenarios: the 0-point scenario is the unchanged projection",
+    ),
+    "rpt_retention_scenarios start differs from fct_retention_periods": (
+        "rpt_retention_scenarios",
+        "update marts.rpt_retention_scenarios set starting_active_customers = "
+        "starting_active_customers + 1",
+        "rpt_retention_scenarios: starting_active_customers = customers active at as_of_date",
+    ),
+    "rpt_loyalty_retention split differs from fct_retention_periods": (
+        "rpt_loyalty_retention",
+        "update marts.rpt_loyalty_retention set customers_start = customers_start + 1, "
+        "churned_customers = churned_customers + 1 where is_loyalty_member",
+        "rpt_loyalty_retention: members + others = fct_retention_periods",
+    ),
+    "dim_customers 30-day probability above the 90-day one": (
+        "dim_customers",
+        "update marts.dim_customers set probability_purchase_30d = probability_purchase_90d + 0.1 "
+        "where probability_purchase_90d < 0.5",
+        "dim_customers: probability_purchase_30d <= probability_purchase_90d <= probability_alive",
+    ),
 }
 
 

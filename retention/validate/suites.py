@@ -23,6 +23,8 @@ import great_expectations as gx
 import great_expectations.expectations as gxe
 from great_expectations.expectations.expectation import Expectation
 
+from retention.validate.forward_suites import FORWARD_MARTS, FORWARD_SUITES, dim_customers_outlook
+
 # The marts of CONTRACT.md section 4, in dependency order.
 CONTRACT_MARTS: tuple[str, ...] = (
     "fct_orders",
@@ -34,6 +36,8 @@ CONTRACT_MARTS: tuple[str, ...] = (
     "rpt_unit_economics",
     "clv_model_parameters",
     "rpt_clv_model_evaluation",
+    # forward-looking marts (issue 19): suites in forward_suites.py
+    *FORWARD_MARTS,
 )
 
 ORDER_STATUSES = ("completed", "cancelled", "refunded", "pending")
@@ -302,6 +306,7 @@ def suite_dim_customers(b: SuiteBuilder) -> None:
     # predictions
     b.between("probability_alive", low=0, high=1)
     b.between("predicted_purchases", low=0)
+    dim_customers_outlook(b)
     # reconciliation with fct_orders: customers, purchases and revenue
     b.no_rows(
         "customers, purchases and net revenue per store = fct_orders' customer purchases",
@@ -580,6 +585,7 @@ SUITES: dict[str, Callable[[SuiteBuilder], None]] = {
     "rpt_unit_economics": suite_rpt_unit_economics,
     "clv_model_parameters": suite_clv_model_parameters,
     "rpt_clv_model_evaluation": suite_rpt_clv_model_evaluation,
+    **FORWARD_SUITES,
 }
 assert tuple(SUITES) == CONTRACT_MARTS
 
