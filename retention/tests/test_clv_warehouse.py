@@ -281,7 +281,10 @@ def test_parameter_recovery_within_sampling_error(
 
 
 def test_predictions_match_lifetimes(
-    parameters: pd.DataFrame, customers: pd.DataFrame, raw_orders: pd.DataFrame
+    clv_warehouse: Warehouse,
+    parameters: pd.DataFrame,
+    customers: pd.DataFrame,
+    raw_orders: pd.DataFrame,
 ) -> None:
     from lifetimes import GammaGammaFitter
 
@@ -314,7 +317,13 @@ def test_predictions_match_lifetimes(
         )
         monthly = (1 + DISCOUNT_RATE) ** (1 / 12) - 1
         discount = (1 + monthly) ** -np.arange(1, HORIZON_MONTHS + 1)
-        clv = (np.diff(cumulative, axis=1) @ discount) * spend.to_numpy() * DEFAULT_MARGIN
+        # the segment's seed margin (Damodaran, seeds/industry_segments.csv), else the default
+        seed_margin = clv_warehouse.query(
+            f"select gross_margin from raw.industry_segments where industry_segment = '{segment}'"
+        )
+        margin = seed_margin[0][0] if seed_margin and seed_margin[0][0] is not None else None
+        margin = DEFAULT_MARGIN if margin is None else margin
+        clv = (np.diff(cumulative, axis=1) @ discount) * spend.to_numpy() * margin
         np.testing.assert_allclose(c["predicted_clv"].astype(float), clv, atol=0.006, rtol=1e-6)
 
 
