@@ -22,9 +22,12 @@ class Missing:
 
     mart: str
     columns: tuple[str, ...] = ()
+    reason: str | None = None  # a mart that exists but has nothing to show
 
     @property
     def note(self) -> str:
+        if self.reason:
+            return self.reason
         if self.columns:
             return f"Not built yet: marts.{self.mart} lacks column(s) {', '.join(self.columns)}."
         return f"Not built yet: marts.{self.mart} is not in this warehouse."
@@ -146,6 +149,153 @@ def industry_retention(marts: Marts, grain: str = "quarter") -> IndustryRetentio
         else:
             benchmark.setdefault(segment, None)
     return IndustryRetention(grain, crr, benchmark)
+
+
+# --- looking forward: survival, next-purchase calibration, scenarios ---------
+
+
+@dataclass(frozen=True)
+class SurvivalCurve:
+    """All stores and cohorts together, per survival period k (fractions of customers)."""
+
+    observed: list[tuple[int, float]]  # cohorts observed at k: survivors / their size
+    fitted: list[tuple[int, float]]  # the stores' sBG curves S(k), weighted by cohort size
+    projected: list[tuple[int, float]]  # every cohort: observed survivors, else its forecast
+
+
+SURVIVAL_COLUMNS = (
+    "survival_period",
+    "cohort_size",
+    "surviving_customers",
+    "fitted_survival_rate",
+    "forecast_surviving_customers",
+    "is_forecast",
+)
+
+
+def survival_curve(marts: Marts) -> SurvivalCurve | Missing:
+    missing = marts.missing("fct_cohort_survival", SURVIVAL_COLUMNS)
+    if missing:
+        return missing
+    rows = marts.rows(
+        """
+        select
+            survival_period,
+            sum(case when not is_forecast then surviving_customers end),
+            sum(case when not is_forecast then cohort_size end),
+            sum(cohort_size * fitted_survival_rate),
+            sum(case when fitted_survival_rate is not null then cohort_size end),
+            sum(coalesce(surviving_customers, forecast_surviving_customers)),
+            sum(case when surviving_customers is not null
+                     or forecast_surviving_customers is not null then cohort_size end)
+        from marts.fct_cohort_survival
+        group by 1
+        order by 1
+        """
+    )
+    observed, fitted, projected = [], [], []
+    for k, survivors, observed_size, fitted_sum, fitted_size, projected_sum, size in rows:
+        if observed_size:
+            observed.append((int(k), float(survivors) / float(observed_size)))
+        if fitted_size:
+            fitted.append((int(k), float(fitted_sum) / float(fitted_size)))
+        if size:
+            projected.append((int(k), float(projected_sum) / float(size)))
+    return SurvivalCurve(observed, fitted, projected)
+
+
+@dataclass(frozen=True)
+class CalibrationPoint:
+    horizon_days: int
+    decile: int
+    customers: int
+    predicted: float
+    actual: float
+
+
+CALIBRATION_COLUMNS = (
+    "horizon_days",
+    "prediction_decile",
+    "customers",
+    "mean_predicted_probability",
+    "actual_purchase_share",
+)
+
+
+def next_purchase_calibration(marts: Marts) -> list[CalibrationPoint] | Missing:
+    """Deciles of every segment pooled per horizon: customer-weighted means."""
+    missing = marts.missing("rpt_next_purchase_calibration", CALIBRATION_COLUMNS)
+    if missing:
+        return missing
+    rows = marts.rows(
+        """
+        select
+            horizon_days,
+            prediction_decile,
+            sum(customers),
+            sum(customers * mean_predicted_probability) / sum(customers),
+            sum(customers * actual_purchase_share) / sum(customers)
+        from marts.rpt_next_purchase_calibration
+        group by 1, 2
+        order by 1, 2
+        """
+    )
+    if not rows:
+        return Missing(
+            "rpt_next_purchase_calibration",
+            reason=(
+                "No holdout in this build: the raw data ends on as_of_date. Build with an "
+                "earlier as_of_date (dbt build --vars '{as_of_date: 2024-09-30}') to compare "
+                "the predictions with what customers then did."
+            ),
+        )
+    return [CalibrationPoint(int(h), int(d), int(n), float(p), float(a)) for h, d, n, p, a in rows]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    uplift_points: float
+    horizon_months: int
+    projected_active_customers: float
+    projected_net_revenue: float
+    projected_gross_margin: float
+    net_revenue_gain_vs_unchanged: float
+
+
+SCENARIO_COLUMNS = (
+    "crr_uplift_points",
+    "horizon_months",
+    "projected_active_customers",
+    "projected_net_revenue",
+    "projected_gross_margin",
+    "net_revenue_gain_vs_unchanged",
+)
+
+
+def retention_scenarios(marts: Marts) -> list[Scenario] | Missing:
+    """All stores with a current CRR, summed per uplift and horizon."""
+    missing = marts.missing("rpt_retention_scenarios", SCENARIO_COLUMNS)
+    if missing:
+        return missing
+    rows = marts.rows(
+        """
+        select
+            crr_uplift_points,
+            horizon_months,
+            sum(projected_active_customers),
+            sum(projected_net_revenue),
+            sum(projected_gross_margin),
+            sum(net_revenue_gain_vs_unchanged)
+        from marts.rpt_retention_scenarios
+        where projected_net_revenue is not null
+        group by 1, 2
+        order by 2, 1
+        """
+    )
+    return [
+        Scenario(float(u), int(h), float(a), float(r), float(m), float(g))
+        for u, h, a, r, m, g in rows
+    ]
 
 
 # --- predicted CLV -----------------------------------------------------------

@@ -178,6 +178,122 @@ def clv_section(values: list[float] | data.Missing) -> Section:
     return Section("clv-distribution", title, intro, chart + stats)
 
 
+def survival_section(curve: data.SurvivalCurve | data.Missing) -> Section:
+    title = "Customer survival: observed, fitted and forecast"
+    intro = (
+        "Share of customers whose first activity span (purchases up to the first gap longer "
+        "than the active window) is still going <em>k</em> survival periods (default: years) "
+        "after their first purchase, all stores and cohorts together. <em>Observed</em>: the "
+        "cohorts old enough to show period <em>k</em>. <em>sBG model</em>: the stores' "
+        "shifted-beta-geometric curves (Fader &amp; Hardie 2007) weighted by cohort size. "
+        "<em>Observed + forecast</em>: every cohort, its own count where observed, else its "
+        "sBG forecast."
+    )
+    if isinstance(curve, data.Missing):
+        return Section("survival-forecast", title, intro, None, curve)
+    chart = svg.line_chart(
+        "Survival by periods since first purchase",
+        [
+            Series("observed", [(float(k), v) for k, v in curve.observed], PALETTE[0]),
+            Series("sBG model", [(float(k), v) for k, v in curve.fitted], PALETTE[1], True),
+            Series("observed + forecast", [(float(k), v) for k, v in curve.projected], PALETTE[2]),
+        ],
+        x_axis=Axis("survival periods since first purchase", lambda v: f"{v:.0f}", low=0.0),
+        y_axis=Axis("share of customers surviving", svg.percent, low=0.0, high=1.0),
+        width=820,
+        height=360,
+        markers=True,
+    )
+    return Section("survival-forecast", title, intro, chart)
+
+
+def calibration_section(points: list[data.CalibrationPoint] | data.Missing) -> Section:
+    title = "Next-purchase outlook: predicted vs actual"
+    intro = (
+        "Customers ranked by their predicted probability of buying within 30 or 90 days "
+        "(BG/NBD) into ten equal groups per segment; each point is a group: its mean "
+        "prediction against the share that did buy in the holdout after the as-of date. "
+        "On the diagonal the prediction is calibrated."
+    )
+    if isinstance(points, data.Missing):
+        return Section("next-purchase-calibration", title, intro, None, points)
+    series = [
+        Series(
+            f"{horizon} days",
+            [(p.predicted, p.actual) for p in points if p.horizon_days == horizon],
+            PALETTE[i],
+        )
+        for i, horizon in enumerate(sorted({p.horizon_days for p in points}))
+    ]
+    top = max(max(p.predicted for p in points), max(p.actual for p in points), 0.1)
+    series.append(Series("perfect calibration", [(0.0, 0.0), (top, top)], PALETTE[8], True))
+    chart = svg.line_chart(
+        "Share that bought vs predicted probability, by decile",
+        series,
+        x_axis=Axis("predicted probability of a purchase", svg.percent, low=0.0, high=top),
+        y_axis=Axis("share that bought", svg.percent, low=0.0, high=top),
+        width=720,
+        height=400,
+        markers=True,
+    )
+    rows = "".join(
+        f"<tr><td>{p.horizon_days}</td><td>{p.decile}</td><td>{p.customers:,}</td>"
+        f"<td>{p.predicted:.1%}</td><td>{p.actual:.1%}</td></tr>"
+        for p in points
+    )
+    table = (
+        "<table class='numbers' data-table='calibration'><thead><tr><th>horizon (days)</th>"
+        "<th>decile</th><th>customers</th><th>predicted</th><th>bought</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
+    )
+    return Section("next-purchase-calibration", title, intro, chart + table)
+
+
+def scenarios_section(scenarios: list[data.Scenario] | data.Missing) -> Section:
+    title = "What more retention is worth"
+    intro = (
+        "All stores together: active customers and net revenue if each store's yearly "
+        "customer retention rate rose by the given points, from its trailing twelve months "
+        "(monthly retention = yearly<sup>1/12</sup>, new customers and revenue per active "
+        "customer held constant; undiscounted). 0 points is the unchanged projection."
+    )
+    if isinstance(scenarios, data.Missing):
+        return Section("retention-scenarios", title, intro, None, scenarios)
+    horizons = sorted({s.horizon_months for s in scenarios})
+    uplifts = sorted({s.uplift_points for s in scenarios if s.uplift_points > 0})
+    by_key = {(s.uplift_points, s.horizon_months): s for s in scenarios}
+    chart = svg.bar_chart(
+        "Net revenue gain vs unchanged retention",
+        [f"+{u:g} points" for u in uplifts],
+        [
+            (
+                f"{h} months",
+                [by_key[(u, h)].net_revenue_gain_vs_unchanged for u in uplifts],
+                PALETTE[i],
+            )
+            for i, h in enumerate(horizons)
+        ],
+        value_axis=Axis("net revenue gain (USD)", svg.money),
+        category_title="yearly CRR uplift",
+        width=720,
+    )
+    rows = "".join(
+        f"<tr data-scenario='{s.uplift_points:g}-{s.horizon_months}'>"
+        f"<td>+{s.uplift_points:g}</td><td>{s.horizon_months}</td>"
+        f"<td>{s.projected_active_customers:,.0f}</td><td>${s.projected_net_revenue:,.0f}</td>"
+        f"<td>${s.projected_gross_margin:,.0f}</td>"
+        f"<td>${s.net_revenue_gain_vs_unchanged:,.0f}</td></tr>"
+        for s in scenarios
+    )
+    table = (
+        "<table class='numbers' data-table='scenarios'><thead><tr><th>CRR uplift (points)</th>"
+        "<th>horizon (months)</th><th>active customers at the end</th><th>net revenue</th>"
+        "<th>gross margin</th><th>gain vs unchanged</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>"
+    )
+    return Section("retention-scenarios", title, intro, chart + table)
+
+
 def segments_section(segments: list[data.Segment] | data.Missing) -> Section:
     title = "RFM segments: size and value"
     intro = (
@@ -280,6 +396,9 @@ def render(marts: data.Marts, warehouse_name: str) -> tuple[str, list[str]]:
         cumulative_revenue_section(matrix),
         clv_section(data.predicted_clv(marts)),
         segments_section(data.rfm_segments(marts)),
+        survival_section(data.survival_curve(marts)),
+        calibration_section(data.next_purchase_calibration(marts)),
+        scenarios_section(data.retention_scenarios(marts)),
     ]
     as_of = data.as_of_date(marts)
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")  # noqa: UP017

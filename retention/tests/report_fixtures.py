@@ -163,4 +163,28 @@ def add_missing_marts(source: Path, copy: Path) -> list[str]:
                 """
             )
             added.append("rpt_unit_economics")
+        # the bundled sample has no holdout after as_of_date, so its calibration mart is
+        # empty: give the section made-up deciles to draw (a stand-in, like the others)
+        calibration_empty = not _exists(con, "rpt_next_purchase_calibration") or (
+            con.execute("select count(*) from marts.rpt_next_purchase_calibration").fetchone()[0]
+            == 0
+        )
+        if calibration_empty:
+            con.execute("drop table if exists marts.rpt_next_purchase_calibration")
+            con.execute(
+                """
+                create table marts.rpt_next_purchase_calibration as
+                select
+                    'fashion' as industry_segment,
+                    horizon.days as horizon_days,
+                    decile.d as prediction_decile,
+                    92 as holdout_days,
+                    100 as customers,
+                    decile.d * horizon.days / 1000.0 as mean_predicted_probability,
+                    decile.d * horizon.days / 1000.0 + 0.01 as actual_purchase_share
+                from (select unnest([30, 90]) as days) as horizon
+                cross join (select unnest(range(1, 11)) as d) as decile
+                """
+            )
+            added.append("rpt_next_purchase_calibration")
     return added

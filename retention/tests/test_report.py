@@ -26,6 +26,8 @@ SECTION_MARTS = {
     "cumulative-revenue": "fct_cohort_retention",
     "clv-distribution": "dim_customers.predicted_clv",
     "rfm-segments": "rpt_customer_segments",
+    "survival-forecast": "fct_cohort_survival",
+    "retention-scenarios": "rpt_retention_scenarios",
 }
 SCREENSHOT_ARTIFACT = PROJECT_ROOT / "artifacts" / "report_screenshot.png"
 
@@ -80,8 +82,16 @@ def test_report_on_the_sample_build(sample_warehouse: Warehouse, tmp_path: Path)
     for section, mart in SECTION_MARTS.items():
         expected = "drawn" if mart in defined else "missing"
         assert status[section] == expected, (section, mart)
+    # the calibration needs a holdout: the sample ends on as_of_date, so it says so
+    with duckdb.connect(str(sample_warehouse.path), read_only=True) as con:
+        calibrated = con.execute(
+            "select count(*) from marts.rpt_next_purchase_calibration"
+        ).fetchone()[0]
+    assert status["next-purchase-calibration"] == ("drawn" if calibrated else "missing")
+    if not calibrated:
+        assert "No holdout in this build" in html
     assert len(missing) == list(status.values()).count("missing")
-    assert "not built yet" in html.lower() or not missing
+    assert "not built yet" in html.lower() or not missing or not calibrated
     assert_offline(html)
 
 
@@ -208,3 +218,40 @@ def test_browser_check_catches_script_errors(tmp_path: Path, chromium: str) -> N
     page = browser.load(chromium, page_file)
     assert re.search(r"<html[^>]* data-js-errors=\"[^\"]*missing", page.dom)
     assert page.console_errors
+
+
+def test_forward_sections_match_the_marts(full_warehouse: Path, tmp_path: Path) -> None:
+    """Survival points, calibration deciles and the scenario table = pandas sums of the marts."""
+    with duckdb.connect(str(full_warehouse), read_only=True) as con:
+        survival = con.execute("select * from marts.fct_cohort_survival").df()
+        scenarios = con.execute("select * from marts.rpt_retention_scenarios").df()
+        calibration = con.execute("select * from marts.rpt_next_purchase_calibration").df()
+    out = tmp_path / "report.html"
+    build_report(full_warehouse, out)
+    html = out.read_text()
+
+    # survival chart: observed share at k = 1 over the cohorts observed there
+    observed = survival[(~survival["is_forecast"]) & (survival["survival_period"] == 1)]
+    share = observed["surviving_customers"].sum() / observed["cohort_size"].sum()
+    assert f"observed: 1, {share * 100:.0f}%" in html
+
+    # scenario table: sums over the stores with a projection
+    projected = scenarios[scenarios["projected_net_revenue"].notna()]
+    totals = projected.groupby(["crr_uplift_points", "horizon_months"]).sum(numeric_only=True)
+    for (uplift, horizon), row in totals.iterrows():
+        match = re.search(
+            rf"<tr data-scenario='{uplift:g}-{horizon}'>((?:<td>[^<]*</td>)+)</tr>", html
+        )
+        assert match, (uplift, horizon)
+        cells = re.findall(r"<td>([^<]*)</td>", match.group(1))
+        assert cells[2] == f"{row['projected_active_customers']:,.0f}"
+        assert cells[3] == f"${row['projected_net_revenue']:,.0f}"
+        assert cells[5] == f"${row['net_revenue_gain_vs_unchanged']:,.0f}"
+
+    # calibration table: customer-weighted deciles pooled over segments
+    table = re.search(r"data-table='calibration'>.*?<tbody>(.*?)</tbody>", html).group(1)
+    shown = re.findall(r"<tr><td>(\d+)</td><td>(\d+)</td><td>([\d,]+)</td>", table)
+    pooled = calibration.groupby(["horizon_days", "prediction_decile"])["customers"].sum()
+    assert [(int(h), int(d), int(n.replace(",", ""))) for h, d, n in shown] == [
+        (h, d, n) for (h, d), n in pooled.items()
+    ]
