@@ -131,3 +131,24 @@ def test_crr_by_industry_by_year(mf: MetricFlow, sample_warehouse: Warehouse) ->
     assert len(merged) == len(expected) > 0
     assert merged["crr_x"].to_numpy() == pytest.approx(merged["crr_y"].to_numpy())
     assert merged["churn_rate_x"].to_numpy() == pytest.approx(merged["churn_rate_y"].to_numpy())
+
+
+def test_loyalty_crr_by_membership_by_year(mf: MetricFlow, sample_warehouse: Warehouse) -> None:
+    """loyalty_crr over all stores = (E - N) / S of rpt_loyalty_retention's summed counts."""
+    member = "loyalty_period__is_loyalty_member"
+    result = mf.query(
+        ["loyalty_crr"],
+        [member, "loyalty_period__loyalty_period_start__year"],
+        where="{{ Dimension('loyalty_period__loyalty_period_grain') }} = 'year'",
+    ).dropna()
+    expected = sample_warehouse.df(
+        "select is_loyalty_member, year(period_start) as year, "
+        "(sum(customers_end) - sum(new_customers)) / sum(customers_start) as crr "
+        "from marts.rpt_loyalty_retention where period_grain = 'year' "
+        "group by 1, 2 having sum(customers_start) > 0"
+    )
+    result["year"] = pd.to_datetime(result["loyalty_period__loyalty_period_start__year"]).dt.year
+    result["is_loyalty_member"] = result[member].astype(str).str.lower() == "true"
+    merged = expected.merge(result, on=["is_loyalty_member", "year"])
+    assert len(merged) == len(expected) > 0
+    assert merged["crr"].to_numpy() == pytest.approx(merged["loyalty_crr"].to_numpy())

@@ -124,7 +124,7 @@ final as (
         on
             observed_flags.store_id = survived_counts.store_id
             and observed_flags.cohort_month = survived_counts.cohort_month
-            and survived_counts.survived_periods >= observed_flags.survival_period
+            and observed_flags.survival_period <= survived_counts.survived_periods
     group by
         observed_flags.store_id,
         observed_flags.industry_segment,

@@ -22,12 +22,18 @@ final as (
         cast(sum(surviving_customers) as bigint) as surviving_customers,
         cast({{ divide('sum(surviving_customers)', 'sum(cohort_size)') }} as double) as survival_rate,
         cast(
-            {{ divide('sum(cohort_size * fitted_survival_rate)', 'sum(case when fitted_survival_rate is not null then cohort_size end)') }}
+            {{ divide(
+                'sum(cohort_size * fitted_survival_rate)',
+                'sum(case when fitted_survival_rate is not null then cohort_size end)'
+            ) }}
             as double
         ) as fitted_survival_rate,
         cast(sum(forecast_surviving_customers) as double) as forecast_surviving_customers,
         cast(
-            {{ divide('sum(forecast_surviving_customers)', 'sum(case when forecast_surviving_customers is not null then cohort_size end)') }}
+            {{ divide(
+                'sum(forecast_surviving_customers)',
+                'sum(case when forecast_surviving_customers is not null then cohort_size end)'
+            ) }}
             as double
         ) as forecast_survival_rate,
         cast(bool_and(is_forecast) as boolean) as is_forecast

@@ -74,7 +74,7 @@ measured_spans as (
 ),
 
 -- first period in which the customer is a member (9999999: never)
-spans_with_member_period as (
+spans_with_runs as (
     select
         *,
         coalesce(
@@ -82,59 +82,216 @@ spans_with_member_period as (
             {{ integer_division_operator() }} months_per_period,
             9999999
         ) as member_period,
+        -- retained from the span's first period when the previous span covered the
+        -- period before, else from the next one (as fct_retention_periods)
         case
-            when
-                previous_span_last_period = first_period - 1
-                then first_period
+            when previous_span_last_period = first_period - 1 then first_period
             else first_period + 1
-        end as retained_from
+        end as retained_from,
+        is_measured * coalesce(predicted_clv, 0) as measured_clv,
+        case when predicted_clv is not null then is_measured else 0 end as measured_valued
     from measured_spans
 ),
 
-{#- intervals of periods [lo, hi] in which a span adds `values` to a count -#}
-{%- set intervals = [
-    {'lo': 'first_period', 'hi': 'last_period', 'values': {
-        'active_end': 'is_measured',
-        'clv_end': 'is_measured * coalesce(predicted_clv, 0)',
-        'valued_end': 'case when predicted_clv is not null then is_measured else 0 end'}},
-    {'lo': 'first_period + 1', 'hi': 'last_period + 1', 'values': {'active_start': 'is_measured'}},
-    {'lo': 'retained_from', 'hi': 'last_period', 'values': {'retained': 'is_measured'}},
-] -%}
-{%- set measures = ['active_end', 'clv_end', 'valued_end', 'active_start', 'retained', 'new_customer', 'acquired_customer'] -%}
-{%- set parts = [
-    {'is_member': 'false', 'lo': '{lo}', 'hi': 'least({hi}, member_period - 1)'},
-    {'is_member': 'true', 'lo': 'greatest({lo}, member_period)', 'hi': '{hi}'},
-] %}
+-- each run of periods (active at the end, at the start, retained) cut into its
+-- "other" part (periods before member_period) and its "member" part
+spans_with_member_period as (
+    select
+        *,
+        least(last_period, member_period - 1) as end_other_until,
+        greatest(first_period, member_period) as end_member_from,
+        least(last_period + 1, member_period - 1) as start_other_until,
+        greatest(first_period + 1, member_period) as start_member_from,
+        least(last_period, member_period - 1) as retained_other_until,
+        greatest(retained_from, member_period) as retained_member_from
+    from spans_with_runs
+),
 
+-- +1 / -1 events at the ends of each non-empty part; a running sum per group over
+-- the period index turns them into counts (as fct_retention_periods)
 span_events as (
-    {%- for interval in intervals %}
-    {%- for part in parts %}
-    {%- set lo = part['lo'].replace('{lo}', interval['lo']) %}
-    {%- set hi = part['hi'].replace('{hi}', interval['hi']) %}
-    {%- for edge in ['start', 'end'] %}
+    -- active at the end of periods first..last, other part: +1 at its first period ...
     select
         store_id,
         period_grain,
-        {{ part['is_member'] }} as is_loyalty_member,
-        {{ lo if edge == 'start' else '(' ~ hi ~ ') + 1' }} as period_index,
-        {%- for measure in measures %}
-        {%- if measure in interval['values'] %}
-        case
-            when {{ lo }} <= {{ hi }}
-                then {{ '' if edge == 'start' else '-' }}({{ interval['values'][measure] }})
-            else 0
-        end as {{ measure }}{{ ',' if not loop.last }}
-        {%- else %}
-        0 as {{ measure }}{{ ',' if not loop.last }}
-        {%- endif %}
-        {%- endfor %}
+        false as is_loyalty_member,
+        first_period as period_index,
+        case when first_period <= end_other_until then is_measured else 0 end as active_end,
+        case when first_period <= end_other_until then measured_clv else 0 end as clv_end,
+        case when first_period <= end_other_until then measured_valued else 0 end as valued_end,
+        0 as active_start,
+        0 as retained,
+        0 as new_customer,
+        0 as acquired_customer
     from spans_with_member_period
     union all
-    {%- endfor %}
-    {%- endfor %}
-    {%- endfor %}
-    -- new (first purchase in the period, active at its end) and acquired: in
-    -- the span's first period, with the status of that period
+    -- ... -1 after its last (an empty part adds nothing)
+    select
+        store_id,
+        period_grain,
+        false as is_loyalty_member,
+        end_other_until + 1 as period_index,
+        case when first_period <= end_other_until then -is_measured else 0 end as active_end,
+        case when first_period <= end_other_until then -measured_clv else 0 end as clv_end,
+        case when first_period <= end_other_until then -measured_valued else 0 end as valued_end,
+        0 as active_start,
+        0 as retained,
+        0 as new_customer,
+        0 as acquired_customer
+    from spans_with_member_period
+    union all
+    -- active at the end of periods first..last, member part: +1 at its first period ...
+    select
+        store_id,
+        period_grain,
+        true as is_loyalty_member,
+        end_member_from as period_index,
+        case when end_member_from <= last_period then is_measured else 0 end as active_end,
+        case when end_member_from <= last_period then measured_clv else 0 end as clv_end,
+        case when end_member_from <= last_period then measured_valued else 0 end as valued_end,
+        0 as active_start,
+        0 as retained,
+        0 as new_customer,
+        0 as acquired_customer
+    from spans_with_member_period
+    union all
+    -- ... -1 after its last (an empty part adds nothing)
+    select
+        store_id,
+        period_grain,
+        true as is_loyalty_member,
+        last_period + 1 as period_index,
+        case when end_member_from <= last_period then -is_measured else 0 end as active_end,
+        case when end_member_from <= last_period then -measured_clv else 0 end as clv_end,
+        case when end_member_from <= last_period then -measured_valued else 0 end as valued_end,
+        0 as active_start,
+        0 as retained,
+        0 as new_customer,
+        0 as acquired_customer
+    from spans_with_member_period
+    union all
+    -- active at the start of the periods after those, other part: +1 at its first period ...
+    select
+        store_id,
+        period_grain,
+        false as is_loyalty_member,
+        first_period + 1 as period_index,
+        0 as active_end,
+        0 as clv_end,
+        0 as valued_end,
+        case when first_period + 1 <= start_other_until then is_measured else 0 end as active_start,
+        0 as retained,
+        0 as new_customer,
+        0 as acquired_customer
+    from spans_with_member_period
+    union all
+    -- ... -1 after its last (an empty part adds nothing)
+    select
+        store_id,
+        period_grain,
+        false as is_loyalty_member,
+        start_other_until + 1 as period_index,
+        0 as active_end,
+        0 as clv_end,
+        0 as valued_end,
+        case when first_period + 1 <= start_other_until then -is_measured else 0 end as active_start,
+        0 as retained,
+        0 as new_customer,
+        0 as acquired_customer
+    from spans_with_member_period
+    union all
+    -- active at the start of the periods after those, member part: +1 at its first period ...
+    select
+        store_id,
+        period_grain,
+        true as is_loyalty_member,
+        start_member_from as period_index,
+        0 as active_end,
+        0 as clv_end,
+        0 as valued_end,
+        case when start_member_from <= last_period + 1 then is_measured else 0 end as active_start,
+        0 as retained,
+        0 as new_customer,
+        0 as acquired_customer
+    from spans_with_member_period
+    union all
+    -- ... -1 after its last (an empty part adds nothing)
+    select
+        store_id,
+        period_grain,
+        true as is_loyalty_member,
+        last_period + 1 + 1 as period_index,
+        0 as active_end,
+        0 as clv_end,
+        0 as valued_end,
+        case when start_member_from <= last_period + 1 then -is_measured else 0 end as active_start,
+        0 as retained,
+        0 as new_customer,
+        0 as acquired_customer
+    from spans_with_member_period
+    union all
+    -- retained (active at start and end), other part: +1 at its first period ...
+    select
+        store_id,
+        period_grain,
+        false as is_loyalty_member,
+        retained_from as period_index,
+        0 as active_end,
+        0 as clv_end,
+        0 as valued_end,
+        0 as active_start,
+        case when retained_from <= retained_other_until then is_measured else 0 end as retained,
+        0 as new_customer,
+        0 as acquired_customer
+    from spans_with_member_period
+    union all
+    -- ... -1 after its last (an empty part adds nothing)
+    select
+        store_id,
+        period_grain,
+        false as is_loyalty_member,
+        retained_other_until + 1 as period_index,
+        0 as active_end,
+        0 as clv_end,
+        0 as valued_end,
+        0 as active_start,
+        case when retained_from <= retained_other_until then -is_measured else 0 end as retained,
+        0 as new_customer,
+        0 as acquired_customer
+    from spans_with_member_period
+    union all
+    -- retained (active at start and end), member part: +1 at its first period ...
+    select
+        store_id,
+        period_grain,
+        true as is_loyalty_member,
+        retained_member_from as period_index,
+        0 as active_end,
+        0 as clv_end,
+        0 as valued_end,
+        0 as active_start,
+        case when retained_member_from <= last_period then is_measured else 0 end as retained,
+        0 as new_customer,
+        0 as acquired_customer
+    from spans_with_member_period
+    union all
+    -- ... -1 after its last (an empty part adds nothing)
+    select
+        store_id,
+        period_grain,
+        true as is_loyalty_member,
+        last_period + 1 as period_index,
+        0 as active_end,
+        0 as clv_end,
+        0 as valued_end,
+        0 as active_start,
+        case when retained_member_from <= last_period then -is_measured else 0 end as retained,
+        0 as new_customer,
+        0 as acquired_customer
+    from spans_with_member_period
+    union all
+    -- new (first purchase in the period, active at its end) and acquired: in the
+    -- span's first period, with the status of that period
     select
         store_id,
         period_grain,
@@ -231,6 +388,12 @@ stores as (
     group by store_id
 ),
 
+membership as (
+    select false as is_loyalty_member
+    union all
+    select true as is_loyalty_member
+),
+
 period_spine as (
     select
         stores.store_id,
@@ -246,11 +409,7 @@ period_spine as (
         ) }} as period_index
     from stores
     cross join grains
-    cross join (
-        select false as is_loyalty_member
-        union all
-        select true as is_loyalty_member
-    ) as membership
+    cross join membership
 ),
 
 running_counts as (
@@ -290,8 +449,13 @@ with_purchases as (
         coalesce(purchases_per_period.purchases, 0) as purchases,
         coalesce(purchases_per_period.net_revenue, 0) as net_revenue,
         make_date(
-            cast((running_counts.period_index * running_counts.months_per_period) {{ integer_division_operator() }} 12 as integer),
-            cast((running_counts.period_index * running_counts.months_per_period) % 12 + 1 as integer),
+            cast(
+                (running_counts.period_index * running_counts.months_per_period)
+                {{ integer_division_operator() }} 12 as integer
+            ),
+            cast(
+                (running_counts.period_index * running_counts.months_per_period) % 12 + 1 as integer
+            ),
             1
         ) as period_start
     from running_counts

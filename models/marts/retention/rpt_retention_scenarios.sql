@@ -45,14 +45,16 @@ trailing_window as (
         cast({{ add_months(as_of_date(), '-12') }} as date) as day_before_window
 ),
 
+month_offsets as (
+    select {{ unnest_series('0', '11') }} as months_back
+),
+
+-- the twelve month-ends as_of_date, as_of_date - 1 month, ..., - 11 months
 month_ends as (
-    select window_end as measured_on
+    select cast({{ add_months('trailing_window.window_end', '-month_offsets.months_back') }} as date)
+        as measured_on
     from trailing_window
-    {%- for j in range(1, 12) %}
-    union all
-    select cast({{ add_months(as_of_date(), '-' ~ j) }} as date) as measured_on
-    from trailing_window
-    {%- endfor %}
+    cross join month_offsets
 ),
 
 -- a customer has at most one span covering a given day
@@ -125,13 +127,20 @@ store_state as (
         store_counts.store_id,
         store_counts.industry_segment,
         cast(
-            {{ customer_retention_rate('store_counts.customers_start', 'store_counts.customers_end', 'store_counts.new_customers') }}
+            {{ customer_retention_rate(
+                'store_counts.customers_start',
+                'store_counts.customers_end',
+                'store_counts.new_customers'
+            ) }}
             as double
         ) as current_crr,
         store_counts.customers_end as starting_active_customers,
         store_counts.acquired_customers / 12.0 as new_customers_per_month,
         cast(
-            {{ divide('coalesce(store_revenue.net_revenue, 0)', 'nullif(active_month_ends.active_customer_months, 0)') }}
+            {{ divide(
+                'coalesce(store_revenue.net_revenue, 0)',
+                'nullif(active_month_ends.active_customer_months, 0)'
+            ) }}
             as double
         ) as net_revenue_per_active_customer_month,
         coalesce(segments.gross_margin, {{ var('default_gross_margin') }}) as gross_margin
@@ -144,22 +153,22 @@ store_state as (
         on store_counts.industry_segment = segments.industry_segment
 ),
 
+uplift_list as (
+    select {{ unnest_list(list_of(uplifts | map('string') | list)) }} as uplift
+),
+
 scenarios as (
-    {%- for u in uplifts %}
-    select cast({{ u }} as double) as crr_uplift_points
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+    select cast(uplift as double) as crr_uplift_points
+    from uplift_list
+),
+
+horizon_list as (
+    select {{ unnest_list(list_of(var('retention_scenario_horizons') | map('string') | list)) }} as horizon
 ),
 
 horizons as (
-    {%- for h in var('retention_scenario_horizons') %}
-    select cast({{ h }} as integer) as horizon_months
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
+    select cast(horizon as integer) as horizon_months
+    from horizon_list
 ),
 
 store_scenarios as (
