@@ -51,8 +51,9 @@ month_offsets as (
 
 -- the twelve month-ends as_of_date, as_of_date - 1 month, ..., - 11 months
 month_ends as (
-    select cast({{ add_months('trailing_window.window_end', '-month_offsets.months_back') }} as date)
-        as measured_on
+    select
+        cast({{ add_months('trailing_window.window_end', '-month_offsets.months_back') }} as date)
+            as measured_on
     from trailing_window
     cross join month_offsets
 ),
