@@ -28,6 +28,10 @@ customers as (
     select * from {{ ref('dim_customers') }}
 ),
 
+periods as (
+    select * from {{ ref('fct_retention_periods') }}
+),
+
 orders as (
     select * from {{ ref('fct_orders') }}
     where
@@ -379,36 +383,28 @@ purchases_per_period as (
     group by store_id, period_grain, is_loyalty_member, period_index
 ),
 
-stores as (
-    select
-        store_id,
-        min(industry_segment) as industry_segment,
-        min(active_from) as first_purchase_date
-    from activity_spans
-    group by store_id
-),
-
 membership as (
     select false as is_loyalty_member
     union all
     select true as is_loyalty_member
 ),
 
+-- the periods of fct_retention_periods (same spine: from the period of the store's
+-- first purchase to the one holding as_of_date), once per membership group
 period_spine as (
     select
-        stores.store_id,
-        stores.industry_segment,
-        grains.period_grain,
-        grains.months_per_period,
+        periods.store_id,
+        periods.industry_segment,
+        periods.period_grain,
+        periods.period_start,
+        periods.period_end,
+        periods.is_complete,
         membership.is_loyalty_member,
-        {{ unnest_series(
-            '(year(stores.first_purchase_date) * 12 + month(stores.first_purchase_date) - 1) '
-            ~ integer_division_operator() ~ ' grains.months_per_period',
-            '(year(' ~ as_of_date() ~ ') * 12 + month(' ~ as_of_date() ~ ') - 1) '
-            ~ integer_division_operator() ~ ' grains.months_per_period'
-        ) }} as period_index
-    from stores
-    cross join grains
+        (year(periods.period_start) * 12 + month(periods.period_start) - 1)
+        {{ integer_division_operator() }} grains.months_per_period as period_index
+    from periods
+    inner join grains
+        on periods.period_grain = grains.period_grain
     cross join membership
 ),
 
@@ -417,7 +413,9 @@ running_counts as (
         period_spine.store_id,
         period_spine.industry_segment,
         period_spine.period_grain,
-        period_spine.months_per_period,
+        period_spine.period_start,
+        period_spine.period_end,
+        period_spine.is_complete,
         period_spine.is_loyalty_member,
         period_spine.period_index,
         coalesce(events_per_period.new_customers, 0) as new_customers,
@@ -447,17 +445,7 @@ with_purchases as (
         coalesce(purchases_per_period.buying_customers, 0) as buying_customers,
         coalesce(purchases_per_period.repeat_buying_customers, 0) as repeat_buying_customers,
         coalesce(purchases_per_period.purchases, 0) as purchases,
-        coalesce(purchases_per_period.net_revenue, 0) as net_revenue,
-        make_date(
-            cast(
-                (running_counts.period_index * running_counts.months_per_period)
-                {{ integer_division_operator() }} 12 as integer
-            ),
-            cast(
-                (running_counts.period_index * running_counts.months_per_period) % 12 + 1 as integer
-            ),
-            1
-        ) as period_start
+        coalesce(purchases_per_period.net_revenue, 0) as net_revenue
     from running_counts
     left join purchases_per_period
         on
@@ -474,9 +462,8 @@ final as (
         cast(is_loyalty_member as boolean) as is_loyalty_member,
         cast(period_grain as {{ type_text() }}) as period_grain,
         cast(period_start as date) as period_start,
-        cast({{ add_months('period_start', 'months_per_period') }} - interval 1 day as date) as period_end,
-        {{ add_months('period_start', 'months_per_period') }} - interval 1 day <= {{ as_of_date() }}
-            as is_complete,
+        cast(period_end as date) as period_end,
+        cast(is_complete as boolean) as is_complete,
         cast(customers_start as bigint) as customers_start,
         cast(customers_end as bigint) as customers_end,
         cast(new_customers as bigint) as new_customers,
