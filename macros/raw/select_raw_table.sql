@@ -66,11 +66,12 @@
     carts carry no e-mail: their customer_id is looked up in the customers
     file by (store_id, customer_id) and replaced by that customer's salted
     e-mail hash; a customer_id with no customers row, or a customers row
-    without an e-mail, keeps its customer_id. Customers rows are re-keyed the
-    same way; two rows with the same e-mail become one key, and staging keeps
-    the first copy when they are identical or rejects both as
-    conflicting_duplicate_customer (so the rows still reconcile). Raw rows
-    stay one per file row: counts reconcile exactly as in customer_id mode.
+    without an e-mail, keeps its customer_id. In the customers file, the
+    first row of each e-mail (in file order) is re-keyed to the hash and
+    carries the person's profile; later rows of the same e-mail keep their
+    own customer_id (no order points at it any more, so they describe no
+    customer of the marts and nothing is rejected). Raw rows stay one per
+    file row: counts reconcile exactly as in customer_id mode.
 #}
 {% macro customer_identity_raw_table(name) %}
     with file_rows as (
@@ -93,7 +94,17 @@
 
     select
         {%- for column in ["_source_row_number", "_source_file"] + raw_tables()[name]["columns"] %}
-        {%- if column == "customer_id" %}
+        {%- if column == "customer_id" and name == "customers" %}
+        case
+            when file_rows.email_hash is not null
+                and row_number() over (
+                    partition by file_rows.store_id, file_rows.email_hash
+                    order by file_rows._source_row_number
+                ) = 1
+                then file_rows.email_hash
+            else cast(file_rows.customer_id as {{ type_text() }})
+        end as customer_id
+        {%- elif column == "customer_id" %}
         coalesce(email_keys.email_hash, cast(file_rows.customer_id as {{ type_text() }})) as customer_id
         {%- elif column in raw_tables()[name].get("pii", []) %}
         file_rows.{{ column }}_hash

@@ -188,3 +188,13 @@
     from (select unnest({{ adapter_file_list(files) }}) as file)
     group by 1
 {%- endmacro %}
+
+
+{# A column as the files type it (Parquet), or a typed null when absent. #}
+{% macro adapter_typed_column(columns, name, null_type) -%}
+    {%- if name | lower in columns -%}
+        {{ adapter.quote(columns[name | lower]) }}
+    {%- else -%}
+        cast(null as {{ null_type }})
+    {%- endif -%}
+{%- endmacro %}
