@@ -23,6 +23,11 @@ from retention.tests.conftest import DATA_DIR, Warehouse
 D = Decimal
 ADAPTERS = DATA_DIR / "adapters"
 SALT = os.environ.get("PII_HASH_SALT", "retention-warehouse")
+# what the identity tests read: a partial build is faster
+EMAIL_MODE_MODELS = (
+    "+fct_retention_periods +fct_cohort_retention"
+    " +stg_shop__rejects +stg_shop__customers +stg_shop__carts"
+)
 
 
 def email_key(email: str) -> str:
@@ -46,7 +51,9 @@ def build(
         extra={"RAW_FORMAT": raw_format},
     )
     # a partial build runs only the tests of the selected models
-    command = ["build"] + (["--select", select, "--indirect-selection", "cautious"] if select else [])
+    command = ["build"] + (
+        ["--select", select, "--indirect-selection", "cautious"] if select else []
+    )
     result = run_dbt(command, vars=vars, env=env)
     if not result.ok:
         pytest.fail(f"dbt build ({raw_format}, {vars}) failed:\n{result.output[-6000:]}")
@@ -60,8 +67,8 @@ def net_revenue_by_store(warehouse: Warehouse) -> dict[str, Decimal]:
 
 def cohort_sizes(warehouse: Warehouse) -> dict[tuple[str, str], int]:
     rows = warehouse.query(
-        "select store_id, cast(cohort_month as varchar), cohort_size from marts.fct_cohort_retention"
-        " where months_since_first_order = 0"
+        "select store_id, cast(cohort_month as varchar), cohort_size"
+        " from marts.fct_cohort_retention where months_since_first_order = 0"
     )
     return {(store, month): size for store, month, size in rows}
 
@@ -71,7 +78,10 @@ def monthly_returning(warehouse: Warehouse) -> dict[tuple[str, str], tuple[int, 
         "select store_id, cast(period_start as varchar), purchasing_customers, returning_customers,"
         " returning_customer_rate from marts.fct_retention_periods where period_grain = 'month'"
     )
-    return {(store, start): (purchasing, returning, rate) for store, start, purchasing, returning, rate in rows}
+    return {
+        (store, start): (purchasing, returning, rate)
+        for store, start, purchasing, returning, rate in rows
+    }
 
 
 def assert_rejects_reconcile(warehouse: Warehouse, expected_rejects: dict[str, int]) -> None:
@@ -105,7 +115,9 @@ def test_shopify_orders(shopify: Warehouse) -> None:
     rows = shopify.query(
         "select store_id, order_id, status, net_revenue, discount_amount from marts.fct_orders"
     )
-    orders = {(store, order): (status, net, discount) for store, order, status, net, discount in rows}
+    orders = {
+        (store, order): (status, net, discount) for store, order, status, net, discount in rows
+    }
     assert orders == {
         # #1001: 2 x 25.00 + 40.00 = 90.00 of items; Subtotal 81.00 is net of the
         # 9.00 discount -> net 81.00 (line items read across its two rows)
@@ -136,11 +148,16 @@ def test_shopify_customers_are_emails(shopify: Warehouse) -> None:
     rows = shopify.query("select store_id, order_id, customer_id from marts.fct_orders")
     customer = {(store, order): key for store, order, key in rows}
     # ' Alice@Example.com ' of #1003 is alice@example.com of #1001: one customer
-    assert customer[("shop_a", "5001")] == customer[("shop_a", "5003")] == email_key("alice@example.com")
+    assert (
+        customer[("shop_a", "5001")]
+        == customer[("shop_a", "5003")]
+        == email_key("alice@example.com")
+    )
     assert customer[("shop_b", "7004")] is None  # no e-mail: a guest, not a customer
     # never clear text
     (clear,) = shopify.query(
-        "select count(*) from raw.raw_customers where email_hash like '%@%' or customer_id like '%@%'"
+        "select count(*) from raw.raw_customers"
+        " where email_hash like '%@%' or customer_id like '%@%'"
     )[0]
     assert clear == 0
     assert cohort_sizes(shopify) == {
@@ -155,16 +172,17 @@ def test_shopify_returning_customer_rate(shopify: Warehouse) -> None:
         ("shop_a", "2024-01-01"): (2, 0, 0.0),  # alice, bob: first purchases
         ("shop_a", "2024-02-01"): (0, 0, None),  # carol's order is cancelled
         ("shop_a", "2024-03-01"): (1, 1, 1.0),  # alice returns
-        ("shop_a", "2024-04-01"): (2, 1, 0.5),  # bob returns (refunded order is a purchase), gina new
+        # bob returns (his refunded order is a purchase), gina is new
+        ("shop_a", "2024-04-01"): (2, 1, 0.5),
         ("shop_b", "2024-02-01"): (2, 0, 0.0),  # erin, frank
         ("shop_b", "2024-03-01"): (0, 0, None),
         ("shop_b", "2024-04-01"): (1, 1, 1.0),  # erin returns; the POS guest is not a customer
     }
     # industry roll-up: counts summed, ratio recomputed (one store per segment here)
     rows = shopify.query(
-        "select industry_segment, purchasing_customers, returning_customers, returning_customer_rate"
-        " from marts.rpt_retention_by_industry where period_grain = 'quarter'"
-        " and period_start = date '2024-04-01'"
+        "select industry_segment, purchasing_customers, returning_customers,"
+        " returning_customer_rate from marts.rpt_retention_by_industry"
+        " where period_grain = 'quarter' and period_start = date '2024-04-01'"
     )
     assert sorted(rows) == [("fashion", 2, 1, 0.5), ("health_beauty", 1, 1, 1.0)]
 
@@ -187,7 +205,9 @@ def test_woocommerce_orders(woocommerce: Warehouse) -> None:
     rows = woocommerce.query(
         "select store_id, order_id, customer_id, status, net_revenue from marts.fct_orders"
     )
-    orders = {(store, order): (customer, status, net) for store, order, customer, status, net in rows}
+    orders = {
+        (store, order): (customer, status, net) for store, order, customer, status, net in rows
+    }
     assert orders == {
         # GBP x 1.28: (2 x 20 + 25) = 65.00 of items - 6.50 coupon = 58.50 -> 74.88
         ("woo_a", "101"): ("12", "completed", D("74.88")),
@@ -207,7 +227,9 @@ def test_woocommerce_orders(woocommerce: Warehouse) -> None:
     # 108 (trash) is deleted: left out; 107 ('wc-shipped', a plugin's status) is rejected
     assert net_revenue_by_store(woocommerce) == {"woo_a": D("190.08"), "woo_b": D("90.00")}
     # order_date is the site's local time: 23:30 in Chicago (UTC-6) = 05:30 UTC next day
-    (ordered_at,) = woocommerce.query("select ordered_at from raw.raw_orders where order_id = '201'")[0]
+    (ordered_at,) = woocommerce.query(
+        "select ordered_at from raw.raw_orders where order_id = '201'"
+    )[0]
     assert ordered_at == "2024-02-06 05:30:00+00:00"
     assert cohort_sizes(woocommerce) == {
         ("woo_a", "2024-01-01"): 1,  # customer 12; kim is a guest (customer_id 0)
@@ -238,10 +260,12 @@ def test_woocommerce_by_email(tmp_path_factory: pytest.TempPathFactory) -> None:
         ADAPTERS / "woocommerce_csv",
         "woocommerce_csv",
         vars={"customer_identity": "email"},
-        select="+fct_retention_periods +fct_cohort_retention +stg_shop__rejects +stg_shop__customers +stg_shop__carts",
+        select=EMAIL_MODE_MODELS,
     )
     kim = email_key("kim@example.org")
-    rows = warehouse.query("select order_id, customer_id from marts.fct_orders where store_id = 'woo_a'")
+    rows = warehouse.query(
+        "select order_id, customer_id from marts.fct_orders where store_id = 'woo_a'"
+    )
     assert dict(rows)["102"] == dict(rows)["104"] == kim  # 'KIM@example.org ' of 104 too
     assert cohort_sizes(warehouse)[("woo_a", "2024-01-01")] == 2  # jane and kim
     assert monthly_returning(warehouse)[("woo_a", "2024-03-01")] == (1, 1, 1.0)  # kim returns
@@ -257,8 +281,8 @@ def fivetran(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
 
 def test_fivetran_orders(fivetran: Warehouse) -> None:
     rows = fivetran.query(
-        "select store_id, order_id, customer_id, status, net_revenue, device, cast(order_date as varchar)"
-        " from marts.fct_orders"
+        "select store_id, order_id, customer_id, status, net_revenue, device,"
+        " cast(order_date as varchar) from marts.fct_orders"
     )
     orders = {(r[0], r[1]): r[2:] for r in rows}
     assert orders == {
@@ -303,14 +327,17 @@ def test_fivetran_orders(fivetran: Warehouse) -> None:
 
 
 def test_fivetran_stores_carts_and_rejects(fivetran: Warehouse) -> None:
-    stores = fivetran.query("select store_id, industry_segment, currency, timezone from staging.stg_shop__stores")
+    stores = fivetran.query(
+        "select store_id, industry_segment, currency, timezone from staging.stg_shop__stores"
+    )
     # ft_a from stores.csv; ft_b has no stores.csv row: the shop table's currency and zone
     assert sorted(stores) == [
         ("ft_a", "fashion", "USD", "America/Los_Angeles"),
         ("ft_b", "unclassified", "CAD", "America/Toronto"),
     ]
     carts = fivetran.query("select cart_id, order_id from staging.stg_shop__carts")
-    assert sorted(carts, key=str) == [("9001", None), ("9002", "1008")]  # checkout 9002 became order 1008
+    # checkout 9002 became order 1008; 9001 was abandoned
+    assert sorted(carts, key=str) == [("9001", None), ("9002", "1008")]
     assert_rejects_reconcile(fivetran, {})
 
 
@@ -320,9 +347,11 @@ def test_fivetran_by_email(tmp_path_factory: pytest.TempPathFactory) -> None:
         ADAPTERS / "fivetran_shopify",
         "fivetran_shopify",
         vars={"customer_identity": "email"},
-        select="+fct_retention_periods +fct_cohort_retention +stg_shop__rejects +stg_shop__customers +stg_shop__carts",
+        select=EMAIL_MODE_MODELS,
     )
-    rows = warehouse.query("select order_id, customer_id from marts.fct_orders where store_id = 'ft_a'")
+    rows = warehouse.query(
+        "select order_id, customer_id from marts.fct_orders where store_id = 'ft_a'"
+    )
     assert dict(rows)["1002"] == dict(rows)["1004"] == email_key("bea@example.com")
     assert ("ft_a", "2024-03-01") not in cohort_sizes(warehouse)
     assert cohort_sizes(warehouse)[("ft_a", "2024-01-01")] == 2
@@ -339,7 +368,7 @@ def test_contract_by_email(tmp_path_factory: pytest.TempPathFactory) -> None:
         ADAPTERS / "contract_email",
         "contract",
         vars={"customer_identity": "email"},
-        select="+fct_retention_periods +stg_shop__rejects +stg_shop__customers +stg_shop__carts",
+        select=EMAIL_MODE_MODELS,
     )
     ann = email_key("ann@mail.test")
     rows = dict(warehouse.query("select order_id, customer_id from marts.fct_orders"))
@@ -365,7 +394,10 @@ def test_shopify_export_without_a_required_column_stops_the_build(tmp_path: Path
     header = lines[0].split(",")
     column = header.index("Financial Status")
     export.write_text(
-        "\n".join(",".join(v for i, v in enumerate(line.split(",")) if i != column) for line in lines) + "\n"
+        "\n".join(
+            ",".join(v for i, v in enumerate(line.split(",")) if i != column) for line in lines
+        )
+        + "\n"
     )
     env = dbt_env(
         raw_data_dir=raw,

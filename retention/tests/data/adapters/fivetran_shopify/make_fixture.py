@@ -1,3 +1,4 @@
+# ruff: noqa: E501 (the fixture rows are a table: one order per two lines)
 """Writes the Fivetran Shopify fixture (Parquet, one file per connector table).
 
 Column names follow the Fivetran Shopify connector's tables as read by
@@ -181,7 +182,13 @@ def main() -> None:
             con.execute(f"create or replace table t ({COLUMNS[table]})")
             if table == "order":
                 rows = [
-                    (*row[:15], shipping_set(row[15], row[8]), *row[16:20], row[20], "2024-05-01 00:00:00")
+                    (
+                        *row[:15],
+                        shipping_set(row[15], row[8]),
+                        *row[16:20],
+                        row[20],
+                        "2024-05-01 00:00:00",
+                    )
                     for row in rows
                 ]
             placeholders = ", ".join("?" for _ in rows[0])
