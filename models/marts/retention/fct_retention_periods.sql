@@ -13,10 +13,21 @@
        (those whose measurement day it contains); each span adds +1/-1
        events at the ends of that run and a running sum over the period
        index gives E, S and retained without visiting customer x period.
+    4. returning_customer_rate (Shopify's admin figure, not a retention
+       rate) counts purchases, not activity: each customer x period with a
+       purchase emits one event, flagged returning when the customer's first
+       purchase is in an earlier period.
 #}
 
 with activity_spans as (
     select * from {{ ref('int_customer_activity_spans') }}
+),
+
+purchases as (
+    select * from {{ ref('fct_orders') }}
+    where
+        customer_order_number is not null
+        and order_date <= {{ as_of_date() }}
 ),
 
 grains as (
@@ -31,6 +42,21 @@ grains as (
     select
         'year' as period_grain,
         12 as months_per_period
+),
+
+-- the periods in which each customer purchased (cost grows with purchases)
+customer_purchase_periods as (
+    select distinct
+        purchases.store_id,
+        purchases.customer_id,
+        grains.period_grain,
+        (year(purchases.order_date) * 12 + month(purchases.order_date) - 1)
+        {{ integer_division_operator() }} grains.months_per_period as period_index,
+        (
+            year(purchases.cohort_month) * 12 + month(purchases.cohort_month) - 1
+        ) {{ integer_division_operator() }} grains.months_per_period as first_purchase_period
+    from purchases
+    cross join grains
 ),
 
 -- each span x grain: the run of periods it covers (macro measured_period_runs,
@@ -53,7 +79,9 @@ span_events as (
         0 as active_start,
         0 as retained,
         0 as new_customer,
-        0 as acquired_customer
+        0 as acquired_customer,
+        0 as purchasing_customer,
+        0 as returning_customer
     from measured_spans
     union all
     select
@@ -64,7 +92,9 @@ span_events as (
         0 as active_start,
         0 as retained,
         0 as new_customer,
-        0 as acquired_customer
+        0 as acquired_customer,
+        0 as purchasing_customer,
+        0 as returning_customer
     from measured_spans
     union all
     -- active at the start of the periods after each of those (start = the
@@ -77,7 +107,9 @@ span_events as (
         is_measured as active_start,
         0 as retained,
         0 as new_customer,
-        0 as acquired_customer
+        0 as acquired_customer,
+        0 as purchasing_customer,
+        0 as returning_customer
     from measured_spans
     union all
     select
@@ -88,7 +120,9 @@ span_events as (
         -is_measured as active_start,
         0 as retained,
         0 as new_customer,
-        0 as acquired_customer
+        0 as acquired_customer,
+        0 as purchasing_customer,
+        0 as returning_customer
     from measured_spans
     union all
     -- retained (active at start and end): the periods after the span's
@@ -105,7 +139,9 @@ span_events as (
         0 as active_start,
         is_measured as retained,
         0 as new_customer,
-        0 as acquired_customer
+        0 as acquired_customer,
+        0 as purchasing_customer,
+        0 as returning_customer
     from measured_spans
     union all
     select
@@ -116,7 +152,9 @@ span_events as (
         0 as active_start,
         -is_measured as retained,
         0 as new_customer,
-        0 as acquired_customer
+        0 as acquired_customer,
+        0 as purchasing_customer,
+        0 as returning_customer
     from measured_spans
     union all
     -- new: first purchase in the period and active at its end (the span
@@ -130,8 +168,25 @@ span_events as (
         0 as active_start,
         0 as retained,
         case when first_period = first_purchase_period then is_measured else 0 end as new_customer,
-        case when span_number = 1 then 1 else 0 end as acquired_customer
+        case when span_number = 1 then 1 else 0 end as acquired_customer,
+        0 as purchasing_customer,
+        0 as returning_customer
     from measured_spans
+    union all
+    -- returning customer rate: one event per customer x period with a
+    -- purchase; returning when the first purchase is in an earlier period
+    select
+        store_id,
+        period_grain,
+        period_index,
+        0 as active_end,
+        0 as active_start,
+        0 as retained,
+        0 as new_customer,
+        0 as acquired_customer,
+        1 as purchasing_customer,
+        case when period_index > first_purchase_period then 1 else 0 end as returning_customer
+    from customer_purchase_periods
 ),
 
 events_per_period as (
@@ -143,7 +198,9 @@ events_per_period as (
         sum(active_start) as active_start_delta,
         sum(retained) as retained_delta,
         sum(new_customer) as new_customers,
-        sum(acquired_customer) as acquired_customers
+        sum(acquired_customer) as acquired_customers,
+        sum(purchasing_customer) as purchasing_customers,
+        sum(returning_customer) as returning_customers
     from span_events
     group by store_id, period_grain, period_index
 ),
@@ -182,6 +239,8 @@ running_counts as (
         period_spine.period_index,
         coalesce(events_per_period.new_customers, 0) as new_customers,
         coalesce(events_per_period.acquired_customers, 0) as acquired_customers,
+        coalesce(events_per_period.purchasing_customers, 0) as purchasing_customers,
+        coalesce(events_per_period.returning_customers, 0) as returning_customers,
         sum(coalesce(events_per_period.active_start_delta, 0)) over running as customers_start,
         sum(coalesce(events_per_period.active_end_delta, 0)) over running as customers_end,
         sum(coalesce(events_per_period.retained_delta, 0)) over running as retained_customers
@@ -237,7 +296,12 @@ final as (
         ) as crr,
         cast(
             {{ churn_rate('customers_start - retained_customers', 'customers_start') }} as double
-        ) as churn_rate
+        ) as churn_rate,
+        cast(purchasing_customers as bigint) as purchasing_customers,
+        cast(returning_customers as bigint) as returning_customers,
+        cast(
+            {{ returning_customer_rate('returning_customers', 'purchasing_customers') }} as double
+        ) as returning_customer_rate
     from with_dates
 )
 
