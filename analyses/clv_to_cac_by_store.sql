@@ -8,7 +8,7 @@ with unit_economics as (
 last_twelve_months as (
     select *
     from unit_economics
-    where month > {{ month_start(as_of_date()) }} - interval 12 month
+    where month > {{ dbt.date_trunc('month', as_of_date()) }} - interval 12 month
 ),
 
 final as (

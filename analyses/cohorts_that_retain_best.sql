@@ -41,7 +41,7 @@ final as (
         ) as rank_in_store
     from cohorts
     where
-        cohort_month <= {{ month_start(as_of_date()) }} - interval 3 month
+        cohort_month <= {{ dbt.date_trunc('month', as_of_date()) }} - interval 3 month
         and cohort_size >= 20
 )
 

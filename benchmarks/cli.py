@@ -3,7 +3,7 @@
 Steps, on one cached dataset (see data.py), each in its own process so that
 its wall time and peak memory are its own:
 1. dbt build of every model and test into a fresh bench DuckDB file;
-2. Great Expectations validation of that warehouse (when retention.validate exists);
+2. Great Expectations validation of that warehouse;
 3. BG/NBD + Gamma-Gamma fit alone, retention.clv vs lifetimes;
 4. baseline A (hand-written DuckDB SQL) and baseline B (pandas), compared
    row by row with the warehouse's marts;
@@ -14,7 +14,6 @@ Writes .bench/results/SIZE.json and the SIZE section of BENCHMARKS.md.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import sys
@@ -173,8 +172,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     if "validation" in skip:
         steps["validation"] = {"skipped": "--skip validation"}
-    elif importlib.util.find_spec("retention.validate") is None:
-        steps["validation"] = {"skipped": "retention.validate is not in this checkout"}
     else:
         _log("Great Expectations validation ...")
         measured = run_measured(

@@ -72,9 +72,9 @@ final as (
         rfm_segment,
         cast(segment_order as integer) as segment_order,
         cast(customers as integer) as customers,
-        cast(customers / store_customers as double) as share_of_customers,
+        cast({{ safe_ratio('customers', 'store_customers') }} as double) as share_of_customers,
         cast(net_revenue as decimal(18, 2)) as net_revenue,
-        cast({{ divide('net_revenue', 'nullif(store_net_revenue, 0)') }} as double) as share_of_revenue,
+        cast({{ safe_ratio('net_revenue', 'store_net_revenue') }} as double) as share_of_revenue,
         cast({{ round_double('average_historical_clv', 2) }} as decimal(18, 2)) as average_historical_clv,
         cast({{ round_double('average_predicted_clv', 2) }} as decimal(18, 2)) as average_predicted_clv
     from store_segments
