@@ -1,7 +1,7 @@
 """Baseline B: the marts computed in pandas, the way an analyst would write them.
 
 Same inputs and rules as baseline A (see baseline_duckdb.py). Period retention
-is computed by brute force on the definition (METRICS.md): for every period's
+is computed by brute force on the definition (docs/metrics.md): for every period's
 measurement day m = least(period end, as_of), the active customers are those
 with a purchase day in (m - W, m]; S, E, N, retained, churned and reactivated
 come from set operations on those customer sets. It is therefore an

@@ -1,4 +1,4 @@
-"""`python -m benchmarks --size 1M`: the benchmark of the performance issue.
+"""`python -m benchmarks --size 1M`: time the warehouse build and check it against two baselines.
 
 Steps, on one cached dataset (see data.py), each in its own process so that
 its wall time and peak memory are its own:

@@ -1,6 +1,6 @@
 {#
     average_order_value(net_revenue, purchases, to_cents=true): AOV =
-    net revenue / purchases (METRICS.md, docs/metrics.md), null without
+    net revenue / purchases (docs/metrics.md), null without
     purchases. Rounded to cents (a double; the marts cast it to
     decimal(18, 2)) unless to_cents=false: the simple CLV multiplies the
     exact value. Used by dim_customers, int_customers_flagged (is_high_aov

@@ -1,6 +1,6 @@
 {#
     One row: the parameters this build ran with (as_of_date resolved, the
-    dbt vars of CONTRACT section 2). Checks outside dbt read them from here
+    dbt vars of docs/configuration.md). Checks outside dbt read them from here
     instead of guessing, e.g. the Great Expectations suites check that no
     date in the marts is after as_of_date.
 #}

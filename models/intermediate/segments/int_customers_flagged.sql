@@ -1,6 +1,6 @@
 {#
     One row per customer (store_id, customer_id) with the behavioural flags
-    of METRICS.md ("Segments"). Rules and tie handling: DECISIONLOG.md,
+    of docs/metrics.md ("Segments"). Rules and tie handling: DECISIONLOG.md,
     "Behavioural flags". is_cart_abandoner is null for the customers of a
     store without any cart row in the raw data (no carts file, or a store
     that does not export carts): missing data is not "did not abandon".

@@ -37,7 +37,7 @@ segment_totals as (
         rfm_segment,
         count(*) as customers,
         sum(net_revenue) as net_revenue,
-        -- historical CLV = net revenue to date (METRICS.md)
+        -- historical CLV = net revenue to date (docs/metrics.md)
         {{ avg_as_double('net_revenue') }} as average_historical_clv,
         -- null when no customer of the group has a model prediction
         {{ avg_as_double('predicted_clv') }} as average_predicted_clv
