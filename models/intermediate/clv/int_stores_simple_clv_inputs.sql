@@ -66,10 +66,11 @@ final as (
         cast(
             case
                 when churned_customers > 0
-                    then least(
-                        previous_year_customers / churned_customers * ({{ window_days }} / 365.0),
-                        {{ max_lifespan_years }}
-                    )
+                    then
+                        least(
+                            previous_year_customers / churned_customers * ({{ window_days }} / 365.0),
+                            {{ max_lifespan_years }}
+                        )
                 when previous_year_customers > 0 then {{ max_lifespan_years }}
             end as double
         ) as expected_lifespan_years

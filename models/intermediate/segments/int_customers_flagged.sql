@@ -63,7 +63,8 @@ flagged as (
     select
         customers.store_id,
         customers.customer_id,
-        {{ dbt.datediff('customers.last_order_date', as_of_date(), 'day') }} as days_since_last_order,
+        {{ dbt.datediff('customers.last_order_date', as_of_date(), 'day') }}
+            as days_since_last_order,
         customers.orders_count = 1 as is_first_time_buyer,
         customers.orders_count >= 2 as is_repeat_buyer,
         {{ is_in_top_share('customers.net_revenue', var('vip_top_share'), 'customers.store_id') }} as is_vip,
