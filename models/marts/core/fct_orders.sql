@@ -223,7 +223,7 @@ final as (
         cast(
             case
                 when is_customer_purchase
-                    then {{ dbt.datediff(dbt.date_trunc('month', 'first_purchase_date'), 'order_month', 'month') }}
+                    then {{ months_between(dbt.date_trunc('month', 'first_purchase_date'), 'order_month') }}
             end as integer
         ) as months_since_first_order
     from sequenced

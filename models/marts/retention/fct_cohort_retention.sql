@@ -62,7 +62,7 @@ triangle as (
         industry_segment,
         cohort_month,
         cohort_size,
-        {{ unnest_series('0', dbt.datediff('cohort_month', dbt.date_trunc('month', as_of_date()), 'month')) }}
+        {{ unnest_series('0', months_between('cohort_month', dbt.date_trunc('month', as_of_date()))) }}
             as months_since_first_order
     from cohorts
 ),
