@@ -52,8 +52,8 @@ test: setup lint  ## everything CI checks: lint, dbt build + data tests + valida
 lint: lint-python lint-sql  ## ruff + sqlfluff
 
 lint-python: setup
-	$(BIN)/ruff check retention
-	$(BIN)/ruff format --check retention
+	$(BIN)/ruff check retention benchmarks
+	$(BIN)/ruff format --check retention benchmarks
 
 lint-sql: setup
 	DBT_TARGET=lint $(BIN)/sqlfluff lint models tests analyses
@@ -78,7 +78,7 @@ semantic: setup  ## MetricFlow: validate the semantic layer against the last bui
 	$(BIN)/mf query --metrics net_revenue,average_order_value,new_customers --group-by metric_time__year --order metric_time__year
 
 bench: setup  ## performance benchmark (BENCH_SIZE=1M|10M|50M)
-	$(BIN)/python -m retention.bench --size $(BENCH_SIZE)
+	$(BIN)/python -m benchmarks --size $(BENCH_SIZE)
 
 sample: setup  ## regenerate the bundled sample in data/sample
 	rm -rf data/sample && $(BIN)/python -m retention.generate --orders 100000 --stores 16 --seed 7 \

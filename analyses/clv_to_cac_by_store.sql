@@ -1,4 +1,3 @@
--- ENABLE AFTER THE MERGE (rename to .sql): needs rpt_unit_economics.
 -- Is each store paying too much to win customers? CLV : CAC per store over
 -- the last twelve months of marketing spend (3 : 1 is the usual rule of thumb).
 

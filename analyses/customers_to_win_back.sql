@@ -1,6 +1,7 @@
 -- Which customers should we win back first?
--- Repeat buyers who spent the most and have been silent for more than
--- `churn_risk_days` (default 180): the classic early-warning sign. Top 20
+-- Repeat buyers who spent the most and are flagged churn risk (no purchase
+-- in `churn_risk_days`, default 180; the flag is_churn_risk of dim_customers
+-- is the one home of that rule): the classic early-warning sign. Top 20
 -- per store by net revenue, with their e-mail hash for the CRM export.
 
 with customers as (
@@ -17,11 +18,11 @@ silent as (
         average_order_value,
         last_order_date,
         email_hash,
-        {{ as_of_date() }} - last_order_date as days_silent
+        days_since_last_order as days_silent
     from customers
     where
         orders_count >= 2
-        and {{ as_of_date() }} - last_order_date > {{ var('churn_risk_days') }}
+        and is_churn_risk
 ),
 
 final as (

@@ -1,4 +1,3 @@
--- ENABLE AFTER THE MERGE (rename to .sql): needs rpt_retention_by_industry.
 -- How does our retention compare with our industry? CRR per segment for the
 -- last complete year, against the published benchmark where one exists.
 

@@ -1,4 +1,3 @@
--- ENABLE AFTER THE MERGE (rename to .sql): needs rpt_customer_segments.
 -- Which RFM segment should we win back? The slipping segments (At Risk,
 -- Can't Lose Them, About to Sleep, Hibernating) per store, ranked by the
 -- predicted value still at stake.

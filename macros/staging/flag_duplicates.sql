@@ -13,7 +13,7 @@
 
     Duplicate keys are found by a hash aggregate and joined back, not by
     window functions over every row: no sort of the whole raw table (see
-    BENCHMARKS.md; about 25 % less CPU for stg_shop__orders_validated).
+    BENCHMARKS.md; about 25 % less CPU for base_shop__orders).
 #}
 {% macro flag_duplicates(relation, key_columns, entity, content_columns) %}
     with hashed as (

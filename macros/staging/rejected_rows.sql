@@ -1,5 +1,5 @@
 {#
-    The rejected rows of one stg_shop__<table>_validated model, in the
+    The rejected rows of one base_shop__<table> model, in the
     common shape of stg_shop__rejects. The raw values are looked up in the
     raw view by file and row number for the rejected rows only: building
     that text for every accepted row cost about 1 s per million rows
@@ -22,7 +22,7 @@
         ) as record_key,
         rejected.reject_reason,
         {{ raw_values(raw_columns) }} as raw_values
-    from {{ ref('stg_shop__' ~ table ~ '_validated') }} as rejected
+    from {{ ref('base_shop__' ~ table) }} as rejected
     left join {{ ref('raw_' ~ table) }} as raw_row
         on
             rejected._source_file = raw_row._source_file

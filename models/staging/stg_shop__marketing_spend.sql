@@ -1,5 +1,5 @@
 with validated as (
-    select * from {{ ref('stg_shop__marketing_spend_validated') }}
+    select * from {{ ref('base_shop__marketing_spend') }}
 ),
 
 final as (

@@ -5,7 +5,7 @@
     that count as purchases (completed or refunded).
 #}
 with validated as (
-    select * from {{ ref('stg_shop__orders_validated') }}
+    select * from {{ ref('base_shop__orders') }}
 ),
 
 final as (

@@ -7,13 +7,13 @@ from retention.clv.bgnbd import (
     fit_bgnbd,
     probability_alive,
 )
-from retention.clv.clv import predicted_clv
 from retention.clv.fit import MIN_REPEAT_BUYERS, fit_segments
 from retention.clv.gamma_gamma import (
     GammaGammaParams,
     conditional_expected_spend,
     fit_gamma_gamma,
 )
+from retention.clv.lifetime_value import predicted_clv
 
 __all__ = [
     "MIN_REPEAT_BUYERS",

@@ -1,6 +1,6 @@
 """Score unique (segment, frequency, recency, T) rows with fitted per-segment parameters.
 
-Pure (no I/O): the dbt Python model ``int_clv_rows_scored`` calls :func:`score_rows` on the
+Pure (no I/O): the dbt Python model ``int_clv_unique_rows_scored`` calls :func:`score_rows` on the
 collapsed BG/NBD rows and the parameter table of :func:`retention.clv.fit.fit_segments`; SQL
 joins the result back to every customer. Only converged, finite parameters are used: rows of
 other segments get null (NaN) predictions, never numbers from a failed fit.
@@ -19,7 +19,7 @@ from retention.clv.bgnbd import (
     expected_purchases_by_period,
     probability_alive,
 )
-from retention.clv.clv import DAYS_PER_MONTH
+from retention.clv.lifetime_value import DAYS_PER_MONTH
 
 SCORE_COLUMNS = (
     "industry_segment",
@@ -56,7 +56,8 @@ def score_rows(
     - predicted_purchases: E[purchases in (T, T + horizon_months months]] (BG/NBD eq. 10);
     - discounted_purchases: sum over months k of E[purchases in month k] / (1 + i)^k with
       i = (1 + annual_discount_rate)^(1/12) - 1, so that predicted CLV =
-      discounted_purchases x expected spend x margin (see retention.clv.clv.predicted_clv);
+      discounted_purchases x expected spend x margin
+      (see retention.clv.lifetime_value.predicted_clv);
     - holdout_predicted_purchases: E[purchases in (T, T + holdout_days]] (NaN when
       holdout_days = 0).
     """

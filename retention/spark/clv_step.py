@@ -1,7 +1,7 @@
 """The CLV step of a Spark build: `python -m retention.spark.clv_step`.
 
 dbt-spark's session method runs no Python model, so on the spark target the
-models int_clv_parameters_fitted and int_clv_rows_scored are disabled and
+models int_clv_parameters_fitted and int_clv_unique_rows_scored are disabled and
 this step takes their place between two dbt invocations:
 
     dbt build --target spark --exclude source:clv_spark_step+
@@ -50,7 +50,7 @@ def fitted_types() -> dict[str, str]:
 
 
 def scored_types() -> dict[str, str]:
-    """Column types of int_clv_rows_scored."""
+    """Column types of int_clv_unique_rows_scored."""
     return {c: _SCORED_TYPES.get(c, "double") for c in SCORE_COLUMNS} | {"tenure_days": "int"}
 
 
@@ -102,7 +102,7 @@ def run(spark, vars: Mapping[str, Any] | None = None, schema: str = SCHEMA) -> d
     )
     _spark_frame(spark, scored, scored_types()).write.mode("overwrite").format(
         "parquet"
-    ).saveAsTable(f"{schema}.int_clv_rows_scored")
+    ).saveAsTable(f"{schema}.int_clv_unique_rows_scored")
     return {
         "segments_fitted": float(len(fitted)),
         "rows_scored": float(len(scored)),

@@ -25,7 +25,7 @@ import pandas as pd
 import pytest
 
 from retention.clv import bgnbd, gamma_gamma
-from retention.clv.clv import DAYS_PER_MONTH
+from retention.clv.lifetime_value import DAYS_PER_MONTH
 from retention.dbt import dbt_env, run_dbt
 from retention.tests.conftest import Warehouse
 

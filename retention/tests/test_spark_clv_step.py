@@ -58,7 +58,7 @@ def test_step_scoring_equals_the_python_model(sample_warehouse: Warehouse) -> No
         float(window["holdout_days"].iloc[0]),
     )
     key = ["industry_segment", "frequency", "recency_days", "tenure_days"]
-    model = sample_warehouse.df("select * from intermediate.int_clv_rows_scored")
+    model = sample_warehouse.df("select * from intermediate.int_clv_unique_rows_scored")
     merged = model.merge(scored, on=key, suffixes=("_model", "_step"), validate="one_to_one")
     assert len(merged) == len(model) == len(scored)
     for column in ("probability_alive", "predicted_purchases", "discounted_purchases"):
@@ -70,7 +70,7 @@ def test_step_scoring_equals_the_python_model(sample_warehouse: Warehouse) -> No
 def test_step_tables_have_the_python_models_columns(sample_warehouse: Warehouse) -> None:
     for table, types in (
         ("int_clv_parameters_fitted", fitted_types()),
-        ("int_clv_rows_scored", scored_types()),
+        ("int_clv_unique_rows_scored", scored_types()),
     ):
         described = sample_warehouse.query(f"describe intermediate.{table}")
         assert [row[0] for row in described] == list(types), table

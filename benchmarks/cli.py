@@ -1,0 +1,310 @@
+"""`python -m benchmarks --size 1M`: the benchmark of the performance issue.
+
+Steps, on one cached dataset (see data.py), each in its own process so that
+its wall time and peak memory are its own:
+1. dbt build of every model and test into a fresh bench DuckDB file;
+2. Great Expectations validation of that warehouse (when retention.validate exists);
+3. BG/NBD + Gamma-Gamma fit alone, retention.clv vs lifetimes;
+4. baseline A (hand-written DuckDB SQL) and baseline B (pandas), compared
+   row by row with the warehouse's marts;
+5. the one-day append: dbt build again after adding the last day's rows.
+Writes .bench/results/SIZE.json and the SIZE section of BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import psutil
+
+from benchmarks import report
+from benchmarks.compare import compare_all
+from benchmarks.data import BENCH_DIR, Dataset, ensure_dataset, parse_size, size_label
+from benchmarks.dbt_timing import DbtBuild, dbt_build
+from benchmarks.measure import Measured, run_measured
+from retention.dbt import dbt_env, dbt_executable
+
+STEPS = ("build", "validation", "clv", "baseline-a", "baseline-b", "append")
+#: pandas bytes per order when no smaller run has been measured yet
+DEFAULT_PANDAS_BYTES_PER_ORDER = 1_500
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _log(message: str) -> None:
+    print(f"[bench {datetime.now(UTC):%H:%M:%S}] {message}", flush=True)
+
+
+def _json_tail(measured: Measured) -> dict[str, Any]:
+    for line in reversed(measured.output.strip().splitlines()):
+        if line.startswith("{"):
+            return json.loads(line)
+    return {}
+
+
+def _python(module: str, *args: str) -> list[str]:
+    return [sys.executable, "-m", module, *args]
+
+
+def _build_step(build: DbtBuild) -> dict[str, Any]:
+    step: dict[str, Any] = {
+        "seconds": build.measured.seconds,
+        "peak_gb": build.measured.peak_rss_gb,
+        "ok": build.ok,
+        "models_seconds": build.seconds_of("model"),
+        "tests_seconds": build.seconds_of("test") + build.seconds_of("unit_test"),
+        "seeds_seconds": build.seconds_of("seed"),
+        "models": [
+            {"name": m.name, "materialized": m.materialized, "seconds": m.seconds}
+            for m in build.models
+        ],
+    }
+    if not build.ok:
+        step["error_tail"] = build.measured.output[-3000:]
+    return step
+
+
+def _measured_step(measured: Measured) -> dict[str, Any]:
+    step: dict[str, Any] = {
+        "seconds": measured.seconds,
+        "peak_gb": measured.peak_rss_gb,
+        "ok": measured.ok,
+        "parts": _json_tail(measured) if measured.ok else {},
+    }
+    if not measured.ok:
+        step["error_tail"] = measured.output[-3000:]
+        # a failed step has no meaningful time: reported (and left out of
+        # the ratios) like a skipped one, with the error's last line
+        lines = measured.output.strip().splitlines() or ["no output"]
+        step["skipped"] = f"failed: {lines[-1][:200]}"
+    return step
+
+
+def _pandas_guard(orders: int) -> str | None:
+    """Why baseline B would not fit in memory, or None."""
+    per_order = DEFAULT_PANDAS_BYTES_PER_ORDER
+    measured = []
+    for file in (BENCH_DIR / "results").glob("*.json"):
+        try:
+            previous = json.loads(file.read_text())
+            b = previous["steps"]["baseline_b"]
+            if b.get("ok") and b.get("peak_gb"):
+                measured.append(b["peak_gb"] * 1024**3 / previous["data"]["orders"])
+        except (KeyError, ValueError, TypeError, ZeroDivisionError):
+            continue
+    if measured:
+        per_order = max(measured)
+    estimate = per_order * orders
+    available = psutil.virtual_memory().available
+    if estimate > 0.8 * available:
+        return (
+            f"pandas would need about {estimate / 1024**3:.0f} GB "
+            f"({per_order:,.0f} bytes per order, measured on smaller runs), "
+            f"more than 80 % of the {available / 1024**3:.0f} GB available"
+        )
+    return None
+
+
+def _data_facts(dataset: Dataset, warehouse: Path) -> dict[str, Any]:
+    con = duckdb.connect()
+    try:
+        (base_orders,) = con.execute(
+            f"select count(*) from '{dataset.base_dir}/orders.parquet'"
+        ).fetchone()
+        (full_orders,) = con.execute(
+            f"select count(*) from '{dataset.full_dir}/orders.parquet'"
+        ).fetchone()
+    finally:
+        con.close()
+    customers = 0
+    if warehouse.exists():
+        with duckdb.connect(str(warehouse), read_only=True) as w:
+            (customers,) = w.execute("select count(*) from marts.dim_customers").fetchone()
+    return {
+        "orders": int(base_orders),
+        "append_orders": int(full_orders - base_orders),
+        "append_day": dataset.append_day.isoformat(),
+        "base_last_day": (dataset.append_day - timedelta(days=1)).isoformat(),
+        "customers": int(customers),
+        "stores": dataset.stores,
+        "seed": dataset.seed,
+    }
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    orders = parse_size(args.size)
+    label = size_label(orders)
+    skip = set(args.skip or ())
+    work = Path(args.workdir) if args.workdir else BENCH_DIR / "runs" / label
+    work.mkdir(parents=True, exist_ok=True)
+    load_before = _load()
+    _log(f"size {label}: load average {load_before}")
+    dataset = ensure_dataset(orders, args.stores, args.seed, args.raw_dir, log=_log)
+    warehouse = work / "warehouse.duckdb"
+    target = work / "target"
+    steps: dict[str, Any] = {}
+
+    extra_env = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    env = dbt_env(dataset.base_dir, warehouse, target, extra_env)
+    _log("dbt parse (not timed as part of the build) ...")
+    parse = run_measured([dbt_executable(), "parse"], env=env)
+    steps["dbt_parse"] = {"seconds": parse.seconds, "ok": parse.ok}
+
+    if "build" in skip:
+        raise SystemExit("the dbt build step cannot be skipped: the others need its warehouse")
+    _log("dbt build (full, fresh warehouse) ...")
+    build = dbt_build(dataset.base_dir, warehouse, target, fresh=True, extra_env=extra_env)
+    steps["dbt_build"] = _build_step(build)
+    _log(f"dbt build: {build.measured.seconds:.1f} s, peak {build.measured.peak_rss_gb:.2f} GB")
+    if not build.ok:
+        print(build.measured.output[-4000:])
+        raise SystemExit("dbt build failed")
+
+    if "validation" in skip:
+        steps["validation"] = {"skipped": "--skip validation"}
+    elif importlib.util.find_spec("retention.validate") is None:
+        steps["validation"] = {"skipped": "retention.validate is not in this checkout"}
+    else:
+        _log("Great Expectations validation ...")
+        measured = run_measured(
+            _python("retention.validate", "--warehouse", str(warehouse)), env=env
+        )
+        steps["validation"] = _measured_step(measured)
+        _log(f"validation: {measured.seconds:.1f} s (exit {measured.returncode})")
+
+    if "clv" in skip:
+        steps["clv_fit"] = {"skipped": "--skip clv"}
+    else:
+        _log(f"CLV fit alone, ours vs lifetimes (at most {args.clv_customers:,} customers) ...")
+        measured = run_measured(
+            _python(
+                "benchmarks.clv_fit",
+                str(warehouse),
+                "--max-customers",
+                str(args.clv_customers),
+            )
+        )
+        steps["clv_fit"] = {**_json_tail(measured), "ok": measured.ok}
+        if not measured.ok:
+            steps["clv_fit"]["skipped"] = "failed: " + measured.output[-300:]
+        _log(f"CLV fit: {steps['clv_fit']}")
+
+    baseline_a = work / "baseline_a.duckdb"
+    baseline_b = work / "baseline_b"
+    ran_a = ran_b = False
+    if "baseline-a" in skip:
+        steps["baseline_a"] = {"skipped": "--skip baseline-a"}
+    else:
+        _log("baseline A: hand-written DuckDB SQL ...")
+        # the same DuckDB memory limit as the warehouse build (profiles.yml)
+        limit = os.environ.get("DUCKDB_MEMORY_LIMIT", "6GB")
+        measured = run_measured(
+            _python(
+                "benchmarks.baseline_duckdb",
+                *(str(dataset.base_dir), str(baseline_a), "--memory-limit", limit),
+            )
+        )
+        steps["baseline_a"] = _measured_step(measured)
+        ran_a = measured.ok
+        _log(f"baseline A: {measured.seconds:.1f} s, peak {measured.peak_rss_gb:.2f} GB")
+
+    guard = None if args.pandas == "always" else _pandas_guard(orders)
+    if "baseline-b" in skip or args.pandas == "never":
+        steps["baseline_b"] = {"skipped": "not requested"}
+    elif guard:
+        steps["baseline_b"] = {"skipped": guard}
+        _log(f"baseline B skipped: {guard}")
+    else:
+        _log("baseline B: pandas ...")
+        measured = run_measured(
+            _python("benchmarks.baseline_pandas", str(dataset.base_dir), str(baseline_b))
+        )
+        steps["baseline_b"] = _measured_step(measured)
+        ran_b = measured.ok
+        _log(f"baseline B: {measured.seconds:.1f} s, peak {measured.peak_rss_gb:.2f} GB")
+
+    comparisons = compare_all(
+        warehouse, baseline_a if ran_a else None, baseline_b if ran_b else None
+    )
+    for comparison in comparisons:
+        _log(comparison.line())
+
+    facts = _data_facts(dataset, warehouse)
+    if "append" in skip:
+        steps["append_build"] = {"skipped": "--skip append"}
+    else:
+        _log(f"one-day append ({dataset.append_day}): dbt build on the grown raw data ...")
+        append = dbt_build(dataset.full_dir, warehouse, target, fresh=False, extra_env=extra_env)
+        steps["append_build"] = _build_step(append)
+        incremental = append.incremental_models
+        steps["append_build"]["note"] = (
+            f"incremental models: {', '.join(incremental)}; the others rebuilt in full"
+            if incremental
+            else "a full rebuild: the project has no incremental models yet"
+        )
+        _log(f"append build: {append.measured.seconds:.1f} s ({steps['append_build']['note']})")
+
+    return {
+        "label": label,
+        "finished_at": f"{datetime.now(UTC):%Y-%m-%d %H:%M}",
+        "load_before": load_before,
+        "load_after": _load(),
+        "machine": report.machine(),
+        "data": facts,
+        "steps": steps,
+        "comparisons": [c.line() for c in comparisons],
+        "comparisons_ok": all(c.ok or c.skipped for c in comparisons),
+    }
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    p.add_argument("--size", default="1M", help="orders: 1M (default), 10M, 50M, or e.g. 20k")
+    p.add_argument("--stores", type=int, default=40)
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--raw-dir", type=Path, default=None, help="reuse already generated files")
+    p.add_argument("--skip", action="append", choices=STEPS[1:], help="skip a step (repeatable)")
+    p.add_argument("--pandas", choices=("auto", "always", "never"), default="auto")
+    p.add_argument("--clv-customers", type=int, default=1_000_000)
+    p.add_argument("--workdir", type=Path, default=None, help="default .bench/runs/SIZE")
+    p.add_argument("--no-report", action="store_true", help="do not touch BENCHMARKS.md")
+    p.add_argument(
+        "--report-only",
+        action="store_true",
+        help="rewrite BENCHMARKS.md from the saved results (.bench/results/*.json), run nothing",
+    )
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.report_only:
+        for file in sorted((BENCH_DIR / "results").glob("*.json")):
+            report.update_benchmarks(json.loads(file.read_text()))
+        print(f"rewrote {report.BENCHMARKS}")
+        return 0
+    start = time.perf_counter()
+    result = run(args)
+    results_dir = BENCH_DIR / "results"
+    results_dir.mkdir(parents=True, exist_ok=True)
+    if not args.no_report:
+        (results_dir / f"{result['label']}.json").write_text(json.dumps(result, indent=2))
+        report.update_benchmarks(result)
+    print()
+    print(report.section(result))
+    _log(
+        f"done in {time.perf_counter() - start:.0f} s"
+        + ("" if args.no_report else "; BENCHMARKS.md updated")
+    )
+    return 0 if result["comparisons_ok"] else 1

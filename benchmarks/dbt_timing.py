@@ -1,0 +1,97 @@
+"""Time `dbt build` into a bench DuckDB file: wall time, peak memory, per-node times."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from benchmarks.measure import Measured, run_measured
+from retention.dbt import dbt_env, dbt_executable
+
+
+@dataclass(frozen=True)
+class NodeTiming:
+    unique_id: str
+    resource_type: str
+    name: str
+    status: str
+    seconds: float
+    materialized: str | None = None
+
+
+@dataclass(frozen=True)
+class DbtBuild:
+    measured: Measured
+    nodes: list[NodeTiming] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.measured.ok
+
+    def seconds_of(self, resource_type: str) -> float:
+        return sum(n.seconds for n in self.nodes if n.resource_type == resource_type)
+
+    @property
+    def models(self) -> list[NodeTiming]:
+        return sorted(
+            (n for n in self.nodes if n.resource_type == "model"),
+            key=lambda n: n.seconds,
+            reverse=True,
+        )
+
+    @property
+    def incremental_models(self) -> list[str]:
+        return [n.name for n in self.models if n.materialized == "incremental"]
+
+
+def _nodes(target: Path) -> list[NodeTiming]:
+    results = json.loads((target / "run_results.json").read_text())
+    manifest_path = target / "manifest.json"
+    materialized: dict[str, str] = {}
+    if manifest_path.exists():
+        manifest = json.loads(manifest_path.read_text())
+        materialized = {
+            uid: node.get("config", {}).get("materialized")
+            for uid, node in manifest.get("nodes", {}).items()
+        }
+    nodes = []
+    for result in results["results"]:
+        uid = result["unique_id"]
+        resource_type, _, rest = uid.partition(".")
+        name = rest.split(".", 1)[-1]
+        nodes.append(
+            NodeTiming(
+                unique_id=uid,
+                resource_type=resource_type,
+                name=name,
+                status=str(result["status"]),
+                seconds=float(result.get("execution_time") or 0.0),
+                materialized=materialized.get(uid),
+            )
+        )
+    return nodes
+
+
+def dbt_build(
+    raw_dir: Path,
+    warehouse: Path,
+    target: Path,
+    fresh: bool = True,
+    extra_env: dict[str, str] | None = None,
+    args: tuple[str, ...] = (),
+) -> DbtBuild:
+    """`dbt build` of every model and test; ``fresh`` starts from an empty DuckDB file."""
+    if fresh:
+        for path in (warehouse, Path(str(warehouse) + ".wal")):
+            path.unlink(missing_ok=True)
+        shutil.rmtree(Path(str(warehouse) + ".tmp"), ignore_errors=True)
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    (target / "run_results.json").unlink(missing_ok=True)
+    env = dbt_env(
+        raw_data_dir=raw_dir, warehouse_path=warehouse, target_path=target, extra=extra_env
+    )
+    measured = run_measured([dbt_executable(), "build", *args], env=env)
+    nodes = _nodes(target) if (target / "run_results.json").exists() else []
+    return DbtBuild(measured, nodes)

@@ -1,0 +1,312 @@
+"""Render benchmark results as Markdown and keep BENCHMARKS.md up to date.
+
+BENCHMARKS.md holds one section per size between ``<!-- bench:SIZE:start -->``
+and ``<!-- bench:SIZE:end -->`` markers; a run replaces its own section and the
+machine description, and keeps everything else (the closing notes) as written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from benchmarks.data import BENCH_DIR
+from retention.dbt import PROJECT_ROOT
+
+BENCHMARKS = PROJECT_ROOT / "BENCHMARKS.md"
+SIZE_ORDER = ("1M", "10M", "50M")
+
+TEMPLATE = """# Benchmarks
+
+`make bench` (or `make bench BENCH_SIZE=10M`, `BENCH_SIZE=50M`) generates the
+data once (cached under `.bench/`), then measures on the same data, in one
+run: the full `dbt build` (per model, from dbt's `run_results.json`), a build
+after appending one day of orders, Great Expectations validation, the
+BG/NBD + Gamma-Gamma fit alone (against the `lifetimes` package), and two
+baselines computing the same marts without dbt: **A**, hand-written DuckDB SQL
+in one script (`benchmarks/baseline_duckdb.py`, the floor), and **B**,
+pandas (`benchmarks/baseline_pandas.py`, what an analyst would write).
+Both baselines' results are compared row by row with the warehouse's marts.
+Peak memory is the peak resident set size of the process tree (like
+`/usr/bin/time -v`). Each size's section below is rewritten by its run.
+
+<!-- machine:start -->
+<!-- machine:end -->
+
+## Results
+
+## Targets
+
+<!-- targets:start -->
+<!-- targets:end -->
+"""
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "-"
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "cpu": _cpu_model(),
+        "cores": os.cpu_count(),
+        "ram_gb": round(psutil.virtual_memory().total / 1024**3, 1),
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "versions": {
+            p: _version(p) for p in ("duckdb", "dbt-core", "dbt-duckdb", "pandas", "lifetimes")
+        },
+    }
+
+
+def machine_markdown(info: dict[str, Any]) -> str:
+    versions = ", ".join(f"{k} {v}" for k, v in info["versions"].items())
+    return (
+        f"Machine: {info['cpu']}, {info['cores']} cores, {info['ram_gb']} GB RAM, "
+        f"{info['os']}; Python {info['python']}, {versions}. The machine is shared: "
+        "each table gives the load average when it was measured."
+    )
+
+
+def _s(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.1f}"
+
+
+def _gb(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.2f}"
+
+
+def _ratio(numerator: float | None, denominator: float | None) -> float | None:
+    if numerator is None or not denominator:
+        return None
+    return numerator / denominator
+
+
+def _verdict(value: float | None, limit: float, below: bool) -> str:
+    if value is None:
+        return "not measured"
+    met = value <= limit if below else value >= limit
+    return "met" if met else "**not met**"
+
+
+def section(r: dict[str, Any]) -> str:
+    """The Markdown section of one run (dict written by benchmarks.cli)."""
+    steps = r["steps"]
+    build = steps.get("dbt_build", {})
+    append = steps.get("append_build", {})
+    validation = steps.get("validation", {})
+    clv = steps.get("clv_fit", {})
+    a = steps.get("baseline_a", {})
+    b = steps.get("baseline_b", {})
+    lines = [
+        f"### {r['label']} orders",
+        "",
+        f"Measured {r['finished_at']} UTC; load average before / after: "
+        f"{r['load_before']} / {r['load_after']} on {r['machine']['cores']} cores. "
+        f"Data: {r['data']['orders']:,} orders in the full build "
+        f"({r['data']['stores']} stores, seed {r['data']['seed']}, through "
+        f"{r['data']['base_last_day']}); {r['data']['customers']:,} customers; the append "
+        f"adds the {r['data']['append_orders']:,} orders of {r['data']['append_day']}.",
+        "",
+        "| step | time (s) | peak memory (GB) | note |",
+        "|---|---:|---:|---|",
+    ]
+
+    def row(name: str, step: dict[str, Any], note: str = "") -> None:
+        if step.get("skipped"):
+            reason = " ".join(str(step["skipped"]).split())[-200:].replace("|", "/")
+            lines.append(f"| {name} | - | - | skipped: {reason} |")
+        else:
+            lines.append(
+                f"| {name} | {_s(step.get('seconds'))} | {_gb(step.get('peak_gb'))} | {note} |"
+            )
+
+    row(
+        "dbt build, all models and tests",
+        build,
+        f"sums of dbt's node times (nodes run concurrently): models "
+        f"{_s(build.get('models_seconds'))} s, tests {_s(build.get('tests_seconds'))} s, "
+        f"seeds {_s(build.get('seeds_seconds'))} s; "
+        f"parse {_s(steps.get('dbt_parse', {}).get('seconds'))} s before, not included",
+    )
+    row("one-day append: dbt build", append, append.get("note", ""))
+    row("Great Expectations validation", validation)
+    row(
+        f"BG/NBD + Gamma-Gamma fit (retention.clv), {clv.get('customers', 0):,} customers",
+        {**clv, "seconds": clv.get("ours_seconds")},
+        f"{clv.get('bgnbd_unique_rows', 0):,} unique BG/NBD rows"
+        + ("" if clv.get("ours_converged", True) else "; **did not converge**"),
+    )
+    if clv.get("lifetimes_seconds") is not None:
+        lines.append(
+            f"| same fit, lifetimes 0.11 | {_s(clv['lifetimes_seconds'])} | - | "
+            f"largest relative parameter difference "
+            f"{clv.get('max_relative_parameter_difference', float('nan')):.1e} |"
+        )
+    row("baseline A: hand-written DuckDB SQL", a)
+    row("baseline B: pandas", b)
+
+    build_s = build.get("seconds")
+    ratios = [
+        ("dbt build ÷ baseline A", _ratio(build_s, a.get("seconds")), "≤ 2", 2.0, True),
+        ("baseline B ÷ dbt build", _ratio(b.get("seconds"), build_s), "≥ 3", 3.0, False),
+        ("append build ÷ full build", _ratio(append.get("seconds"), build_s), "≤ 0.10", 0.10, True),
+        ("validation ÷ build", _ratio(validation.get("seconds"), build_s), "≤ 0.20", 0.20, True),
+        (
+            "lifetimes ÷ retention.clv (fit)",
+            _ratio(clv.get("lifetimes_seconds"), clv.get("ours_seconds")),
+            "> 1",
+            1.0,
+            False,
+        ),
+    ]
+    lines += ["", "| ratio | value | target | verdict at this size |", "|---|---:|---|---|"]
+    for name, value, target, limit, below in ratios:
+        shown = "-" if value is None else f"{value:.2f}"
+        lines.append(f"| {name} | {shown} | {target} | {_verdict(value, limit, below)} |")
+    peak = build.get("peak_gb")
+    if peak is not None:
+        lines.append(
+            f"| dbt build peak memory (GB) | {peak:.2f} | < 8 (at 50M) | "
+            f"{_verdict(peak, 8.0, True)} |"
+        )
+
+    for name, step in (("A (DuckDB)", a), ("B (pandas)", b)):
+        parts = step.get("parts")
+        if parts:
+            shown = ", ".join(f"{k} {v:.1f}" for k, v in parts.items() if k != "total")
+            lines += ["", f"Baseline {name} seconds per step: {shown}."]
+
+    models = build.get("models", [])
+    if models:
+        lines += [
+            "",
+            "Slowest dbt models (execution time from run_results.json):",
+            "",
+            "| model | materialized | seconds |",
+            "|---|---|---:|",
+        ]
+        lines += [
+            f"| {m['name']} | {m['materialized']} | {m['seconds']:.1f} |" for m in models[:12]
+        ]
+
+    comparisons = r.get("comparisons", [])
+    if comparisons:
+        lines += ["", "Correctness (warehouse marts vs baselines, row by row):", ""]
+        lines += [f"- {c}" for c in comparisons]
+    return "\n".join(lines) + "\n"
+
+
+def _load_results(directory: Path) -> dict[str, dict[str, Any]]:
+    results = {}
+    for file in sorted(directory.glob("*.json")):
+        try:
+            result = json.loads(file.read_text())
+            results[result["label"]] = result
+        except (ValueError, KeyError):
+            continue
+    return results
+
+
+def targets_markdown(results: dict[str, dict[str, Any]]) -> str:
+    """The issue's targets, each checked on the size it names (from .bench/results)."""
+
+    def step(label: str, name: str) -> dict[str, Any]:
+        return results.get(label, {}).get("steps", {}).get(name, {})
+
+    def seconds(label: str, name: str) -> float | None:
+        value = step(label, name)
+        return None if value.get("skipped") else value.get("seconds")
+
+    rows = []
+    build10 = seconds("10M", "dbt_build")
+    value = _ratio(build10, seconds("10M", "baseline_a"))
+    rows.append(("10M: dbt build ≤ 2 times baseline A", value, 2.0, True, "ratio"))
+    value = _ratio(seconds("10M", "baseline_b"), build10)
+    rows.append(("10M: dbt build ≥ 3 times faster than baseline B", value, 3.0, False, "ratio"))
+    peak = (
+        None if step("50M", "dbt_build").get("skipped") else step("50M", "dbt_build").get("peak_gb")
+    )
+    rows.append(("50M: dbt build peak memory < 8 GB", peak, 8.0, True, "GB"))
+    for label in ("10M", "1M"):
+        value = _ratio(seconds(label, "append_build"), seconds(label, "dbt_build"))
+        if value is not None:
+            break
+    rows.append((f"{label}: one-day append ≤ 10 % of the full build", value, 0.10, True, "ratio"))
+    value = None
+    for label in ("10M", "1M"):
+        value = _ratio(seconds(label, "validation"), seconds(label, "dbt_build"))
+        if value is not None:
+            break
+    rows.append((f"{label}: validation ≤ 20 % of the build", value, 0.20, True, "ratio"))
+    value, label = None, "10M"
+    for label in ("10M", "1M"):
+        clv = step(label, "clv_fit")
+        value = _ratio(clv.get("lifetimes_seconds"), clv.get("ours_seconds"))
+        if value is not None:
+            label = f"{label} ({clv.get('customers', 0):,} customers)"
+            break
+    rows.append((f"{label}: CLV fit faster than lifetimes", value, 1.0, False, "lifetimes ÷ ours"))
+    lines = ["| target | measured | verdict |", "|---|---:|---|"]
+    for name, value, limit, below, unit in rows:
+        shown = "-" if value is None else f"{value:.2f} ({unit})"
+        lines.append(f"| {name} | {shown} | {_verdict(value, limit, below)} |")
+    return "\n".join(lines)
+
+
+def update_benchmarks(result: dict[str, Any], path: Path = BENCHMARKS) -> None:
+    text = path.read_text() if path.exists() else TEMPLATE
+    machine_block = (
+        f"<!-- machine:start -->\n{machine_markdown(result['machine'])}\n<!-- machine:end -->"
+    )
+    text = re.sub(r"<!-- machine:start -->.*?<!-- machine:end -->", machine_block, text, flags=re.S)
+    label = result["label"]
+    block = f"<!-- bench:{label}:start -->\n{section(result)}<!-- bench:{label}:end -->"
+    pattern = re.compile(
+        rf"<!-- bench:{re.escape(label)}:start -->.*?<!-- bench:{re.escape(label)}:end -->", re.S
+    )
+    if pattern.search(text):
+        text = pattern.sub(lambda _: block, text)
+    else:
+        text = _insert_section(text, label, block)
+    targets = targets_markdown(_load_results(BENCH_DIR / "results"))
+    text = re.sub(
+        r"<!-- targets:start -->.*?<!-- targets:end -->",
+        lambda _: f"<!-- targets:start -->\n{targets}\n<!-- targets:end -->",
+        text,
+        flags=re.S,
+    )
+    path.write_text(text)
+
+
+def _insert_section(text: str, label: str, block: str) -> str:
+    """Insert in size order among the existing sections, else before '## Targets'."""
+    rank = SIZE_ORDER.index(label) if label in SIZE_ORDER else len(SIZE_ORDER)
+    for later in SIZE_ORDER[rank + 1 :]:
+        marker = f"<!-- bench:{later}:start -->"
+        if marker in text:
+            return text.replace(marker, f"{block}\n\n{marker}", 1)
+    anchor = "## Targets"
+    if anchor in text:
+        return text.replace(anchor, f"{block}\n\n{anchor}", 1)
+    return text.rstrip() + f"\n\n{block}\n"

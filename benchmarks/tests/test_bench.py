@@ -1,0 +1,96 @@
+"""The benchmark harness on a tiny dataset: baseline A == baseline B == warehouse.
+
+A real dbt build of generated data and both baselines, compared row by row
+(benchmarks/compare.py). The baselines are independent computations:
+pandas computes period retention by brute force on the definition.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from benchmarks import baseline_duckdb, baseline_pandas
+from benchmarks.compare import compare_all
+from benchmarks.data import ensure_dataset, parse_size, size_label
+from benchmarks.dbt_timing import dbt_build
+
+
+def test_parse_size() -> None:
+    assert parse_size("1M") == 1_000_000
+    assert parse_size("20k") == 20_000
+    assert parse_size("2500") == 2_500
+    assert size_label(50_000_000) == "50M"
+    assert size_label(20_000) == "20k"
+
+
+@pytest.fixture(scope="module")
+def bench_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("bench")
+    dataset = ensure_dataset(20_000, stores=3, seed=11, cache_dir=root / "data", log=lambda _: 0)
+    warehouse = root / "warehouse.duckdb"
+    build = dbt_build(dataset.base_dir, warehouse, root / "target")
+    assert build.ok, build.measured.output[-4000:]
+    assert build.measured.peak_rss_bytes > 0
+    assert {n.name for n in build.models} >= {"fct_orders", "dim_customers"}
+    baseline_duckdb.run(dataset.base_dir, root / "a.duckdb")
+    baseline_pandas.run(dataset.base_dir, root / "b")
+    return {"warehouse": warehouse, "a": root / "a.duckdb", "b": root / "b", "root": root}
+
+
+@pytest.mark.slow
+def test_one_day_append_split(bench_run: dict[str, Path]) -> None:
+    data = next((bench_run["root"] / "data").iterdir())
+    with duckdb.connect() as con:
+        base_last, base_n = con.execute(
+            f"select max(cast(ordered_at as date)), count(*) from '{data}/base/orders.parquet'"
+        ).fetchone()
+        full_last, full_n = con.execute(
+            f"select max(cast(ordered_at as date)), count(*) from '{data}/full/orders.parquet'"
+        ).fetchone()
+    assert (full_last - base_last).days >= 1
+    assert 0 < full_n - base_n < full_n * 0.01
+
+
+@pytest.mark.slow
+def test_baselines_match_warehouse(bench_run: dict[str, Path]) -> None:
+    results = compare_all(bench_run["warehouse"], bench_run["a"], bench_run["b"])
+    compared = [r for r in results if not r.skipped]
+    assert {r.mart for r in compared} >= {"fct_orders", "dim_customers"}
+    for result in compared:
+        assert result.ok, result.line()
+        assert result.warehouse_rows > 0
+
+
+@pytest.mark.slow
+def test_baselines_agree_on_retention(bench_run: dict[str, Path]) -> None:
+    """A (spans) and B (brute force) agree even when the warehouse lacks the marts."""
+    with duckdb.connect() as con:
+        con.execute(f"attach '{bench_run['a']}' as a (read_only)")
+        for mart, keys in (
+            ("fct_retention_periods", "store_id, period_grain, period_start"),
+            ("fct_cohort_retention", "store_id, cohort_month, months_since_first_order"),
+        ):
+            columns = (
+                "customers_start, customers_end, new_customers, retained_customers, "
+                "churned_customers, reactivated_customers, acquired_customers"
+                if mart == "fct_retention_periods"
+                else "cohort_size, active_customers, round(net_revenue, 2)"
+            )
+            dates = (
+                "cast(period_start as date) as period_start"
+                if "period" in keys
+                else ("cast(cohort_month as date) as cohort_month")
+            )
+            a = f"select * replace ({dates}) from a.main.{mart}"
+            b = f"select * replace ({dates}) from '{bench_run['b']}/{mart}.parquet'"
+            differing = con.execute(
+                f"select count(*) from ((select {keys}, {columns} from ({a}) "
+                f"except select {keys}, {columns} from ({b})) union all "
+                f"(select {keys}, {columns} from ({b}) except select {keys}, {columns} from ({a})))"
+            ).fetchone()[0]
+            (rows,) = con.execute(f"select count(*) from a.main.{mart}").fetchone()
+            assert rows > 0
+            assert differing == 0, mart

@@ -1,0 +1,71 @@
+{#
+    Activity spans ("islands"): one row per store x customer x span.
+    A purchase day p makes its customer active on [p, p + W - 1]
+    (W = var active_window_days); purchases whose windows overlap or touch
+    merge into one span. A new span starts when the gap since the previous
+    purchase day is longer than W days (a gap of exactly W is adjacent).
+    Only purchases on or before as_of_date count. Cost grows with purchases,
+    not with customers x days.
+#}
+
+with purchases as (
+    select * from {{ ref('fct_orders') }}
+    where
+        customer_order_number is not null
+        and order_date <= {{ as_of_date() }}
+),
+
+purchase_days as (
+    select distinct
+        store_id,
+        customer_id,
+        industry_segment,
+        order_date as purchase_date
+    from purchases
+),
+
+purchase_days_with_gaps as (
+    select
+        *,
+        {{ days_between(
+            'lag(purchase_date) over (partition by store_id, customer_id order by purchase_date)',
+            'purchase_date'
+        ) }} as days_since_previous_purchase
+    from purchase_days
+),
+
+numbered_spans as (
+    select
+        *,
+        sum(
+            case
+                when
+                    days_since_previous_purchase is null
+                    or days_since_previous_purchase > {{ var('active_window_days') }}
+                    then 1
+                else 0
+            end
+        ) over (
+            partition by store_id, customer_id
+            order by purchase_date
+            rows between unbounded preceding and current row
+        ) as span_number
+    from purchase_days_with_gaps
+),
+
+final as (
+    select
+        store_id,
+        customer_id,
+        industry_segment,
+        cast(span_number as integer) as span_number,
+        min(min(purchase_date)) over (partition by store_id, customer_id) as first_purchase_date,
+        min(purchase_date) as active_from,
+        max(purchase_date) as last_purchase_date,
+        cast(max(purchase_date) + {{ var('active_window_days') }} - 1 as date) as active_until,
+        count(*) as purchase_days
+    from numbered_spans
+    group by store_id, customer_id, industry_segment, span_number
+)
+
+select * from final

@@ -1,0 +1,105 @@
+{#
+    One row per customer (store_id, customer_id) with the behavioural flags
+    of METRICS.md ("Segments"). Rules and tie handling: DECISIONLOG.md,
+    "Behavioural flags". is_cart_abandoner is null for the customers of a
+    store without any cart row in the raw data (no carts file, or a store
+    that does not export carts): missing data is not "did not abandon".
+#}
+{%- set cart_window_days = var('cart_abandonment_window_days', 30) %}
+
+with customers_aggregated as (
+    select * from {{ ref('int_customers_aggregated') }}
+),
+
+carts as (
+    select * from {{ ref('stg_shop__carts') }}
+),
+
+raw_cart_rows as (
+    select * from {{ ref('base_shop__carts') }}
+),
+
+customers as (
+    select
+        *,
+        -- AOV as dim_customers shows it (rounded to cents)
+        {{ round_double(divide('net_revenue', 'orders_count'), 2) }} as average_order_value
+    from customers_aggregated
+),
+
+stores_with_carts as (
+    select distinct store_id
+    from raw_cart_rows
+    where store_id is not null
+),
+
+recent_abandoned_carts as (
+    select
+        store_id,
+        customer_id,
+        created_at
+    from carts
+    where
+        is_abandoned
+        and customer_id is not null
+        and created_date > {{ as_of_date() }} - {{ cart_window_days }}
+        and created_date <= {{ as_of_date() }}
+),
+
+-- an abandoned cart counts when the customer bought nothing after it
+cart_abandoners as (
+    select distinct
+        recent_abandoned_carts.store_id,
+        recent_abandoned_carts.customer_id
+    from recent_abandoned_carts
+    inner join customers
+        on
+            recent_abandoned_carts.store_id = customers.store_id
+            and recent_abandoned_carts.customer_id = customers.customer_id
+    where customers.last_order_at <= recent_abandoned_carts.created_at
+),
+
+flagged as (
+    select
+        customers.store_id,
+        customers.customer_id,
+        {{ days_between('customers.last_order_date', as_of_date()) }} as days_since_last_order,
+        customers.orders_count = 1 as is_first_time_buyer,
+        customers.orders_count >= 2 as is_repeat_buyer,
+        {{ is_in_top_share('customers.net_revenue', var('vip_top_share'), 'customers.store_id') }} as is_vip,
+        2 * customers.discounted_orders_count > customers.orders_count as is_discount_shopper,
+        customers.discounted_orders_count = 0 as is_full_price_buyer,
+        case
+            when stores_with_carts.store_id is not null then cart_abandoners.customer_id is not null
+        end as is_cart_abandoner,
+        {{ is_in_top_share('customers.average_order_value', 0.2, 'customers.store_id') }} as is_high_aov,
+        {{ is_in_top_share('customers.net_revenue', 0.1, 'customers.store_id') }} as is_big_spender
+    from customers
+    left join stores_with_carts
+        on customers.store_id = stores_with_carts.store_id
+    left join cart_abandoners
+        on
+            customers.store_id = cart_abandoners.store_id
+            and customers.customer_id = cart_abandoners.customer_id
+),
+
+final as (
+    select
+        store_id,
+        customer_id,
+        cast(days_since_last_order as integer) as days_since_last_order,
+        is_first_time_buyer,
+        is_repeat_buyer,
+        is_vip,
+        is_discount_shopper,
+        is_full_price_buyer,
+        is_cart_abandoner,
+        is_high_aov,
+        is_big_spender,
+        -- no purchase in the churn_risk_days days ending on as_of_date
+        -- (same window convention as active_window_days: d - W < date <= d)
+        days_since_last_order >= {{ var('churn_risk_days') }} as is_churn_risk
+    from flagged
+)
+
+select * from final

@@ -1,0 +1,83 @@
+{#
+    One row per store and month (up to the as_of_date month) with new
+    customers or marketing spend: customer acquisition cost and what the
+    acquired customers are predicted to be worth.
+    cac = marketing spend of the month / customers acquired that month;
+    clv_to_cac = average predicted CLV of those customers / cac.
+    predicted CLV is measured at as_of_date (the customers' expected future
+    value from now), not at acquisition.
+#}
+with customers as (
+    select * from {{ ref('int_customers_clv_predicted') }}
+),
+
+first_orders as (
+    select * from {{ ref('int_customers_aggregated') }}
+),
+
+marketing_spend as (
+    select * from {{ ref('stg_shop__marketing_spend') }}
+    where month <= {{ month_start(as_of_date()) }}
+),
+
+stores as (
+    select * from {{ ref('stg_shop__stores') }}
+),
+
+acquired as (
+    select
+        first_orders.store_id,
+        cast({{ month_start('first_orders.first_order_date') }} as date) as month,
+        count(*) as new_customers,
+        avg(customers.predicted_clv) as average_predicted_clv
+    from first_orders
+    inner join customers
+        on
+            first_orders.store_id = customers.store_id
+            and first_orders.customer_id = customers.customer_id
+    group by 1, 2
+),
+
+spend as (
+    select
+        store_id,
+        cast(month as date) as month,
+        sum(spend_reporting) as marketing_spend
+    from marketing_spend
+    group by 1, 2
+),
+
+combined as (
+    select
+        coalesce(acquired.store_id, spend.store_id) as store_id,
+        coalesce(acquired.month, spend.month) as month,
+        coalesce(acquired.new_customers, 0) as new_customers,
+        coalesce(spend.marketing_spend, 0) as marketing_spend,
+        acquired.average_predicted_clv
+    from acquired
+    full outer join spend
+        on
+            acquired.store_id = spend.store_id
+            and acquired.month = spend.month
+),
+
+final as (
+    select
+        combined.store_id,
+        coalesce(stores.industry_segment, 'unclassified') as industry_segment,
+        cast(combined.month as date) as month,
+        cast(combined.new_customers as bigint) as new_customers,
+        cast(combined.marketing_spend as decimal(18, 2)) as marketing_spend,
+        {{ cast_double_to_decimal(divide('combined.marketing_spend', 'nullif(combined.new_customers, 0)')) }} as cac,
+        {{ cast_double_to_decimal('combined.average_predicted_clv') }} as average_predicted_clv,
+        cast(
+            combined.average_predicted_clv
+            / nullif({{ divide('combined.marketing_spend', 'nullif(combined.new_customers, 0)') }}, 0)
+            as double
+        ) as clv_to_cac
+    from combined
+    left join stores
+        on combined.store_id = stores.store_id
+)
+
+select * from final

@@ -1,0 +1,108 @@
+{#
+    One row per customer — a (store_id, customer_id) pair with at least one
+    purchase on or before as_of_date. Guests (orders without customer_id)
+    are not customers. Registered customers who never bought are not here
+    either: a customer enters the warehouse with its first purchase.
+#}
+
+with customers as (
+    select * from {{ ref('int_customers_aggregated') }}
+),
+
+profiles as (
+    select * from {{ ref('stg_shop__customers') }}
+),
+
+stores as (
+    select * from {{ ref('stg_shop__stores') }}
+),
+
+-- segments (RFM scores, named segment, behavioural flags)
+rfm_scores as (
+    select * from {{ ref('int_customers_rfm_scored') }}
+),
+
+behaviour_flags as (
+    select * from {{ ref('int_customers_flagged') }}
+),
+
+-- CLV (issue 5): buy-till-you-die summary and predictions
+clv as (
+    select * from {{ ref('int_customers_clv_predicted') }}
+),
+
+final as (
+    select
+        customers.store_id,
+        customers.customer_id,
+        coalesce(stores.industry_segment, 'unclassified') as industry_segment,
+        customers.first_order_at,
+        customers.first_order_date,
+        cast({{ month_start('customers.first_order_date') }} as date) as cohort_month,
+        customers.last_order_at,
+        customers.last_order_date,
+        cast(customers.orders_count as integer) as orders_count,
+        cast(customers.net_revenue as decimal(18, 2)) as net_revenue,
+        cast({{ round_double(divide('customers.net_revenue', 'customers.orders_count'), 2) }} as decimal(18, 2))
+            as average_order_value,
+        cast(customers.discounted_orders_count as integer) as discounted_orders_count,
+        profiles.created_at as registered_at,
+        profiles.country_code,
+        profiles.accepts_marketing,
+        profiles.loyalty_member_since,
+        -- null when the customers file does not know the customer
+        case
+            when profiles.customer_id is not null
+                then coalesce(cast(profiles.loyalty_member_since as date) <= {{ as_of_date() }}, false)
+        end as is_loyalty_member,
+        -- segments (RFM scores, named segment, behavioural flags)
+        behaviour_flags.days_since_last_order,
+        rfm_scores.rfm_recency_score,
+        rfm_scores.rfm_frequency_score,
+        rfm_scores.rfm_monetary_score,
+        rfm_scores.rfm_segment,
+        behaviour_flags.is_first_time_buyer,
+        behaviour_flags.is_repeat_buyer,
+        behaviour_flags.is_vip,
+        behaviour_flags.is_discount_shopper,
+        behaviour_flags.is_full_price_buyer,
+        behaviour_flags.is_cart_abandoner,
+        behaviour_flags.is_high_aov,
+        behaviour_flags.is_big_spender,
+        behaviour_flags.is_churn_risk,
+        profiles.email_hash,
+        -- CLV (issue 5)
+        clv.frequency,
+        clv.recency_days,
+        clv.tenure_days,
+        cast({{ round_double('clv.monetary_value', 2) }} as decimal(18, 2)) as monetary_value,
+        cast(clv.historical_clv as decimal(18, 2)) as historical_clv,
+        cast(clv.probability_alive as double) as probability_alive,
+        cast(clv.predicted_purchases as double) as predicted_purchases,
+        cast({{ round_double('clv.expected_average_spend', 2) }} as decimal(18, 2)) as expected_average_spend,
+        cast({{ round_double('clv.predicted_clv', 2) }} as decimal(18, 2)) as predicted_clv,
+        cast({{ round_double('clv.simple_clv', 2) }} as decimal(18, 2)) as simple_clv
+    from customers
+    left join profiles
+        on
+            customers.store_id = profiles.store_id
+            and customers.customer_id = profiles.customer_id
+    left join stores
+        on customers.store_id = stores.store_id
+    -- segments: one row per customer in each, no fan-out
+    left join rfm_scores
+        on
+            customers.store_id = rfm_scores.store_id
+            and customers.customer_id = rfm_scores.customer_id
+    left join behaviour_flags
+        on
+            customers.store_id = behaviour_flags.store_id
+            and customers.customer_id = behaviour_flags.customer_id
+    -- CLV (issue 5)
+    left join clv
+        on
+            customers.store_id = clv.store_id
+            and customers.customer_id = clv.customer_id
+)
+
+select * from final

@@ -1,0 +1,279 @@
+{#
+    Period retention per store: one row per store x period_grain x
+    period_start, from the period holding the store's first purchase to the
+    period holding as_of_date (the last one may be incomplete).
+
+    Cost grows with purchases, not with customers x days:
+    1. activity spans come from int_customer_activity_spans (a purchase day
+       p makes its customer active on [p, p + W - 1]; spans merge overlaps);
+    2. a period is observed once, on its measurement day
+       measured_on = least(period_end, as_of_date); S of a period is the
+       measurement of the previous period (its end is the day before start);
+    3. a span covers a contiguous run of periods [first_period, last_period]
+       (those whose measurement day it contains); each span adds +1/-1
+       events at the ends of that run and a running sum over the period
+       index gives E, S and retained without visiting customer x period.
+#}
+
+with activity_spans as (
+    select * from {{ ref('int_customer_activity_spans') }}
+),
+
+grains as (
+    select
+        'month' as period_grain,
+        1 as months_per_period
+    union all
+    select
+        'quarter' as period_grain,
+        3 as months_per_period
+    union all
+    select
+        'year' as period_grain,
+        12 as months_per_period
+),
+
+-- period index = months since year 0 integer-divided by months per period
+spans_in_periods as (
+    select
+        activity_spans.*,
+        grains.period_grain,
+        grains.months_per_period,
+        (year(activity_spans.active_from) * 12 + month(activity_spans.active_from) - 1)
+        {{ integer_division_operator() }} grains.months_per_period as first_period,
+        (
+            year(activity_spans.first_purchase_date) * 12
+            + month(activity_spans.first_purchase_date) - 1
+        ) {{ integer_division_operator() }} grains.months_per_period as first_purchase_period,
+        case
+            when activity_spans.active_until >= {{ as_of_date() }}
+                then
+                    (year({{ as_of_date() }}) * 12 + month({{ as_of_date() }}) - 1)
+                    {{ integer_division_operator() }} grains.months_per_period
+            else
+                (
+                    year(activity_spans.active_until + 1) * 12
+                    + month(activity_spans.active_until + 1) - 1
+                ) {{ integer_division_operator() }} grains.months_per_period - 1
+        end as last_period
+    from activity_spans
+    cross join grains
+),
+
+-- a span that contains no measurement day (shorter than a period, between
+-- two measurement days) counts in no S, E or retained; it can still hold
+-- the customer's acquisition
+measured_spans as (
+    select
+        *,
+        case when last_period >= first_period then 1 else 0 end as is_measured,
+        -- last period covered by the customer's previous measured span
+        max(case when last_period >= first_period then last_period end) over (
+            partition by store_id, customer_id, period_grain
+            order by span_number
+            rows between unbounded preceding and 1 preceding
+        ) as previous_span_last_period
+    from spans_in_periods
+),
+
+-- each measured span emits +1 / -1 events at the ends of the run of periods
+-- it covers; a running sum over the period index turns them into counts
+span_events as (
+    -- active at the end of each period first..last
+    select
+        store_id,
+        period_grain,
+        first_period as period_index,
+        is_measured as active_end,
+        0 as active_start,
+        0 as retained,
+        0 as new_customer,
+        0 as acquired_customer
+    from measured_spans
+    union all
+    select
+        store_id,
+        period_grain,
+        last_period + 1 as period_index,
+        -is_measured as active_end,
+        0 as active_start,
+        0 as retained,
+        0 as new_customer,
+        0 as acquired_customer
+    from measured_spans
+    union all
+    -- active at the start of the periods after each of those (start = the
+    -- previous period's end)
+    select
+        store_id,
+        period_grain,
+        first_period + 1 as period_index,
+        0 as active_end,
+        is_measured as active_start,
+        0 as retained,
+        0 as new_customer,
+        0 as acquired_customer
+    from measured_spans
+    union all
+    select
+        store_id,
+        period_grain,
+        last_period + 2 as period_index,
+        0 as active_end,
+        -is_measured as active_start,
+        0 as retained,
+        0 as new_customer,
+        0 as acquired_customer
+    from measured_spans
+    union all
+    -- retained (active at start and end): the periods after the span's
+    -- first, plus its first when the customer's previous span covered the
+    -- period before (when the range is empty the +1 and -1 cancel)
+    select
+        store_id,
+        period_grain,
+        case
+            when previous_span_last_period = first_period - 1 then first_period
+            else first_period + 1
+        end as period_index,
+        0 as active_end,
+        0 as active_start,
+        is_measured as retained,
+        0 as new_customer,
+        0 as acquired_customer
+    from measured_spans
+    union all
+    select
+        store_id,
+        period_grain,
+        last_period + 1 as period_index,
+        0 as active_end,
+        0 as active_start,
+        -is_measured as retained,
+        0 as new_customer,
+        0 as acquired_customer
+    from measured_spans
+    union all
+    -- new: first purchase in the period and active at its end (the span
+    -- measured there need not be the first: a lapse inside it); acquired:
+    -- the customer's first span, in its first period
+    select
+        store_id,
+        period_grain,
+        first_period as period_index,
+        0 as active_end,
+        0 as active_start,
+        0 as retained,
+        case when first_period = first_purchase_period then is_measured else 0 end as new_customer,
+        case when span_number = 1 then 1 else 0 end as acquired_customer
+    from measured_spans
+),
+
+events_per_period as (
+    select
+        store_id,
+        period_grain,
+        period_index,
+        sum(active_end) as active_end_delta,
+        sum(active_start) as active_start_delta,
+        sum(retained) as retained_delta,
+        sum(new_customer) as new_customers,
+        sum(acquired_customer) as acquired_customers
+    from span_events
+    group by store_id, period_grain, period_index
+),
+
+stores as (
+    select
+        store_id,
+        min(industry_segment) as industry_segment,
+        min(active_from) as first_purchase_date
+    from activity_spans
+    group by store_id
+),
+
+period_spine as (
+    select
+        stores.store_id,
+        stores.industry_segment,
+        grains.period_grain,
+        grains.months_per_period,
+        {{ unnest_series(
+            '(year(stores.first_purchase_date) * 12 + month(stores.first_purchase_date) - 1) '
+            ~ integer_division_operator() ~ ' grains.months_per_period',
+            '(year(' ~ as_of_date() ~ ') * 12 + month(' ~ as_of_date() ~ ') - 1) '
+            ~ integer_division_operator() ~ ' grains.months_per_period'
+        ) }} as period_index
+    from stores
+    cross join grains
+),
+
+running_counts as (
+    select
+        period_spine.store_id,
+        period_spine.industry_segment,
+        period_spine.period_grain,
+        period_spine.months_per_period,
+        period_spine.period_index,
+        coalesce(events_per_period.new_customers, 0) as new_customers,
+        coalesce(events_per_period.acquired_customers, 0) as acquired_customers,
+        sum(coalesce(events_per_period.active_start_delta, 0)) over running as customers_start,
+        sum(coalesce(events_per_period.active_end_delta, 0)) over running as customers_end,
+        sum(coalesce(events_per_period.retained_delta, 0)) over running as retained_customers
+    from period_spine
+    left join events_per_period
+        on
+            period_spine.store_id = events_per_period.store_id
+            and period_spine.period_grain = events_per_period.period_grain
+            and period_spine.period_index = events_per_period.period_index
+    window running as (
+        partition by period_spine.store_id, period_spine.period_grain
+        order by period_spine.period_index
+        rows between unbounded preceding and current row
+    )
+),
+
+with_dates as (
+    select
+        *,
+        make_date(
+            cast((period_index * months_per_period) {{ integer_division_operator() }} 12 as integer),
+            cast((period_index * months_per_period) % 12 + 1 as integer),
+            1
+        ) as period_start
+    from running_counts
+),
+
+final as (
+    select
+        store_id,
+        industry_segment,
+        period_grain,
+        cast(period_start as date) as period_start,
+        cast({{ add_months('period_start', 'months_per_period') }} - interval 1 day as date) as period_end,
+        cast(
+            least({{ add_months('period_start', 'months_per_period') }} - interval 1 day, {{ as_of_date() }})
+            as date
+        ) as measured_on,
+        {{ add_months('period_start', 'months_per_period') }} - interval 1 day <= {{ as_of_date() }}
+            as is_complete,
+        cast({{ var('active_window_days') }} as integer) as active_window_days,
+        cast(customers_start as bigint) as customers_start,
+        cast(customers_end as bigint) as customers_end,
+        cast(new_customers as bigint) as new_customers,
+        cast(retained_customers as bigint) as retained_customers,
+        cast(customers_start - retained_customers as bigint) as churned_customers,
+        cast(customers_end - retained_customers - new_customers as bigint) as reactivated_customers,
+        cast(acquired_customers as bigint) as acquired_customers,
+        cast(acquired_customers - new_customers as bigint) as new_customers_lapsed,
+        cast(
+            {{ customer_retention_rate('customers_start', 'customers_end', 'new_customers') }}
+            as double
+        ) as crr,
+        cast(
+            {{ churn_rate('customers_start - retained_customers', 'customers_start') }} as double
+        ) as churn_rate
+    from with_dates
+)
+
+select * from final
