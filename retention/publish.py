@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import time
 from collections.abc import Iterator
@@ -186,10 +187,8 @@ def _write_metadata(
         ).fetchall():
             description = column_descriptions.get(name.lower()) or None
             if description:
-                comments.append(
-                    f"comment on column dst.{MARTS}.{quote_identifier(table)}.{quote_identifier(name)}"
-                    f" is {quote_literal(description)}"
-                )
+                column = f"dst.{MARTS}.{quote_identifier(table)}.{quote_identifier(name)}"
+                comments.append(f"comment on column {column} is {quote_literal(description)}")
             rows.append((table, name, position, data_type, description, model_description or None))
     if comments:
         con.execute(";\n".join(comments))
@@ -213,33 +212,32 @@ def publish_marts(source: Path, destination: Path, manifest: Path | None = None)
     """Write `destination`: schema marts of `source` as tables + metadata."""
     started = time.perf_counter()
     descriptions = manifest_descriptions(manifest if manifest is not None else default_manifest())
-    with atomic_duckdb_file(destination) as partial:
-        with duckdb.connect() as con:
-            con.execute(f"attach {quote_literal(str(source))} as src (read_only)")
-            con.execute(f"attach {quote_literal(str(partial))} as dst")
-            tables = _relations(con, "src")
-            if not tables:
-                raise RuntimeError(f"{source} has no schema {MARTS}: nothing to publish")
-            clash = sorted(set(tables) & set(METADATA_TABLES))
-            if clash:
-                raise RuntimeError(f"marts {clash} clash with the BI metadata tables")
-            has_run_parameters = bool(
-                con.execute(
-                    "select count(*) from information_schema.tables where table_catalog = 'src' "
-                    "and table_schema || '.' || table_name = ?",
-                    [RUN_PARAMETERS_SOURCE],
-                ).fetchone()[0]
-            )
-            con.execute("begin")  # one commit: a commit per statement syncs the file each time
-            con.execute(f"create schema dst.{MARTS}")
-            for table in tables:
-                name = quote_identifier(table)
-                con.execute(f"create table dst.{MARTS}.{name} as select * from src.{MARTS}.{name}")
-            _write_metadata(con, tables, descriptions, has_run_parameters)
-            con.execute("commit")
-            con.execute("checkpoint dst")
-            con.execute("detach dst")
-            con.execute("detach src")
+    with atomic_duckdb_file(destination) as partial, duckdb.connect() as con:
+        con.execute(f"attach {quote_literal(str(source))} as src (read_only)")
+        con.execute(f"attach {quote_literal(str(partial))} as dst")
+        tables = _relations(con, "src")
+        if not tables:
+            raise RuntimeError(f"{source} has no schema {MARTS}: nothing to publish")
+        clash = sorted(set(tables) & set(METADATA_TABLES))
+        if clash:
+            raise RuntimeError(f"marts {clash} clash with the BI metadata tables")
+        has_run_parameters = bool(
+            con.execute(
+                "select count(*) from information_schema.tables where table_catalog = 'src' "
+                "and table_schema || '.' || table_name = ?",
+                [RUN_PARAMETERS_SOURCE],
+            ).fetchone()[0]
+        )
+        con.execute("begin")  # one commit: a commit per statement syncs the file each time
+        con.execute(f"create schema dst.{MARTS}")
+        for table in tables:
+            name = quote_identifier(table)
+            con.execute(f"create table dst.{MARTS}.{name} as select * from src.{MARTS}.{name}")
+        _write_metadata(con, tables, descriptions, has_run_parameters)
+        con.execute("commit")
+        con.execute("checkpoint dst")
+        con.execute("detach dst")
+        con.execute("detach src")
     return Published(
         destination, destination.stat().st_size, time.perf_counter() - started, len(tables) + 2
     )
@@ -364,9 +362,7 @@ def publish_stores(
                 )
             )
     current = set(names.values())
-    stale = sorted(
-        path.name for path in directory.glob("*.duckdb") if path.name not in current
-    )
+    stale = sorted(path.name for path in directory.glob("*.duckdb") if path.name not in current)
     if stale:
         print(
             f"note: {len(stale)} file(s) in {directory} belong to no store of this build "
@@ -374,6 +370,36 @@ def publish_stores(
             file=sys.stderr,
         )
     return published
+
+
+def full_copy(source: Path, destination: Path) -> Published:
+    """What `make build` published before: a checkpointed copy of the whole
+    build file (all schemas). Kept for `measure` only."""
+    started = time.perf_counter()
+    with duckdb.connect(str(source)) as con:
+        con.execute("checkpoint")
+    with atomic_duckdb_file(destination) as partial:
+        shutil.copyfile(source, partial)
+    return Published(destination, destination.stat().st_size, time.perf_counter() - started, 0)
+
+
+def measure(warehouse: Path, work: Path) -> list[tuple[str, int, float, int]]:
+    """(what, bytes, seconds, files): full copy vs marts-only vs per-store."""
+    work.mkdir(parents=True, exist_ok=True)
+    copy = full_copy(warehouse, work / "full_copy.duckdb")
+    marts = publish_marts(warehouse, work / "retention_bi.duckdb")
+    stores = publish_stores(marts.path, work / "stores", min_other_stores())
+    copy.path.unlink()
+    return [
+        ("build file, whole (before: published as is)", warehouse.stat().st_size, copy.seconds, 1),
+        ("marts-only published file", marts.size_bytes, marts.seconds, 1),
+        (
+            "per-store files (all stores)",
+            sum(item.size_bytes for item in stores),
+            sum(item.seconds for item in stores),
+            len(stores),
+        ),
+    ]
 
 
 def stores_dir() -> Path:
@@ -392,7 +418,16 @@ def main(argv: list[str] | None = None) -> int:
     stores = sub.add_parser("stores", help="one DuckDB file per store into BI_STORES_DIR")
     stores.add_argument("--source", type=Path, default=None, help="default: BI_WAREHOUSE_PATH")
     stores.add_argument("--out", type=Path, default=None, help="default: BI_STORES_DIR")
+    timing = sub.add_parser("measure", help="size and time: full copy vs marts-only vs per-store")
+    timing.add_argument("--warehouse", type=Path, required=True, help="a build file")
+    timing.add_argument("--work", type=Path, required=True, help="scratch folder (files kept)")
     args = parser.parse_args(argv)
+
+    if args.command == "measure":
+        print("| published | files | size (MB) | time (s) |\n|---|---:|---:|---:|")
+        for what, size, seconds, files in measure(args.warehouse, args.work):
+            print(f"| {what} | {files} | {size / 1e6:,.1f} | {seconds:.1f} |")
+        return 0
 
     source = args.source or bi_warehouse_path()
     directory = args.out or stores_dir()

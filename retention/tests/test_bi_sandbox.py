@@ -26,9 +26,7 @@ SECRET = "planted-secret-7f3a"
 @pytest.fixture(scope="module")
 def published(tiny_warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) -> Path:
     destination = tmp_path_factory.mktemp("sandbox") / "retention_bi.duckdb"
-    publish_marts(
-        tiny_warehouse.path, destination, tiny_warehouse.target_path / "manifest.json"
-    )
+    publish_marts(tiny_warehouse.path, destination, tiny_warehouse.target_path / "manifest.json")
     return destination
 
 
