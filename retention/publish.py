@@ -325,6 +325,18 @@ def publish_stores(
     published: list[Published] = []
     with duckdb.connect() as con:
         con.execute(f"attach {quote_literal(str(source))} as src (read_only)")
+        schemas = {
+            schema
+            for (schema,) in con.execute(
+                "select distinct table_schema from information_schema.tables "
+                "where table_catalog = 'src'"
+            ).fetchall()
+        }
+        if schemas != {MARTS}:
+            raise RuntimeError(
+                f"{source} has schemas {sorted(schemas)}: give the published file "
+                f"(BI_WAREHOUSE_PATH, schema {MARTS} only), not a build file"
+            )
         tables = _relations(con, "src")
         with_store_id = {table for table in tables if "store_id" in _columns(con, "src", table)}
         unknown = [

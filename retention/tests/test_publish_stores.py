@@ -225,3 +225,14 @@ def test_a_mart_without_store_id_and_without_a_rule_stops_publishing(tmp_path: P
     with pytest.raises(RuntimeError, match="rpt_new_thing"):
         publish_stores(source, tmp_path / "stores")
     assert not (tmp_path / "stores").exists() or not list((tmp_path / "stores").iterdir())
+
+
+def test_a_build_file_is_refused(tmp_path: Path) -> None:
+    """Only a published (validated, marts-only) file is split per store."""
+    source = _synthetic_published(
+        tmp_path / "build.duckdb",
+        ["S1"],
+        "create schema staging; create table staging.rejects as select 'S2' as store_id",
+    )
+    with pytest.raises(RuntimeError, match="not a build file"):
+        publish_stores(source, tmp_path / "stores")
