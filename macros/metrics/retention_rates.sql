@@ -21,3 +21,12 @@
             then ({{ churned_customers }}) / ({{ customers_start }})
     end
 {%- endmacro %}
+
+{# returning customer rate = returning / purchasing customers of the period
+   (Shopify's admin figure); null when nobody purchased in the period #}
+{% macro returning_customer_rate(returning_customers, purchasing_customers) -%}
+    case
+        when {{ purchasing_customers }} > 0
+            then ({{ returning_customers }}) / ({{ purchasing_customers }})
+    end
+{%- endmacro %}
