@@ -32,6 +32,7 @@ from benchmarks.dbt_timing import DbtBuild, dbt_build
 from benchmarks.measure import Measured, run_measured
 from retention.dbt import dbt_env, dbt_executable
 
+BENCH_SALT = "retention-bench-synthetic-data"
 STEPS = ("build", "validation", "clv", "baseline-a", "baseline-b", "append")
 #: pandas bytes per order when no smaller run has been measured yet
 DEFAULT_PANDAS_BYTES_PER_ORDER = 1_500
@@ -155,6 +156,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     steps: dict[str, Any] = {}
 
     extra_env = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    # generated data holds no real address: without PII_HASH_SALT the build
+    # and both baselines (subprocesses inheriting os.environ) share this salt
+    os.environ.setdefault("PII_HASH_SALT", BENCH_SALT)
     env = dbt_env(dataset.base_dir, warehouse, target, extra_env)
     _log("dbt parse (not timed as part of the build) ...")
     parse = run_measured([dbt_executable(), "parse"], env=env)

@@ -3,10 +3,12 @@
 1. `dbt build` (models + data tests) into WAREHOUSE_PATH;
 2. Great Expectations validation of the marts (every expectation suite must
    pass);
-3. publish: copy the validated warehouse next to BI_WAREHOUSE_PATH and
-   `os.replace` it over the published file. Readers that hold the old file
-   open keep seeing the previous complete data; new connections see the new.
-   A failed build or validation publishes nothing.
+3. publish (retention.publish): write the marts of the validated warehouse
+   (schema `marts` only, plus column docs and run parameters) into a file
+   next to BI_WAREHOUSE_PATH and `os.replace` it over the published file.
+   Readers that hold the old file open keep seeing the previous complete
+   data; new connections see the new. A failed build or validation
+   publishes nothing.
 4. print a short summary: rows per mart, rejects per raw table, time.
 """
 
@@ -14,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -22,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from retention.dbt import PROJECT_ROOT, dbt_env, run_dbt
+from retention.publish import publish_marts
 
 DEFAULT_WAREHOUSE = PROJECT_ROOT / "warehouse" / "retention.duckdb"
 DEFAULT_BI_WAREHOUSE = PROJECT_ROOT / "warehouse" / "retention_bi.duckdb"
@@ -33,21 +35,6 @@ def warehouse_path() -> Path:
 
 def bi_warehouse_path() -> Path:
     return Path(os.environ.get("BI_WAREHOUSE_PATH", DEFAULT_BI_WAREHOUSE))
-
-
-def publish(source: Path, destination: Path) -> None:
-    """Atomically replace `destination` with a checkpointed copy of `source`."""
-    with duckdb.connect(str(source)) as con:
-        con.execute("checkpoint")
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    partial = destination.with_name(destination.name + f".tmp-{os.getpid()}")
-    try:
-        shutil.copyfile(source, partial)
-        with open(partial, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(partial, destination)
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 def summary(path: Path, seconds: float) -> str:
@@ -108,8 +95,11 @@ def main(argv: list[str] | None = None) -> int:
 
     if not args.no_publish:
         destination = bi_warehouse_path()
-        publish(path, destination)
-        print(f"published for BI tools (open read-only): {destination}")
+        published = publish_marts(path, destination)
+        print(
+            f"published the marts for BI tools (open read-only): {destination} "
+            f"({published.size_bytes / 1e6:.1f} MB, {published.seconds:.1f} s)"
+        )
 
     print(summary(path, time.perf_counter() - started))
     return 0
