@@ -1,5 +1,5 @@
 {#
-    The period retention formulas of METRICS.md, written once and used by
+    The period retention formulas of docs/metrics.md, written once and used by
     fct_retention_periods (per store) and rpt_retention_by_industry (on the
     counts summed over a segment's stores — never an average of rates).
     Both are null when nobody was active at the start (S = 0). Arguments are

@@ -274,12 +274,12 @@ final as (
         industry_segment,
         period_grain,
         cast(period_start as date) as period_start,
-        cast({{ add_months('period_start', 'months_per_period') }} - interval 1 day as date) as period_end,
+        cast({{ dbt.dateadd('month', 'months_per_period', 'period_start') }} - interval 1 day as date) as period_end,
         cast(
-            least({{ add_months('period_start', 'months_per_period') }} - interval 1 day, {{ as_of_date() }})
+            least({{ dbt.dateadd('month', 'months_per_period', 'period_start') }} - interval 1 day, {{ as_of_date() }})
             as date
         ) as measured_on,
-        {{ add_months('period_start', 'months_per_period') }} - interval 1 day <= {{ as_of_date() }}
+        {{ dbt.dateadd('month', 'months_per_period', 'period_start') }} - interval 1 day <= {{ as_of_date() }}
             as is_complete,
         cast({{ var('active_window_days') }} as integer) as active_window_days,
         cast(customers_start as bigint) as customers_start,

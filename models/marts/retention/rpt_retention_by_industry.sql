@@ -83,10 +83,10 @@ final as (
         cast(returning_customers as bigint) as returning_customers,
         cast(returning_customer_rate as double) as returning_customer_rate,
         cast(benchmark_retention_rate as double) as benchmark_retention_rate,
-        cast(benchmark_definition as {{ type_text() }}) as benchmark_definition,
-        cast(benchmark_window as {{ type_text() }}) as benchmark_window,
+        cast(benchmark_definition as {{ dbt.type_string() }}) as benchmark_definition,
+        cast(benchmark_window as {{ dbt.type_string() }}) as benchmark_window,
         benchmark_is_standard_crr,
-        cast(benchmark_source as {{ type_text() }}) as benchmark_source,
+        cast(benchmark_source as {{ dbt.type_string() }}) as benchmark_source,
         cast(benchmark_year as integer) as benchmark_year,
         cast(
             case
