@@ -40,7 +40,9 @@ customers_survived as (
         candidate_periods
         - case
             when
-                {{ add_months('first_purchase_date', 'candidate_periods * ' ~ var('survival_period_months')) }}
+                {{ dbt.dateadd(
+                    'month', 'candidate_periods * ' ~ var('survival_period_months'), 'first_purchase_date'
+                ) }}
                 > active_until
                 then 1
             else 0
@@ -97,9 +99,10 @@ observed_flags as (
         *,
         -- k = 0: everyone survives, also in the (incomplete) month of as_of_date
         survival_period = 0
-        or {{ add_months(
-            add_months('cohort_month', '1') ~ ' - interval 1 day',
-            'survival_period * ' ~ var('survival_period_months')
+        or {{ dbt.dateadd(
+            'month',
+            'survival_period * ' ~ var('survival_period_months'),
+            '(' ~ dbt.dateadd('month', '1', 'cohort_month') ~ ' - interval 1 day)'
         ) }} <= {{ as_of_date() }} as is_observed
     from spine
 ),

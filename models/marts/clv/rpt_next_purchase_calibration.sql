@@ -67,7 +67,7 @@ ranked as (
 
 final as (
     select
-        cast(industry_segment as {{ type_text() }}) as industry_segment,
+        cast(industry_segment as {{ dbt.type_string() }}) as industry_segment,
         cast(horizon_days as integer) as horizon_days,
         cast(prediction_decile as integer) as prediction_decile,
         cast(max(holdout_days) as integer) as holdout_days,

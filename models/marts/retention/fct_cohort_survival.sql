@@ -59,8 +59,8 @@ joined as (
 
 final as (
     select
-        cast(store_id as {{ type_text() }}) as store_id,
-        cast(industry_segment as {{ type_text() }}) as industry_segment,
+        cast(store_id as {{ dbt.type_string() }}) as store_id,
+        cast(industry_segment as {{ dbt.type_string() }}) as industry_segment,
         cast(cohort_month as date) as cohort_month,
         cast(survival_period as integer) as survival_period,
         cast(cohort_size as bigint) as cohort_size,

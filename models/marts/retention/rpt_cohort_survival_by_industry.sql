@@ -14,7 +14,7 @@ with survival as (
 
 final as (
     select
-        cast(industry_segment as {{ type_text() }}) as industry_segment,
+        cast(industry_segment as {{ dbt.type_string() }}) as industry_segment,
         cast(cohort_month as date) as cohort_month,
         cast(survival_period as integer) as survival_period,
         cast(count(*) as bigint) as stores,

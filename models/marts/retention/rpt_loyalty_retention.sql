@@ -457,10 +457,10 @@ with_purchases as (
 
 final as (
     select
-        cast(store_id as {{ type_text() }}) as store_id,
-        cast(industry_segment as {{ type_text() }}) as industry_segment,
+        cast(store_id as {{ dbt.type_string() }}) as store_id,
+        cast(industry_segment as {{ dbt.type_string() }}) as industry_segment,
         cast(is_loyalty_member as boolean) as is_loyalty_member,
-        cast(period_grain as {{ type_text() }}) as period_grain,
+        cast(period_grain as {{ dbt.type_string() }}) as period_grain,
         cast(period_start as date) as period_start,
         cast(period_end as date) as period_end,
         cast(is_complete as boolean) as is_complete,
@@ -479,18 +479,12 @@ final as (
             {{ churn_rate('customers_start - retained_customers', 'customers_start') }} as double
         ) as churn_rate,
         cast(buying_customers as bigint) as buying_customers,
-        cast(
-            case when buying_customers > 0 then {{ divide('repeat_buying_customers', 'buying_customers') }} end
-            as double
-        ) as repeat_purchase_rate,
-        cast(
-            case when purchases > 0 then {{ divide('net_revenue', 'purchases') }} end
-            as decimal(18, 2)
-        ) as average_order_value,
-        cast(
-            case when valued_customers_end > 0 then {{ divide('predicted_clv_end', 'valued_customers_end') }} end
-            as decimal(18, 2)
-        ) as average_predicted_clv
+        cast({{ safe_ratio('repeat_buying_customers', 'buying_customers') }} as double)
+            as repeat_purchase_rate,
+        cast({{ average_order_value('net_revenue', 'purchases') }} as decimal(18, 2))
+            as average_order_value,
+        cast({{ round_double(safe_ratio('predicted_clv_end', 'valued_customers_end'), 2) }} as decimal(18, 2))
+            as average_predicted_clv
     from with_purchases
 )
 

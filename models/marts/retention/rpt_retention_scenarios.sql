@@ -42,7 +42,7 @@ segments as (
 trailing_window as (
     select
         {{ as_of_date() }} as window_end,
-        cast({{ add_months(as_of_date(), '-12') }} as date) as day_before_window
+        cast({{ dbt.dateadd('month', '-12', as_of_date()) }} as date) as day_before_window
 ),
 
 month_offsets as (
@@ -52,7 +52,7 @@ month_offsets as (
 -- the twelve month-ends as_of_date, as_of_date - 1 month, ..., - 11 months
 month_ends as (
     select
-        cast({{ add_months('trailing_window.window_end', '-month_offsets.months_back') }} as date)
+        cast({{ dbt.dateadd('month', '-month_offsets.months_back', 'trailing_window.window_end') }} as date)
             as measured_on
     from trailing_window
     cross join month_offsets
@@ -154,23 +154,26 @@ store_state as (
         on store_counts.industry_segment = segments.industry_segment
 ),
 
-uplift_list as (
-    select {{ unnest_list(list_of(uplifts | map('string') | list)) }} as uplift
-),
-
+-- one row per element of the var lists (a loop: sqlfluff cannot lay it out)
+-- noqa: disable=LT02
 scenarios as (
-    select cast(uplift as double) as crr_uplift_points
-    from uplift_list
-),
-
-horizon_list as (
-    select {{ unnest_list(list_of(var('retention_scenario_horizons') | map('string') | list)) }} as horizon
+{%- for uplift in uplifts %}
+    select cast({{ uplift }} as double) as crr_uplift_points
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+{%- endfor %}
 ),
 
 horizons as (
-    select cast(horizon as integer) as horizon_months
-    from horizon_list
+{%- for horizon in var('retention_scenario_horizons') %}
+    select cast({{ horizon }} as integer) as horizon_months
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+{%- endfor %}
 ),
+-- noqa: enable=LT02
 
 store_scenarios as (
     select
@@ -231,8 +234,8 @@ projections as (
 
 final as (
     select
-        cast(projections.store_id as {{ type_text() }}) as store_id,
-        cast(projections.industry_segment as {{ type_text() }}) as industry_segment,
+        cast(projections.store_id as {{ dbt.type_string() }}) as store_id,
+        cast(projections.industry_segment as {{ dbt.type_string() }}) as industry_segment,
         cast(projections.crr_uplift_points as double) as crr_uplift_points,
         cast(projections.horizon_months as integer) as horizon_months,
         cast(projections.current_crr as double) as current_crr,
