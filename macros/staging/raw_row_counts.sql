@@ -9,3 +9,55 @@
             where raw_table = '{{ table }}'
         ) as rejected_rows
 {% endmacro %}
+
+
+{# The raw tables of the contract, in the order reports list them. #}
+{% macro raw_table_names() %}
+    {{ return(["orders", "stores", "customers", "refunds", "carts", "marketing_spend", "fx_rates"]) }}
+{% endmacro %}
+
+
+{#
+    log_rejects(relation_for_dependency, title): at execution time, logs
+    the rejected rows by table and reason (top 10, with counts and the share
+    of the table's raw rows) and the missing exchange rates, so that a
+    warning or failing test says what was rejected, not only how many.
+    Does nothing when the tables do not exist yet (dbt compile, docs).
+#}
+{% macro log_rejects(title) %}
+    {%- set counts = ref('stg_shop__raw_row_counts') -%}
+    {%- if not execute -%}
+        {{ return("") }}
+    {%- endif -%}
+    {%- set existing = adapter.get_relation(
+        database=counts.database, schema=counts.schema, identifier=counts.identifier
+    ) -%}
+    {%- if existing is none -%}
+        {{ return("") }}
+    {%- endif -%}
+    {%- set lines = [title] -%}
+    {%- set rows = run_query(
+        "select rejects.raw_table, rejects.reject_reason, count(*) as n, "
+        ~ "round(100.0 * count(*) / max(counts.raw_rows), 1) as pct "
+        ~ "from " ~ ref('stg_shop__rejects') ~ " as rejects "
+        ~ "join " ~ counts ~ " as counts on rejects.raw_table = counts.raw_table "
+        ~ "group by 1, 2 order by n desc, 1, 2 limit 10"
+    ) -%}
+    {%- for row in rows.rows -%}
+        {%- do lines.append("  " ~ row[0] ~ ": " ~ row[1] ~ " " ~ row[2] ~ " rows (" ~ row[3] ~ "% of the table)") -%}
+    {%- endfor -%}
+    {%- set missing = run_query(
+        "select currency, strftime(month, '%Y-%m') as month, count(*) from " ~ ref('stg_shop__missing_fx_rates')
+        ~ " group by 1, 2 order by 1, 2 limit 12"
+    ) -%}
+    {%- if missing.rows | length > 0 -%}
+        {%- set months = [] -%}
+        {%- for row in missing.rows -%}
+            {%- do months.append(row[0] ~ " " ~ row[1]) -%}
+        {%- endfor -%}
+        {%- do lines.append("  missing exchange rates (currency month): " ~ (months | join(", "))
+            ~ ". Add them to RAW_DATA_DIR/fx_rates.csv (currency,month,rate_to_usd).") -%}
+    {%- endif -%}
+    {%- do log(lines | join("\n"), info=true) -%}
+    {{ return("") }}
+{% endmacro %}
