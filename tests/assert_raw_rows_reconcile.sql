@@ -4,10 +4,19 @@
 #}
 
 with counts as (
-    {%- for table in raw_table_names() %}
-    {{ raw_row_counts(table) }}
-    {{ "union all" if not loop.last }}
-    {%- endfor %}
+    {{ raw_row_counts('orders') }}
+    union all
+    {{ raw_row_counts('stores') }}
+    union all
+    {{ raw_row_counts('customers') }}
+    union all
+    {{ raw_row_counts('refunds') }}
+    union all
+    {{ raw_row_counts('carts') }}
+    union all
+    {{ raw_row_counts('marketing_spend') }}
+    union all
+    {{ raw_row_counts('fx_rates') }}
 )
 
 select *

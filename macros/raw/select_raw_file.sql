@@ -167,8 +167,12 @@
         {%- for extension in extensions if file_name.lower() == name ~ extension -%}
             {%- do single.append(directory ~ "/" ~ file_name) -%}
         {%- endfor -%}
-        {%- if file_name.lower() == name -%}
-            {%- do folder.append(directory ~ "/" ~ file_name) -%}
+    {%- endfor -%}
+    {#- a folder is seen through its files (the engines list files only) -#}
+    {%- for listed_path in list_raw_files(directory ~ "/*") | sort -%}
+        {%- set folder_name = listed_path.rstrip("/").split("/")[-2] -%}
+        {%- if folder_name.lower() == name and (directory ~ "/" ~ folder_name) not in folder -%}
+            {%- do folder.append(directory ~ "/" ~ folder_name) -%}
         {%- endif -%}
     {%- endfor -%}
     {%- if (single + folder) | length > 1 -%}
@@ -212,7 +216,8 @@
 {%- endmacro %}
 
 
-{# Paths of the files in a directory (the engine lists them). #}
+{# Paths of the files in a directory (the engine lists them; `directory`
+   may end in a glob, e.g. RAW_DATA_DIR/* for the files of its sub-folders). #}
 {% macro list_raw_files(directory) %}
     {{- return(adapter.dispatch('list_raw_files', 'retention')(directory)) -}}
 {%- endmacro %}

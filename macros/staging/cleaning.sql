@@ -138,10 +138,7 @@
     for store time zones ahead of UTC). Works on timestamps and dates.
 #}
 {% macro timestamp_out_of_range(column) -%}
-    (
-        {{ column }} < cast('{{ var("min_valid_date", "1990-01-01") }}' as date)
-        or {{ column }} >= {{ build_date() }} + interval 2 day
-    )
+    ({{ column }} < cast('{{ var("min_valid_date", "1990-01-01") }}' as date) or {{ column }} >= {{ build_date() }} + interval 2 day)
 {%- endmacro %}
 
 {#
@@ -195,3 +192,14 @@
         else {{ rate }}
     end as rate_to_reporting
 {%- endmacro %}
+
+{# Whether a relation exists in the warehouse (false in dbt compile before a build). #}
+{% macro relation_exists(relation) %}
+    {%- if not execute -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set existing = adapter.get_relation(
+        database=relation.database, schema=relation.schema, identifier=relation.identifier
+    ) -%}
+    {{ return(existing is not none) }}
+{% endmacro %}

@@ -11,28 +11,20 @@
 {% endmacro %}
 
 
-{# The raw tables of the contract, in the order reports list them. #}
-{% macro raw_table_names() %}
-    {{ return(["orders", "stores", "customers", "refunds", "carts", "marketing_spend", "fx_rates"]) }}
-{% endmacro %}
-
-
 {#
-    log_rejects(relation_for_dependency, title): at execution time, logs
+    log_rejects(title, condition): at execution time, when the SQL
+    boolean `condition` holds, logs
     the rejected rows by table and reason (top 10, with counts and the share
     of the table's raw rows) and the missing exchange rates, so that a
     warning or failing test says what was rejected, not only how many.
     Does nothing when the tables do not exist yet (dbt compile, docs).
 #}
-{% macro log_rejects(title) %}
+{% macro log_rejects(title, condition="true") %}
     {%- set counts = ref('stg_shop__raw_row_counts') -%}
-    {%- if not execute -%}
+    {%- if not relation_exists(counts) or not relation_exists(ref('stg_shop__missing_fx_rates')) -%}
         {{ return("") }}
     {%- endif -%}
-    {%- set existing = adapter.get_relation(
-        database=counts.database, schema=counts.schema, identifier=counts.identifier
-    ) -%}
-    {%- if existing is none -%}
+    {%- if not run_query("select " ~ condition).columns[0].values()[0] -%}
         {{ return("") }}
     {%- endif -%}
     {%- set lines = [title] -%}

@@ -9,12 +9,10 @@
 {{ config(severity='warn') }}
 
 {%- set rejects = ref('stg_shop__rejects') %}
-{%- if execute %}
-    {%- set existing = adapter.get_relation(database=rejects.database, schema=rejects.schema, identifier=rejects.identifier) %}
-    {%- if existing is not none and run_query("select count(*) from " ~ rejects).columns[0].values()[0] > 0 %}
-        {{ log_rejects("Rejected raw rows (details: staging.stg_shop__rejects):") }}
-    {%- endif %}
-{%- endif %}
+{{ log_rejects(
+    "Rejected raw rows (details: staging.stg_shop__rejects):",
+    "exists (select 1 from " ~ rejects ~ ")"
+) }}
 
 select
     raw_table,

@@ -10,12 +10,10 @@
 
 {%- set counts = ref('stg_shop__raw_row_counts') %}
 {%- set limit = var('max_rejected_share', 0.05) %}
-{%- if execute %}
-    {%- set existing = adapter.get_relation(database=counts.database, schema=counts.schema, identifier=counts.identifier) %}
-    {%- if existing is not none and run_query("select count(*) from " ~ counts ~ " where rejected_share > " ~ limit).columns[0].values()[0] > 0 %}
-        {{ log_rejects("Rejected share above max_rejected_share = " ~ limit ~ " (raise the var only if these rows may be ignored):") }}
-    {%- endif %}
-{%- endif %}
+{{ log_rejects(
+    "Rejected share above max_rejected_share = " ~ limit ~ " (raise the var only if these rows may be ignored):",
+    "exists (select 1 from " ~ counts ~ " where rejected_share > " ~ limit ~ ")"
+) }}
 
 select
     raw_table,

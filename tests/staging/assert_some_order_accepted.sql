@@ -9,12 +9,10 @@
 {{ config(severity='error') }}
 
 {%- set counts = ref('stg_shop__raw_row_counts') %}
-{%- if execute %}
-    {%- set existing = adapter.get_relation(database=counts.database, schema=counts.schema, identifier=counts.identifier) %}
-    {%- if existing is not none and run_query("select accepted_rows from " ~ counts ~ " where raw_table = 'orders'").columns[0].values()[0] == 0 %}
-        {{ log_rejects("No order was accepted: the warehouse would be empty. Rejected rows by reason:") }}
-    {%- endif %}
-{%- endif %}
+{{ log_rejects(
+    "No order was accepted: the warehouse would be empty. Rejected rows by reason:",
+    "exists (select 1 from " ~ counts ~ " where raw_table = 'orders' and accepted_rows = 0)"
+) }}
 
 select
     raw_table,

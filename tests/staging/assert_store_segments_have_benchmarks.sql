@@ -14,13 +14,14 @@
         on stores.industry_segment = segments.industry_segment
     where segments.industry_segment is null
 {%- endset %}
-{%- if execute %}
-    {%- set existing = adapter.get_relation(database=stores.database, schema=stores.schema, identifier=stores.identifier) %}
-    {%- if existing is not none %}
-        {%- set codes = run_query(query).columns[0].values() | list %}
-        {%- if codes %}
-            {{ log("Industry segment code(s) not in seeds/industry_segments.csv (kept as given, benchmarks null): " ~ (codes | sort | join(", ")), info=true) }}
-        {%- endif %}
+{%- if relation_exists(stores) and relation_exists(segments) %}
+    {%- set codes = run_query(query).columns[0].values() | list %}
+    {%- if codes %}
+        {{ log(
+            "Industry segment code(s) not in seeds/industry_segments.csv"
+            ~ " (kept as given, benchmarks null): " ~ (codes | sort | join(", ")),
+            info=true
+        ) }}
     {%- endif %}
 {%- endif %}
 
