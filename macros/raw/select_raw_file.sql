@@ -237,17 +237,21 @@
         {%- set described = run_query("describe select * from read_parquet('" ~ path ~ "')") -%}
         {{ return(described.columns[0].values() | list) }}
     {%- endif -%}
-    {#- the first line as fields: no type sniffing, ragged rows allowed -#}
+    {#- the first line as text fields, ragged rows allowed; an empty field
+        reads as '' and a padded one as null, so a trailing comma in the
+        header is an unnamed column, not a shorter header -#}
     {%- set first = run_query(
-        "select * from read_csv('" ~ path ~ "', header = false, all_varchar = true, delim = ',',"
-        ~ " quote = '\"', escape = '\"', null_padding = true, strict_mode = false) limit 1"
+        "select * from read_csv('" ~ path ~ "', header = false, skip = 0, all_varchar = true,"
+        ~ " delim = ',', quote = '\"', escape = '\"', null_padding = true, strict_mode = false,"
+        ~ " nullstr = '\\u0001') limit 1"
     ) -%}
     {%- set header = [] -%}
     {%- if first.rows | length == 0 -%}
         {{ return(header) }}
     {%- endif -%}
     {%- for value in first.rows[0].values() if value is not none -%}
-        {%- do header.append(value.lstrip("\ufeff")) -%}
+        {%- set name = value.lstrip("\ufeff") -%}
+        {%- do header.append(name if name | trim else "_unnamed_column_" ~ loop.index) -%}
     {%- endfor -%}
     {{ return(header) }}
 {%- endmacro %}
