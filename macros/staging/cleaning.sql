@@ -87,8 +87,8 @@
         {%- set text = "regexp_replace(" ~ text ~ ", '^(\d{1,2})/(\d{1,2})/(\d{4})', '"
             ~ regex_group(3) ~ "-" ~ regex_group(month) ~ "-" ~ regex_group(day) ~ "')" -%}
     {%- endif -%}
-    {#- Shopify: "2024-03-07 09:50:26 +0200" -> "2024-03-07 09:50:26+0200" -#}
-    regexp_replace({{ text }}, '(\d)\s+([+-]\d{2}:?\d{2})$', '{{ regex_group(1) }}{{ regex_group(2) }}')
+    {#- Shopify: "2024-03-07 09:50:26 +0200" -> "2024-03-07 09:50:26+0200" (also -05, +05:30) -#}
+    regexp_replace({{ text }}, '(\d)\s+([+-]\d{2}(:?\d{2})?)$', '{{ regex_group(1) }}{{ regex_group(2) }}')
 {%- endmacro %}
 
 {# The text names its offset or zone after a time of day (Z, +02:00, +0200, UTC, Europe/Berlin). #}

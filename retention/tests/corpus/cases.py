@@ -310,7 +310,7 @@ def _foreign_currency_without_rates(raw: Path) -> None:
         for row in _usd_history_rows()[:5]
     ]
     _write(raw / "orders.csv", [header, *rows])
-    for name in ("refunds.csv", "customers.csv", "stores.csv"):
+    for name in ("refunds.csv", "customers.csv", "stores.csv", "carts.csv"):
         (raw / name).unlink()
 
 
