@@ -237,13 +237,19 @@
         {%- set described = run_query("describe select * from read_parquet('" ~ path ~ "')") -%}
         {{ return(described.columns[0].values() | list) }}
     {%- endif -%}
-    {#- the first line as text fields, ragged rows allowed; an empty field
-        reads as '' and a padded one as null, so a trailing comma in the
-        header is an unnamed column, not a shorter header -#}
+    {#- the first line as text fields, without DuckDB's sniffer (which gives
+        up on files with ragged rows): up to 500 declared columns, padded
+        with null; an empty field reads as '' and a padded one as null, so a
+        trailing comma in the header is an unnamed column, not a shorter
+        header -#}
+    {%- set columns = [] -%}
+    {%- for number in range(1, 501) -%}
+        {%- do columns.append("'c" ~ number ~ "': 'varchar'") -%}
+    {%- endfor -%}
     {%- set first = run_query(
-        "select * from read_csv('" ~ path ~ "', header = false, skip = 0, all_varchar = true,"
+        "select * from read_csv('" ~ path ~ "', header = false, auto_detect = false, skip = 0,"
         ~ " delim = ',', quote = '\"', escape = '\"', null_padding = true, strict_mode = false,"
-        ~ " nullstr = '\\u0001') limit 1"
+        ~ " nullstr = '\\u0001', columns = {" ~ (columns | join(", ")) ~ "}) limit 1"
     ) -%}
     {%- set header = [] -%}
     {%- if first.rows | length == 0 -%}
