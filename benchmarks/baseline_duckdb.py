@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 
 from retention.dbt import PROJECT_ROOT
+from retention.pii import pii_hash_salt
 
 SEEDS = PROJECT_ROOT / "seeds"
 GRAINS = (("month", 1), ("quarter", 3), ("year", 12))
@@ -391,12 +392,16 @@ def run(
     raw: Path,
     out: Path,
     window: int = 365,
-    salt: str = "retention-warehouse",
+    salt: str | None = None,
     reporting: str = "USD",
     threads: int | None = None,
     memory_limit: str | None = None,
 ) -> dict[str, float]:
-    """Build the baseline tables into ``out`` (replaced); returns seconds per step."""
+    """Build the baseline tables into ``out`` (replaced); returns seconds per step.
+    The e-mail salt defaults to the build's (retention.pii: PII_HASH_SALT)."""
+    if salt is None:
+        salt = pii_hash_salt(raw)
+    salt = salt.replace("'", "''")
     out.unlink(missing_ok=True)
     Path(str(out) + ".wal").unlink(missing_ok=True)
     seconds: dict[str, float] = {}

@@ -1,7 +1,7 @@
 """Baseline B: the marts computed in pandas, the way an analyst would write them.
 
 Same inputs and rules as baseline A (see baseline_duckdb.py). Period retention
-is computed by brute force on the definition (METRICS.md): for every period's
+is computed by brute force on the definition (docs/metrics.md): for every period's
 measurement day m = least(period end, as_of), the active customers are those
 with a purchase day in (m - W, m]; S, E, N, retained, churned and reactivated
 come from set operations on those customer sets. It is therefore an
@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from benchmarks.baseline_duckdb import GRAINS, SEEDS
+from retention.pii import pii_hash_salt
 
 PURCHASE_STATUSES = ("completed", "refunded")
 STATUSES = ("completed", "cancelled", "refunded", "pending")
@@ -213,8 +214,11 @@ def _email_hash(emails: pd.Series, salt: str) -> pd.Series:
 
 
 def dim_customers(
-    raw: Path, orders: pd.DataFrame, as_of: pd.Timestamp, salt: str = "retention-warehouse"
+    raw: Path, orders: pd.DataFrame, as_of: pd.Timestamp, salt: str | None = None
 ) -> pd.DataFrame:
+    """The e-mail salt defaults to the build's (retention.pii: PII_HASH_SALT)."""
+    if salt is None:
+        salt = pii_hash_salt(raw)
     purchases = orders.loc[orders["customer_order_number"].notna()]
     customers = purchases.groupby(["store_id", "customer_id"], as_index=False, sort=False).agg(
         first_order_at=("ordered_at", "min"),

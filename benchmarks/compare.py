@@ -2,7 +2,8 @@
 
 Each mart is joined with the baseline's table on its key (full outer join);
 a row missing on either side or a column differing by more than its
-tolerance is a mismatch. Marts missing from the warehouse are skipped.
+tolerance is a mismatch, and so is a mart missing from the warehouse (every
+build has them all). A mart a baseline does not compute is skipped.
 """
 
 from __future__ import annotations
@@ -86,14 +87,20 @@ class Comparison:
     only_in_baseline: int = 0
     mismatches: dict[str, int] = field(default_factory=dict)
     skipped: str | None = None
+    absent_from_warehouse: bool = False
 
     @property
     def ok(self) -> bool:
         return self.skipped is None and not (
-            self.only_in_warehouse or self.only_in_baseline or any(self.mismatches.values())
+            self.absent_from_warehouse
+            or self.only_in_warehouse
+            or self.only_in_baseline
+            or any(self.mismatches.values())
         )
 
     def line(self) -> str:
+        if self.absent_from_warehouse:
+            return f"{self.mart} vs {self.baseline}: DIFFERENT (the mart is not in the warehouse)"
         if self.skipped:
             return f"{self.mart} vs {self.baseline}: skipped ({self.skipped})"
         bad = {c: n for c, n in self.mismatches.items() if n}
@@ -126,7 +133,7 @@ def compare_mart(
     try:
         present = _columns(con, warehouse)
     except duckdb.Error:
-        result.skipped = "not in the warehouse"
+        result.absent_from_warehouse = True
         return result
     try:
         available = _columns(con, baseline)

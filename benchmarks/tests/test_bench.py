@@ -66,7 +66,7 @@ def test_baselines_match_warehouse(bench_run: dict[str, Path]) -> None:
 
 @pytest.mark.slow
 def test_baselines_agree_on_retention(bench_run: dict[str, Path]) -> None:
-    """A (spans) and B (brute force) agree even when the warehouse lacks the marts."""
+    """A (spans) and B (brute force) agree with each other, independently of the warehouse."""
     with duckdb.connect() as con:
         con.execute(f"attach '{bench_run['a']}' as a (read_only)")
         for mart, keys in (

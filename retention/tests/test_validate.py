@@ -103,7 +103,9 @@ SYNTHETIC_MARTS: dict[str, str] = {
                new_customers, customers_start as retained_customers,
                0 as churned_customers, 0 as reactivated_customers,
                case when customers_start > 0 then 1.0 end as crr,
-               case when customers_start > 0 then 0.0 end as churn_rate
+               case when customers_start > 0 then 0.0 end as churn_rate,
+               new_customers as purchasing_customers, 0 as returning_customers,
+               case when new_customers > 0 then 0.0 end as returning_customer_rate
         from counted
     """,
     "rpt_retention_by_industry": """
@@ -114,7 +116,9 @@ SYNTHETIC_MARTS: dict[str, str] = {
                    sum(new_customers) as new_customers,
                    sum(retained_customers) as retained_customers,
                    sum(churned_customers) as churned_customers,
-                   sum(reactivated_customers) as reactivated_customers
+                   sum(reactivated_customers) as reactivated_customers,
+                   sum(purchasing_customers) as purchasing_customers,
+                   sum(returning_customers) as returning_customers
             from marts.fct_retention_periods group by all
         )
         select *,
@@ -122,6 +126,7 @@ SYNTHETIC_MARTS: dict[str, str] = {
                    then (customers_end - new_customers) / customers_start end as crr,
                case when customers_start > 0 then churned_customers / customers_start end
                    as churn_rate,
+               returning_customers / nullif(purchasing_customers, 0) as returning_customer_rate,
                0.6 as benchmark_retention_rate,
                (customers_end - new_customers) / nullif(customers_start, 0) - 0.6
                    as crr_minus_benchmark
