@@ -57,18 +57,19 @@ def _steps(raw: Path, window: int, salt: str, reporting: str) -> list[tuple[str,
             join read_csv('{SEEDS}/fx_rates.csv') as u
               on u.currency = '{reporting}' and u.month = r.month;
             create temp table stores as
-            select s.store_id, coalesce(g.industry_segment, 'unclassified') as industry_segment,
-                   s.currency
+            -- a store keeps its own segment code (null benchmarks when the seed
+            -- lacks it); dates are the store's local dates (IANA timezone)
+            select s.store_id, coalesce(s.code, 'unclassified') as industry_segment,
+                   s.currency, s.timezone
             from (
                 select {clean("store_id")} as store_id,
                        lower({clean("industry_segment")}) as code,
-                       upper({clean("currency")}) as currency
+                       upper({clean("currency")}) as currency,
+                       {clean("timezone")} as timezone
                 from read_parquet('{raw}/stores.parquet', file_row_number = true)
                 where {clean("store_id")} is not null
                 qualify row_number() over (partition by store_id order by file_row_number) = 1
-            ) as s
-            left join read_csv('{SEEDS}/industry_segments.csv') as g
-              on s.code = g.industry_segment;
+            ) as s;
             """,
         ),
         (
@@ -86,13 +87,15 @@ def _steps(raw: Path, window: int, salt: str, reporting: str) -> list[tuple[str,
                        coalesce({money("shipping_amount")}, 0) as shipping,
                        coalesce({money("tax_amount")}, 0) as tax,
                        lower({clean("channel")}) as channel, lower({clean("device")}) as device,
-                       {clean("discount_code")} as discount_code, file_row_number
+                       {clean("discount_code")} as discount_code, s.timezone, file_row_number
                 from read_parquet('{raw}/orders.parquet', file_row_number = true) as o
                 left join stores as s on {clean("o.store_id")} = s.store_id
             )
             , valid as (
                 select t.*, fx.rate,
-                       cast(t.ordered_at as date) as order_date,
+                       cast(case when t.timezone is null then t.ordered_at
+                            else timezone(t.timezone, t.ordered_at::timestamptz) end as date)
+                           as order_date,
                        t.status in ('completed', 'refunded') as is_purchase,
                        t.discount > 0 or t.discount_code is not null as has_discount
                 from typed as t
@@ -142,10 +145,14 @@ def _steps(raw: Path, window: int, salt: str, reporting: str) -> list[tuple[str,
                     rows between unbounded preceding and current row) as so_far
                 from valid
             )
-            select store_id, order_id, sum(amount) as refunded
-            from running, as_of
-            where so_far <= order_value and cast(refunded_at as date) <= as_of
-            group by store_id, order_id;
+            select r.store_id, r.order_id, sum(r.amount) as refunded
+            from running as r
+            cross join as_of
+            left join stores as s on r.store_id = s.store_id
+            where r.so_far <= r.order_value
+              and cast(case when s.timezone is null then r.refunded_at
+                       else timezone(s.timezone, r.refunded_at::timestamptz) end as date) <= as_of
+            group by r.store_id, r.order_id;
             """,
         ),
         (

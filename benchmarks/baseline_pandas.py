@@ -73,12 +73,22 @@ def _fx(reporting: str) -> pd.DataFrame:
 def _stores(raw: Path) -> pd.DataFrame:
     stores = pd.read_parquet(raw / "stores.parquet")
     stores = stores.dropna(subset=["store_id"]).drop_duplicates("store_id")
-    segments = pd.read_csv(SEEDS / "industry_segments.csv", usecols=["industry_segment"])
-    stores["code"] = stores["industry_segment"].str.strip().str.lower()
-    known = set(segments["industry_segment"])
-    stores["industry_segment"] = stores["code"].where(stores["code"].isin(known), "unclassified")
+    # a store keeps its own segment code (the seed only decides benchmarks)
+    stores["industry_segment"] = stores["industry_segment"].str.strip().str.lower()
+    stores["industry_segment"] = stores["industry_segment"].replace("", None).fillna("unclassified")
     stores["store_currency"] = stores["currency"].str.upper()
-    return stores[["store_id", "industry_segment", "store_currency"]]
+    stores["timezone"] = stores["timezone"].str.strip().replace("", None)
+    return stores[["store_id", "industry_segment", "store_currency", "timezone"]]
+
+
+def _local_dates(utc: pd.Series, zones: pd.Series) -> pd.Series:
+    """The store's local calendar date of naive UTC timestamps (zone null = UTC)."""
+    dates = utc.dt.normalize()
+    for zone in zones.dropna().unique():
+        mask = zones == zone
+        local = utc[mask].dt.tz_localize("UTC").dt.tz_convert(zone).dt.tz_localize(None)
+        dates[mask] = local.dt.normalize()
+    return dates
 
 
 def _orders(raw: Path, stores: pd.DataFrame, fx: pd.DataFrame, reporting: str) -> pd.DataFrame:
@@ -107,7 +117,8 @@ def _orders(raw: Path, stores: pd.DataFrame, fx: pd.DataFrame, reporting: str) -
         & (orders["subtotal_amount"] * orders["rate"] <= 1_000_000)
     )
     orders = orders.loc[valid].drop_duplicates(["store_id", "order_id"], keep="first")
-    orders["order_date"] = orders["ordered_at"].dt.normalize()
+    orders["timezone"] = orders["store_id"].map(stores.set_index("store_id")["timezone"])
+    orders["order_date"] = _local_dates(orders["ordered_at"], orders["timezone"])
     return orders.drop(columns=["month"])
 
 
@@ -115,7 +126,9 @@ def _refunds(raw: Path, orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFra
     refunds = _read(raw / "refunds.parquet")
     refunds["refunded_at"] = pd.to_datetime(refunds["refunded_at"], errors="coerce")
     refunds["amount"] = _money(refunds, "amount")
-    keyed = orders[["store_id", "order_id", "ordered_at", "subtotal_amount", "discount_amount"]]
+    keyed = orders[
+        ["store_id", "order_id", "ordered_at", "subtotal_amount", "discount_amount", "timezone"]
+    ]
     refunds = refunds.merge(keyed, on=["store_id", "order_id"], how="inner")
     refunds = refunds.loc[
         refunds["refund_id"].notna()
@@ -127,7 +140,8 @@ def _refunds(raw: Path, orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFra
     refunds = refunds.sort_values(["store_id", "order_id", "refunded_at", "refund_id"])
     so_far = refunds.groupby(["store_id", "order_id"])["amount"].cumsum()
     order_value = refunds["subtotal_amount"] - refunds["discount_amount"]
-    kept = (so_far <= order_value + 1e-9) & (refunds["refunded_at"].dt.normalize() <= as_of)
+    refund_date = _local_dates(refunds["refunded_at"], refunds["timezone"])
+    kept = (so_far <= order_value + 1e-9) & (refund_date <= as_of)
     return (
         refunds.loc[kept]
         .groupby(["store_id", "order_id"], as_index=False)["amount"]

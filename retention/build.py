@@ -9,7 +9,9 @@
    Readers that hold the old file open keep seeing the previous complete
    data; new connections see the new. A failed build or validation
    publishes nothing.
-4. print a short summary: rows per mart, rejects per raw table, time.
+4. print a short summary: rows per mart, rejects by table and reason with
+   their share, missing exchange rates, time (the rejects also after a
+   failed build).
 """
 
 from __future__ import annotations
@@ -47,19 +49,56 @@ def summary(path: Path, seconds: float) -> str:
             (name, con.execute(f'select count(*) from marts."{name}"').fetchone()[0])
             for (name,) in marts
         ]
-        rejects = con.execute(
-            "select raw_table, count(*) from staging.stg_shop__rejects group by 1 order by 1"
-        ).fetchall()
         as_of = con.execute("select max(order_date) from marts.fct_orders").fetchone()[0]
     width = max(len(name) for name, _ in rows) if rows else 10
     lines = ["", "Built marts (rows):"]
     lines += [f"  {name:<{width}}  {count:>12,}" for name, count in rows]
-    rejected = ", ".join(f"{table} {count:,}" for table, count in rejects) or "none"
-    lines.append(f"Rejected raw rows: {rejected} (details: staging.stg_shop__rejects)")
+    lines += rejects_summary(path)
     lines.append(f"Latest order in fct_orders: {as_of}")
     lines.append(f"Warehouse: {path}")
     lines.append(f"Total time: {seconds:.1f} s")
     return "\n".join(lines)
+
+
+def rejects_summary(path: Path) -> list[str]:
+    """Rejected raw rows by table and reason with their share of the table,
+    and the missing exchange rates with how to supply them; [] when the
+    staging tables were not built."""
+    try:
+        with duckdb.connect(str(path), read_only=True) as con:
+            reasons = con.execute(
+                """
+                select rejects.raw_table, rejects.reject_reason, count(*),
+                       count(*) / max(counts.raw_rows)
+                from staging.stg_shop__rejects as rejects
+                join staging.stg_shop__raw_row_counts as counts using (raw_table)
+                group by 1, 2 order by 1, 3 desc, 2
+                """
+            ).fetchall()
+            missing = con.execute(
+                """
+                select currency, strftime(month, '%Y-%m'), count(*)
+                from staging.stg_shop__missing_fx_rates group by 1, 2 order by 1, 2
+                """
+            ).fetchall()
+    except duckdb.Error:
+        return []
+    if not reasons:
+        return ["Rejected raw rows: none"]
+    lines = ["Rejected raw rows (details: staging.stg_shop__rejects):"]
+    lines += [
+        f"  {table:<16} {reason:<32} {count:>10,}  {share:7.2%} of {table}"
+        for table, reason, count, share in reasons
+    ]
+    if missing:
+        months = ", ".join(f"{currency} {month} ({rows:,})" for currency, month, rows in missing)
+        lines.append(f"Missing exchange rates (currency month (rows)): {months}")
+        lines.append(
+            "  Supply them as RAW_DATA_DIR/fx_rates.csv with columns currency,month,rate_to_usd"
+            " (month = first day; US dollars per unit): it overrides and extends"
+            " seeds/fx_rates.csv."
+        )
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"dbt build -> {path} (raw data: {os.environ.get('RAW_DATA_DIR', 'data/sample')})")
     result = run_dbt(["build", *args.dbt_args], env=dbt_env(warehouse_path=path), echo=True)
     if not result.ok:
+        print("\n".join(rejects_summary(path)))
         print("dbt build failed: nothing published.", file=sys.stderr)
         return result.returncode
 

@@ -15,6 +15,8 @@ with counts as (
     {{ raw_row_counts('carts') }}
     union all
     {{ raw_row_counts('marketing_spend') }}
+    union all
+    {{ raw_row_counts('fx_rates') }}
 )
 
 select *

@@ -13,29 +13,28 @@
 {%- endmacro %}
 
 
-{% macro spark__raw_file_reader(path) %}
-    {%- if path.lower().endswith(".csv") -%}
+{% macro spark__raw_file_header(path) %}
+    {%- if not path.lower().endswith(".parquet") -%}
         {{ exceptions.raise_compiler_error(
             "Raw file '" ~ path ~ "': the Spark target reads Parquet raw files only."
             ~ " Convert it (e.g. duckdb -c \"copy (from read_csv('" ~ path ~ "', all_varchar = true))"
-            ~ " to '" ~ path[:-4] ~ ".parquet'\") or build this folder on DuckDB."
+            ~ " to '" ~ path.split('.csv')[0] ~ ".parquet'\") or build this folder on DuckDB."
         ) }}
     {%- endif -%}
-    {{ return("parquet.`" ~ path ~ "`") }}
+    {%- set described = run_query("describe query select * from parquet.`" ~ path ~ "`") -%}
+    {{ return(described.columns[0].values() | list) }}
 {%- endmacro %}
 
 
-{% macro spark__raw_file_columns(path, reader) %}
-    {%- set described = run_query("describe query select * from " ~ reader) -%}
-    {%- set columns = {} -%}
-    {%- for name in described.columns[0].values() -%}
-        {%- do columns.update({name | trim | lower: name}) -%}
-    {%- endfor -%}
-    {{ return(columns) }}
-{%- endmacro %}
-
-
-{# 1-based row number in the Parquet file (DuckDB: file_row_number + 1). #}
-{% macro spark__raw_row_number(path) %}
-    _metadata.row_index + 1
+{# One select per file (1-based row number: _metadata.row_index + 1). #}
+{% macro spark__raw_files_reader(paths, header) %}
+    {%- for path in paths %}
+    select
+        *,
+        '{{ path }}' as _source_file,
+        _metadata.row_index + 1 as _source_row_number,
+        false as _wrong_field_count
+    from parquet.`{{ path }}`
+    {{ "union all" if not loop.last }}
+    {%- endfor %}
 {%- endmacro %}

@@ -51,3 +51,22 @@
 {% macro spark__try_cast_timestamp(value) -%}
     cast(try_cast({{ value }} as timestamp) as {{ type_naive_timestamp() }})
 {%- endmacro %}
+
+
+{# Naive text -> naive timestamp, offset ignored; null when it does not parse. #}
+{% macro try_cast_naive_timestamp(value) -%}
+    try_cast({{ value }} as {{ type_naive_timestamp() }})
+{%- endmacro %}
+
+{# A capture group in the replacement of regexp_replace: \1 (DuckDB), $1 (Spark). #}
+{% macro regex_group(number) -%}
+    {{- return(adapter.dispatch('regex_group', 'retention')(number)) -}}
+{%- endmacro %}
+
+{% macro default__regex_group(number) -%}
+    \{{ number }}
+{%- endmacro %}
+
+{% macro spark__regex_group(number) -%}
+    ${{ number }}
+{%- endmacro %}

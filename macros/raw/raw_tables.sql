@@ -56,6 +56,11 @@
             "required": ["store_id", "month", "spend_amount"],
             "file_required": false,
         },
+        "fx_rates": {
+            "columns": ["currency", "month", "rate_to_usd"],
+            "required": ["currency", "month", "rate_to_usd"],
+            "file_required": false,
+        },
     }) }}
 {% endmacro %}
 

@@ -27,16 +27,45 @@
     {{ return(types) }}
 {%- endmacro %}
 
-{# ISO 8601 text or a native timestamp -> naive UTC timestamp. Text without
-   an offset is taken as UTC (the session time zone is UTC, see profiles.yml).
-   source_types (from column_types() of the raw relation): a column that is
-   a timestamp already (Parquet) is cast directly; the text route through
-   timestamptz costs about 1 s per million rows (BENCHMARKS.md). #}
-{% macro parse_timestamp(column, source_types={}) -%}
-    {%- if source_types.get(column, '').startswith('TIMESTAMP') -%}
+{#
+    parse_timestamp(column, source_types, timezone): a raw timestamp ->
+    naive UTC timestamp (null when it does not parse).
+
+    Text shapes read (README "Timestamps"): ISO 8601 with `T` or a space,
+    optional fractional seconds, with `Z`, an offset (`+02:00`, `+0200`,
+    `+02`) or none; Shopify's `2024-03-07 09:50:26 +0200` (a space before
+    the offset); date only (`2024-03-07`, midnight). Slash dates
+    (`07/03/2024`) only when var slash_date_order says which comes first
+    (`day_first` or `month_first`); with the default `none` they do not
+    parse: 03/04 is never guessed. Text without an offset is UTC
+    (CONTRACT.md), or the store's local time (`timezone`: a SQL
+    expression naming the store's IANA zone) when var
+    naive_timestamps_are_store_local is true.
+    source_types (from column_types() of the raw relation): a column that
+    is a timestamp already (Parquet) is cast directly; the text route
+    through timestamptz costs about 1 s per million rows (BENCHMARKS.md).
+#}
+{% macro parse_timestamp(column, source_types={}, timezone=none) -%}
+    {%- set source_type = source_types.get(column, '') -%}
+    {%- set naive_is_local = var('naive_timestamps_are_store_local', false) and timezone is not none -%}
+    {%- if source_type.startswith('TIMESTAMP WITH TIME ZONE') or source_type == 'TIMESTAMPTZ' -%}
         cast({{ column }} as {{ type_naive_timestamp() }})
+    {%- elif source_type.startswith('TIMESTAMP') or source_type == 'DATE' -%}
+        {%- if naive_is_local -%}
+            {{ local_to_utc('cast(' ~ column ~ ' as ' ~ type_naive_timestamp() ~ ')', timezone) }}
+        {%- else -%}
+            cast({{ column }} as {{ type_naive_timestamp() }})
+        {%- endif -%}
     {%- else -%}
-        {{ try_cast_timestamp(column) }}
+        {%- set text = normalised_timestamp_text(column) -%}
+        {%- if naive_is_local -%}
+            case
+                when {{ timestamp_text_has_offset(text) }} then {{ try_cast_timestamp(text) }}
+                else {{ local_to_utc(try_cast_naive_timestamp(text), timezone) }}
+            end
+        {%- else -%}
+            {{ try_cast_timestamp(text) }}
+        {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
 
@@ -44,6 +73,28 @@
     cast({{ parse_timestamp(column, source_types) }} as date)
 {%- endmacro %}
 
+{# Trimmed timestamp text in a shape the engine's cast reads (see parse_timestamp). #}
+{% macro normalised_timestamp_text(column) -%}
+    {%- set text = 'trim(cast(' ~ column ~ ' as ' ~ type_text() ~ '))' -%}
+    {%- set order = var('slash_date_order', 'none') -%}
+    {%- if order not in ['none', 'day_first', 'month_first'] -%}
+        {{ exceptions.raise_compiler_error(
+            "var slash_date_order is '" ~ order ~ "': use none, day_first or month_first."
+        ) }}
+    {%- endif -%}
+    {%- if order != 'none' -%}
+        {%- set day, month = ('1', '2') if order == 'day_first' else ('2', '1') -%}
+        {%- set text = "regexp_replace(" ~ text ~ ", '^(\d{1,2})/(\d{1,2})/(\d{4})', '"
+            ~ regex_group(3) ~ "-" ~ regex_group(month) ~ "-" ~ regex_group(day) ~ "')" -%}
+    {%- endif -%}
+    {#- Shopify: "2024-03-07 09:50:26 +0200" -> "2024-03-07 09:50:26+0200" (also -05, +05:30) -#}
+    regexp_replace({{ text }}, '(\d)\s+([+-]\d{2}(:?\d{2})?)$', '{{ regex_group(1) }}{{ regex_group(2) }}')
+{%- endmacro %}
+
+{# The text names its offset or zone after a time of day (Z, +02:00, +0200, UTC, Europe/Berlin). #}
+{% macro timestamp_text_has_offset(text) -%}
+    regexp_matches({{ text }}, '\d:\d\d(:\d\d([.,]\d+)?)?\s*([zZ]|[+-]\d\d(:?\d\d)?|[A-Za-z][A-Za-z_/+-]*)$')
+{%- endmacro %}
 {# Money with cents; text such as '12.50' or numbers. #}
 {% macro parse_money(column) -%}
     try_cast({{ column }} as decimal(18, 2))
@@ -57,16 +108,50 @@
    Blank text counts as absent; a natively typed column (Parquet, known from
    source_types) is compared without the cast to text. #}
 {% macro failed_to_parse(raw_column, parsed_column, source_types={}) -%}
-    {%- if source_types.get(raw_column, 'VARCHAR') != 'VARCHAR' -%}
+    {%- set source_type = source_types.get(raw_column, 'VARCHAR') -%}
+    {%- if not (source_type.startswith('VARCHAR') or source_type.startswith('CHARACTER VARYING')
+        or source_type.startswith('STRING') or source_type.startswith('TEXT')) -%}
         ({{ raw_column }} is not null and {{ parsed_column }} is null)
     {%- else -%}
         ({{ clean_text(raw_column) }} is not null and {{ parsed_column }} is null)
     {%- endif -%}
 {%- endmacro %}
 
-{# Timestamps outside this range are typos or sentinel values (1900-01-01). #}
+{#
+    The build date: var build_date when set (tests pin it), else today
+    (UTC). Timestamps later than the end of the day after it cannot be
+    real (see timestamp_out_of_range).
+#}
+{% macro build_date() -%}
+    {%- set configured = var('build_date', none) -%}
+    {%- if configured -%}
+        date '{{ configured | string | trim }}'
+    {%- else -%}
+        current_date
+    {%- endif -%}
+{%- endmacro %}
+
+{#
+    Typos and sentinel values (1900-01-01, 2099-12-31): before var
+    min_valid_date (default 1990-01-01, before the first web shop) or
+    later than the end of the day after build_date() (UTC; one spare day
+    for store time zones ahead of UTC). Works on timestamps and dates.
+#}
 {% macro timestamp_out_of_range(column) -%}
-    ({{ column }} < timestamp '1990-01-01' or {{ column }} >= timestamp '2100-01-01')
+    ({{ column }} < cast('{{ var("min_valid_date", "1990-01-01") }}' as date) or {{ column }} >= {{ build_date() }} + interval 2 day)
+{%- endmacro %}
+
+{#
+    A CSV row with fewer or more fields than its header (raw column
+    _wrong_field_count, see select_raw_file); false for relations that do
+    not carry it (adapters, Parquet).
+#}
+{% macro has_wrong_field_count(source_types={}) -%}
+    {%- if '_wrong_field_count' in source_types -%}
+        coalesce(_wrong_field_count, false)
+    {%- else -%}
+        false
+    {%- endif -%}
 {%- endmacro %}
 
 {# Salted SHA-256 of a trimmed, lower-cased PII value (e-mail). The raw
@@ -120,3 +205,31 @@
 {% macro to_reporting_currency(amount, rate) -%}
     cast({{ round_double('(' ~ amount ~ ') * ' ~ rate, 2) }} as decimal(18, 2))
 {%- endmacro %}
+
+{#
+    The two columns is_known_currency and rate_to_reporting of a row in
+    `currency`, from a left join to the known currencies and to
+    stg_fx_rates on (currency, month): the reporting currency is known and
+    has rate 1 at any date, with or without a row in the rates.
+#}
+{% macro fx_rate_lookup(currency, known_currency, rate) -%}
+    (
+        {{ currency }} = upper('{{ var("reporting_currency") }}')
+        or {{ known_currency }} is not null
+    ) as is_known_currency,
+    case
+        when {{ currency }} = upper('{{ var("reporting_currency") }}') then cast(1 as double)
+        else {{ rate }}
+    end as rate_to_reporting
+{%- endmacro %}
+
+{# Whether a relation exists in the warehouse (false in dbt compile before a build). #}
+{% macro relation_exists(relation) %}
+    {%- if not execute -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set existing = adapter.get_relation(
+        database=relation.database, schema=relation.schema, identifier=relation.identifier
+    ) -%}
+    {{ return(existing is not none) }}
+{% endmacro %}

@@ -8,7 +8,7 @@ final as (
         cart_id,
         customer_id,
         created_at,
-        cast(created_at as date) as created_date,
+        created_date,
         cart_value,
         order_id,
         order_id is null as is_abandoned

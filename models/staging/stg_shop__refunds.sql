@@ -8,7 +8,7 @@ final as (
         refund_id,
         order_id,
         refunded_at,
-        cast(refunded_at as date) as refund_date,
+        refund_date,
         amount,
         {{ to_reporting_currency('amount', 'rate_to_reporting') }} as amount_reporting
     from validated

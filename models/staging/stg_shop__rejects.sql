@@ -30,6 +30,10 @@ marketing_spend as (
     {{ rejected_rows('marketing_spend', ['store_id', 'month', 'channel']) }}
 ),
 
+fx_rates as (
+    {{ rejected_rows('fx_rates', ['currency', 'month']) }}
+),
+
 final as (
     select * from orders
     union all
@@ -42,6 +46,8 @@ final as (
     select * from carts
     union all
     select * from marketing_spend
+    union all
+    select * from fx_rates
 )
 
 select * from final

@@ -7,7 +7,6 @@ final as (
         store_id,
         store_name,
         industry_segment,
-        industry_segment_code,
         currency,
         country_code,
         timezone

@@ -13,7 +13,8 @@ from retention.tests.corpus.cases import CASES, write_corpus
 
 CORPUS = DATA_DIR / "corpus"
 MANIFEST = json.loads((CORPUS / "cases.json").read_text())
-# the staging layer and fct_orders with their tests, reconciliation included
+# the staging layer and fct_orders with their tests, reconciliation and the
+# reject tests of tests/staging/ included
 SELECT = (
     "build",
     "-s",
@@ -45,10 +46,19 @@ def test_corpus_has_at_least_twenty_cases() -> None:
     assert len(MANIFEST) >= 20
 
 
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
 @pytest.mark.parametrize("case", [case.name for case in CASES])
 def test_corpus_case(case: str, build_warehouse: BuildWarehouse) -> None:
     expected = MANIFEST[case]
-    warehouse = build_warehouse(CORPUS / case, command=SELECT, expect_success=False, name=case)
+    # cases that check more marts select them too
+    command = SELECT[:-2] + tuple(expected["marts"]) + SELECT[-2:]
+    vars = expected["vars"] or None
+    warehouse = build_warehouse(
+        CORPUS / case, command=command, vars=vars, expect_success=False, name=case
+    )
     output = warehouse.result.output
     if expected["error"]:
         assert not warehouse.result.ok, f"{case}: the build should have stopped"
@@ -58,12 +68,22 @@ def test_corpus_case(case: str, build_warehouse: BuildWarehouse) -> None:
             )
         return
 
-    assert warehouse.result.ok, f"{case}: build failed:\n{output[-4000:]}"
+    if expected["fails"]:
+        # every model is built, and a data test fails the build on purpose
+        assert not warehouse.result.ok, f"{case}: the build should have failed a data test"
+        for fragment in expected["fails"]:
+            assert fragment in output, f"{case}: output lacks {fragment!r}:\n{output[-3000:]}"
+        assert "ERROR creating" not in output and "Runtime Error" not in output, output[-4000:]
+    else:
+        assert warehouse.result.ok, f"{case}: build failed:\n{output[-4000:]}"
     rejects = warehouse.query(
         "select raw_table || ':' || reject_reason, count(*) "
         "from staging.stg_shop__rejects group by 1"
     )
     assert dict(rejects) == expected["rejects"], case
     assert warehouse.query("select count(*) from marts.fct_orders") == [(expected["orders"],)]
+    for sql, rows in expected["checks"]:
+        actual = [[_text(value) for value in row] for row in warehouse.query(sql)]
+        assert actual == rows, f"{case}: {sql}"
     # raw = accepted + rejected (also a dbt test, which ran in the build)
     assert "PASS assert_raw_rows_reconcile" in output

@@ -38,7 +38,8 @@ def test_missing_required_file_is_named(build_warehouse: BuildWarehouse, tmp_pat
     assert not result.ok
     assert (
         "Required raw file" in result.output
-        and "orders.csv' (or .parquet) not found" in result.output
+        and "orders.csv' (or .csv.gz, .parquet, or a folder 'orders/' of such files) not found"
+        in result.output
     )
 
 
@@ -51,4 +52,5 @@ def test_missing_optional_file_gives_empty_typed_relation(
     warehouse = build_warehouse(raw, command=("run", "-s", "+raw_refunds", "+raw_customers"))
     assert warehouse.query("select count(*) from raw.raw_refunds") == [(0,)]
     columns = [row[0] for row in warehouse.query("describe raw.raw_refunds")]
-    assert columns[2:] == ["refund_id", "store_id", "order_id", "refunded_at", "amount"]
+    assert columns[:3] == ["_source_row_number", "_source_file", "_wrong_field_count"]
+    assert columns[3:] == ["refund_id", "store_id", "order_id", "refunded_at", "amount"]

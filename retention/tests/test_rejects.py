@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from retention.dbt import dbt_env, run_dbt
-from retention.tests.conftest import DATA_DIR, Warehouse, _build_once
+from retention.tests.conftest import DATA_DIR, Warehouse
 
 # (raw_table, record_key, reject_reason) expected in stg_shop__rejects
 EXPECTED_REJECTS = sorted(
@@ -22,13 +23,22 @@ EXPECTED_REJECTS = sorted(
         ("orders", "S1|B6", "negative_amount"),
         ("orders", "S1|B7", "discount_exceeds_subtotal"),
         ("orders", "S1|B8", "unknown_currency"),
+        # GBP has no rate for 2010 (the seed starts in 2015, fx_rates.csv has EUR only)
         ("orders", "S1|B9", "missing_fx_rate"),
+        # 2099 is a date problem before a currency problem
+        ("orders", "S1|B12", "out_of_range_timestamp"),
+        # too few fields, too many fields
+        ("orders", "S1|B13", "wrong_field_count"),
+        ("orders", "S1|B14", "wrong_field_count"),
         # two identical copies: the first is kept, the second rejected
         ("orders", "S1|B10", "duplicate_order_id"),
         # two different versions: both rejected
         ("orders", "S1|B11", "conflicting_duplicate_order_id"),
         ("orders", "S1|B11", "conflicting_duplicate_order_id"),
         ("stores", "", "missing_key"),
+        ("stores", "S9", "unknown_timezone"),
+        ("fx_rates", "CHF|2024-01-01", "negative_amount"),
+        ("fx_rates", "CHF|", "unparseable_timestamp"),
         ("customers", "S1|", "missing_key"),
         ("customers", "S1|C2", "conflicting_duplicate_customer"),
         ("customers", "S1|C2", "conflicting_duplicate_customer"),
@@ -46,9 +56,35 @@ EXPECTED_REJECTS = sorted(
 )
 
 
+# the build date the future-date check is measured from
+VARS = {"build_date": "2024-06-30"}
+
+
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
-    return _build_once(tmp_path_factory, DATA_DIR / "rejects", "rejects")
+    """Built with the default max_rejected_share: the build fails (every
+    table is mostly broken rows), but every model is built."""
+    directory = tmp_path_factory.mktemp("rejects")
+    path = directory / "rejects.duckdb"
+    env = dbt_env(
+        raw_data_dir=DATA_DIR / "rejects", warehouse_path=path, target_path=directory / "target"
+    )
+    return Warehouse(path, run_dbt(["build"], vars=VARS, env=env), directory / "target")
+
+
+def test_too_many_rejects_fail_the_build_loudly(warehouse: Warehouse) -> None:
+    output = warehouse.result.output
+    assert not warehouse.result.ok
+    assert "FAIL" in output and "assert_rejected_share_within_limit" in output
+    # the log names the reasons with counts and the missing rates
+    assert "orders: wrong_field_count 2 rows" in output
+    assert "missing exchange rates (currency month): GBP 2010-05" in output
+    assert "fx_rates.csv" in output
+    # any reject is a warning; orders were accepted, so that test passes
+    assert "WARN" in output and "assert_no_rejected_rows" in output
+    assert "PASS assert_some_order_accepted" in output
+    # the marts were still built (the failing tests sit on the row counts only)
+    assert warehouse.query("select count(*) from marts.fct_orders") != [(0,)]
 
 
 def test_every_reject_reason_and_counts_reconcile(warehouse: Warehouse) -> None:
@@ -67,7 +103,10 @@ def test_every_reject_reason_and_counts_reconcile(warehouse: Warehouse) -> None:
     assert located == [(len(EXPECTED_REJECTS),)]
 
     accepted_orders = warehouse.query("select order_id from marts.fct_orders order by order_id")
-    assert accepted_orders == [("B10",), ("G1",), ("G2",)]
+    # B15 is EUR in 2010: converted with the rate of RAW_DATA_DIR/fx_rates.csv
+    assert accepted_orders == [("B10",), ("B15",), ("G1",), ("G2",)]
+    b15 = warehouse.query("select net_revenue from marts.fct_orders where order_id = 'B15'")
+    assert b15 == [(Decimal("25.20"),)]  # 20.00 EUR x 1.26
     # raw = accepted + rejected for every table is a dbt test; it ran in the build
     assert "assert_raw_rows_reconcile" in warehouse.result.output
 
@@ -81,6 +120,6 @@ def test_reconcile_test_fails_when_a_row_is_lost(warehouse: Warehouse, tmp_path:
     env = dbt_env(
         raw_data_dir=DATA_DIR / "rejects", warehouse_path=copy, target_path=tmp_path / "target"
     )
-    result = run_dbt(["test", "-s", "assert_raw_rows_reconcile"], env=env)
+    result = run_dbt(["test", "-s", "assert_raw_rows_reconcile"], vars=VARS, env=env)
     assert not result.ok
     assert "assert_raw_rows_reconcile" in result.output

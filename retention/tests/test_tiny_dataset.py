@@ -14,7 +14,7 @@ import pytest
 from retention.tests.conftest import Warehouse
 
 D = Decimal
-JAN, FEB, APR = date(2024, 1, 1), date(2024, 2, 1), date(2024, 4, 1)
+JAN, FEB, MAR = date(2024, 1, 1), date(2024, 2, 1), date(2024, 3, 1)
 
 # (order_id): (status, customer_id, net_revenue, discount, refund, customer_order_number,
 #              is_first_order, days_since_previous_order, cohort_month, months_since_first)
@@ -29,9 +29,10 @@ EXPECTED_ORDERS = {
     # O4: guest checkout: revenue counts in fct_orders, no customer sequence
     "O4": ("completed", None, D("40.00"), D("0.00"), D("0.00"), None, None, None, None, None),
     # O5: cancelled -> not a purchase, net revenue 0; C2's cohort comes from O6
-    "O5": ("cancelled", "C2", D("0.00"), D("0.00"), D("0.00"), None, None, None, APR, None),
-    # O6: no currency -> the store's USD; 30.00 - 5.00
-    "O6": ("completed", "C2", D("25.00"), D("5.00"), D("0.00"), 1, True, None, APR, 0),
+    "O5": ("cancelled", "C2", D("0.00"), D("0.00"), D("0.00"), None, None, None, MAR, None),
+    # O6: no currency -> the store's USD; 30.00 - 5.00; 2024-04-01 00:00 UTC is
+    #     2024-03-31 20:00 in S1's America/New_York: a March order, March cohort
+    "O6": ("completed", "C2", D("25.00"), D("5.00"), D("0.00"), 1, True, None, MAR, 0),
     # O7: EUR at 1.08: subtotal 108.00, discount 21.60 -> 86.40
     "O7": ("completed", "C3", D("86.40"), D("21.60"), D("0.00"), 1, True, None, FEB, 0),
     # O8: GBP at 1.28: 50.00 -> 64.00; 'Completed' and 'gbp' normalised;
@@ -63,7 +64,8 @@ EXPECTED_CUSTOMERS = {
         D("25.00"),
         datetime(2024, 4, 1, 0, 0),
         datetime(2024, 4, 1, 0, 0),
-        date(2024, 4, 1),
+        # the store's local date of O6 is 2024-03-31 (New York)
+        date(2024, 3, 1),
         False,
     ),
     # ' Fashion ' -> fashion; 86.40 + 64.00 = 150.40 -> AOV 75.20; O8 11:00+02:00 = 09:00 UTC

@@ -64,7 +64,7 @@ combined as (
 final as (
     select
         combined.store_id,
-        coalesce(stores.industry_segment, 'unclassified') as industry_segment,
+        {{ store_segment('stores.industry_segment') }} as industry_segment,
         cast(combined.month as date) as month,
         cast(combined.new_customers as bigint) as new_customers,
         cast(combined.marketing_spend as decimal(18, 2)) as marketing_spend,

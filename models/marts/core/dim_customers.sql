@@ -35,7 +35,7 @@ final as (
     select
         customers.store_id,
         customers.customer_id,
-        coalesce(stores.industry_segment, 'unclassified') as industry_segment,
+        {{ store_segment('stores.industry_segment') }} as industry_segment,
         customers.first_order_at,
         customers.first_order_date,
         cast({{ dbt.date_trunc('month', 'customers.first_order_date') }} as date) as cohort_month,

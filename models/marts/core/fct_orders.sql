@@ -48,7 +48,7 @@ orders_with_refunds as (
     select
         orders.*,
         coalesce(refunds.refunded_in_order_currency, 0) as refunded_in_order_currency,
-        coalesce(stores.industry_segment, 'unclassified') as industry_segment,
+        {{ store_segment('stores.industry_segment') }} as industry_segment,
         orders.is_purchase and orders.customer_id is not null as is_customer_purchase
     from orders
     left join refunds

@@ -12,32 +12,48 @@ with source as (
     select * from {{ ref('raw_customers') }}
 ),
 
+stores as (
+    select * from {{ ref('stg_shop__stores') }}
+),
+
+cleaned as (
+    select
+        source.*,
+        {{ clean_text('source.store_id') }} as clean_store_id,
+        stores.timezone as store_timezone
+    from source
+    left join stores
+        on {{ clean_text('source.store_id') }} = stores.store_id
+),
+
 typed as (
     select
         _source_file,
         _source_row_number,
-        {{ clean_text('store_id') }} as store_id,
+        {{ has_wrong_field_count(raw_types) }} as has_wrong_field_count,
+        clean_store_id as store_id,
         {{ clean_text('customer_id') }} as customer_id,
-        {{ parse_timestamp('created_at', raw_types) }} as created_at,
+        {{ parse_timestamp('created_at', raw_types, 'store_timezone') }} as created_at,
         email_hash,
         upper({{ clean_text('country_code') }}) as country_code,
         {{ parse_boolean('accepts_marketing') }} as accepts_marketing,
-        {{ parse_timestamp('loyalty_member_since', raw_types) }} as loyalty_member_since,
+        {{ parse_timestamp('loyalty_member_since', raw_types, 'store_timezone') }} as loyalty_member_since,
         (
-            {{ failed_to_parse('created_at', parse_timestamp('created_at', raw_types), raw_types) }}
+            {{ failed_to_parse('created_at', parse_timestamp('created_at', raw_types, 'store_timezone'), raw_types) }}
             or {{ failed_to_parse(
-                'loyalty_member_since', parse_timestamp('loyalty_member_since', raw_types), raw_types
+                'loyalty_member_since', parse_timestamp('loyalty_member_since', raw_types, 'store_timezone'), raw_types
             ) }}
         ) as has_unparseable_timestamp,
         {{ failed_to_parse('accepts_marketing', parse_boolean('accepts_marketing'), raw_types) }}
             as has_unparseable_boolean
-    from source
+    from cleaned
 ),
 
 checked as (
     select
         *,
         case
+            when has_wrong_field_count then 'wrong_field_count'
             when store_id is null or customer_id is null then 'missing_key'
             when has_unparseable_timestamp then 'unparseable_timestamp'
             when {{ timestamp_out_of_range('created_at') }}

@@ -24,6 +24,7 @@ typed as (
     select
         _source_file,
         _source_row_number,
+        {{ has_wrong_field_count(raw_types) }} as has_wrong_field_count,
         {{ clean_text('store_id') }} as store_id,
         cast({{ month_start(parse_date('month', raw_types)) }} as date) as month,
         coalesce({{ clean_code('channel') }}, 'unknown') as channel,
@@ -32,23 +33,17 @@ typed as (
     from source
 ),
 
-checked as (
+with_fx as (
     select
         typed.*,
         coalesce(
             typed.currency_code, stores.currency, upper('{{ var("reporting_currency") }}')
         ) as currency,
-        fx_rates.rate_to_reporting,
-        case
-            when typed.store_id is null then 'missing_key'
-            when typed.month is null then 'unparseable_timestamp'
-            when typed.month < date '1990-01-01' or typed.month >= date '2100-01-01'
-                then 'out_of_range_timestamp'
-            when typed.spend_amount is null then 'invalid_amount'
-            when typed.spend_amount < 0 then 'negative_amount'
-            when known_currencies.currency is null then 'unknown_currency'
-            when fx_rates.rate_to_reporting is null then 'missing_fx_rate'
-        end as reject_reason
+        {{ fx_rate_lookup(
+            "coalesce(typed.currency_code, stores.currency, upper('" ~ var('reporting_currency') ~ "'))",
+            'known_currencies.currency',
+            'fx_rates.rate_to_reporting'
+        ) }}
     from typed
     left join stores
         on typed.store_id = stores.store_id
@@ -60,6 +55,22 @@ checked as (
             coalesce(typed.currency_code, stores.currency, upper('{{ var("reporting_currency") }}'))
             = fx_rates.currency
             and typed.month = fx_rates.month
+),
+
+checked as (
+    select
+        *,
+        case
+            when has_wrong_field_count then 'wrong_field_count'
+            when store_id is null then 'missing_key'
+            when month is null then 'unparseable_timestamp'
+            when {{ timestamp_out_of_range('month') }} then 'out_of_range_timestamp'
+            when spend_amount is null then 'invalid_amount'
+            when spend_amount < 0 then 'negative_amount'
+            when not is_known_currency then 'unknown_currency'
+            when rate_to_reporting is null then 'missing_fx_rate'
+        end as reject_reason
+    from with_fx
 ),
 
 deduplicated as (

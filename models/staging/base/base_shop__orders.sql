@@ -2,8 +2,15 @@
 
 {#
     Every raw order row, typed, with its reject_reason (null = accepted).
-    Reasons are checked in the order below; a row gets the first that applies.
+    Reasons are checked in the order below; a row gets the first that applies
+    (a date problem comes before any currency problem).
     stg_shop__orders selects the accepted rows, stg_shop__rejects the others.
+
+    ordered_at stays in UTC; order_date is the store's local calendar date
+    (stores.timezone, UTC when absent), so that days, months and cohorts
+    match the store's own admin. An order in the reporting currency has
+    rate 1 at any date; other currencies need a rate for the order's month
+    (stg_fx_rates: the seed, overridden and extended by raw fx_rates).
 #}
 
 {%- set raw_types = column_types(ref('raw_orders')) %}
@@ -24,14 +31,29 @@ known_currencies as (
     select distinct currency from fx_rates
 ),
 
+cleaned as (
+    select
+        source.*,
+        {{ has_wrong_field_count(raw_types) }} as has_wrong_field_count,
+        {{ clean_text('source.store_id') }} as clean_store_id,
+        stores.timezone as store_timezone,
+        stores.currency as store_currency
+    from source
+    left join stores
+        on {{ clean_text('source.store_id') }} = stores.store_id
+),
+
 typed as (
     select
         _source_file,
         _source_row_number,
-        {{ clean_text('store_id') }} as store_id,
+        has_wrong_field_count,
+        store_timezone,
+        store_currency,
+        clean_store_id as store_id,
         {{ clean_text('order_id') }} as order_id,
         {{ clean_text('customer_id') }} as customer_id,
-        {{ parse_timestamp('ordered_at', raw_types) }} as ordered_at,
+        {{ parse_timestamp('ordered_at', raw_types, 'store_timezone') }} as ordered_at,
         {{ clean_code('status') }} as status,
         upper({{ clean_text('currency') }}) as currency_code,
         {{ parse_money('subtotal_amount') }} as subtotal_amount,
@@ -46,39 +68,36 @@ typed as (
             or {{ failed_to_parse('shipping_amount', parse_money('shipping_amount'), raw_types) }}
             or {{ failed_to_parse('tax_amount', parse_money('tax_amount'), raw_types) }}
         ) as has_unparseable_optional_amount
-    from source
+    from cleaned
 ),
 
 with_currency as (
     select
-        typed.*,
+        *,
         -- the contract's default: the store's currency, else the reporting one
-        coalesce(
-            typed.currency_code, stores.currency, upper('{{ var("reporting_currency") }}')
-        ) as currency
+        coalesce(currency_code, store_currency, upper('{{ var("reporting_currency") }}'))
+            as currency
     from typed
-    left join stores
-        on typed.store_id = stores.store_id
 ),
 
 with_fx as (
     select
         with_currency.*,
-        known_currencies.currency is not null as is_known_currency,
-        fx_rates.rate_to_reporting
+        {{ fx_rate_lookup('with_currency.currency', 'known_currencies.currency', 'fx_rates.rate_to_reporting') }}
     from with_currency
     left join known_currencies
         on with_currency.currency = known_currencies.currency
     left join fx_rates
         on
             with_currency.currency = fx_rates.currency
-            and {{ month_start('with_currency.ordered_at') }} = fx_rates.month
+            and cast({{ month_start('with_currency.ordered_at') }} as date) = fx_rates.month
 ),
 
 checked as (
     select
         *,
         case
+            when has_wrong_field_count then 'wrong_field_count'
             when store_id is null or order_id is null then 'missing_key'
             when ordered_at is null then 'unparseable_timestamp'
             when {{ timestamp_out_of_range('ordered_at') }} then 'out_of_range_timestamp'
@@ -115,7 +134,7 @@ final as (
         order_id,
         customer_id,
         ordered_at,
-        cast(ordered_at as date) as order_date,
+        {{ utc_to_local_date('ordered_at', 'store_timezone') }} as order_date,
         status,
         currency,
         rate_to_reporting,

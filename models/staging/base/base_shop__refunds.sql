@@ -2,7 +2,10 @@
 
 {#
     Every raw refund row with its reject_reason (null = accepted). Refunds
-    are in the order's currency and converted at the order's rate. A refund
+    are in the order's currency and converted at the order's rate: the
+    rate of the order's month, whenever the refund happens (DECISIONLOG.md,
+    "Refunds use the order's exchange rate"); a refund of an accepted order
+    therefore never lacks a rate. A refund
     that would take the order's refunded total above its value
     (subtotal - discount) is rejected, in refunded_at order.
 #}
@@ -17,16 +20,32 @@ orders as (
     select * from {{ ref('stg_shop__orders') }}
 ),
 
+stores as (
+    select * from {{ ref('stg_shop__stores') }}
+),
+
+cleaned as (
+    select
+        source.*,
+        {{ clean_text('source.store_id') }} as clean_store_id,
+        stores.timezone as store_timezone
+    from source
+    left join stores
+        on {{ clean_text('source.store_id') }} = stores.store_id
+),
+
 typed as (
     select
         _source_file,
         _source_row_number,
+        {{ has_wrong_field_count(raw_types) }} as has_wrong_field_count,
+        store_timezone,
         {{ clean_text('refund_id') }} as refund_id,
-        {{ clean_text('store_id') }} as store_id,
+        clean_store_id as store_id,
         {{ clean_text('order_id') }} as order_id,
-        {{ parse_timestamp('refunded_at', raw_types) }} as refunded_at,
+        {{ parse_timestamp('refunded_at', raw_types, 'store_timezone') }} as refunded_at,
         {{ parse_money('amount') }} as amount
-    from source
+    from cleaned
 ),
 
 checked as (
@@ -35,6 +54,7 @@ checked as (
         orders.rate_to_reporting,
         orders.subtotal_amount - orders.discount_amount as order_value,
         case
+            when typed.has_wrong_field_count then 'wrong_field_count'
             when typed.refund_id is null or typed.store_id is null or typed.order_id is null
                 then 'missing_key'
             when typed.refunded_at is null then 'unparseable_timestamp'
@@ -75,6 +95,7 @@ final as (
         refund_id,
         order_id,
         refunded_at,
+        {{ utc_to_local_date('refunded_at', 'store_timezone') }} as refund_date,
         amount,
         rate_to_reporting,
         case

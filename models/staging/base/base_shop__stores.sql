@@ -1,20 +1,28 @@
 {{ config(materialized='table') }}
 
+{#
+    Every raw store row with its reject_reason (null = accepted). The
+    store keeps its own industry_segment code (lower-cased) whether or not
+    the industry seed lists it: codes missing from the seed get null
+    benchmarks, and the warning test
+    assert_store_segments_have_benchmarks names them. A time zone must be
+    an IANA name the engine knows (Europe/Berlin); a blank one means UTC.
+#}
+
+{%- set raw_types = column_types(ref('raw_stores')) %}
+
 with source as (
     select * from {{ ref('raw_stores') }}
-),
-
-segments as (
-    select * from {{ ref('industry_segments') }}
 ),
 
 typed as (
     select
         _source_file,
         _source_row_number,
+        {{ has_wrong_field_count(raw_types) }} as has_wrong_field_count,
         {{ clean_text('store_id') }} as store_id,
         {{ clean_text('store_name') }} as store_name,
-        {{ clean_code('industry_segment') }} as industry_segment_code,
+        {{ clean_code('industry_segment') }} as industry_segment,
         upper({{ clean_text('currency') }}) as currency,
         upper({{ clean_text('country_code') }}) as country_code,
         {{ clean_text('timezone') }} as timezone
@@ -23,22 +31,20 @@ typed as (
 
 checked as (
     select
-        typed.*,
-        -- segment codes missing from the industry seed still build, with
-        -- null benchmarks; the warning test on this model lists them
-        coalesce(segments.industry_segment, 'unclassified') as industry_segment,
+        *,
         case
-            when typed.store_id is null then 'missing_key'
+            when has_wrong_field_count then 'wrong_field_count'
+            when store_id is null then 'missing_key'
+            when timezone is not null and not {{ is_known_timezone('timezone') }}
+                then 'unknown_timezone'
         end as reject_reason
     from typed
-    left join segments
-        on typed.industry_segment_code = segments.industry_segment
 ),
 
 deduplicated as (
     {{ flag_duplicates(
         'checked', ['store_id'], 'store',
-        ['store_name', 'industry_segment_code', 'currency', 'country_code', 'timezone']
+        ['store_name', 'industry_segment', 'currency', 'country_code', 'timezone']
     ) }}
 ),
 
@@ -46,8 +52,7 @@ final as (
     select
         store_id,
         store_name,
-        industry_segment,
-        industry_segment_code,
+        {{ store_segment('industry_segment') }} as industry_segment,
         currency,
         country_code,
         timezone,
