@@ -4,6 +4,7 @@ and the page renders in headless Chromium without script errors."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -55,16 +56,17 @@ def full_warehouse(sample_warehouse: Warehouse, tmp_path_factory: pytest.TempPat
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
+    """Debian's chromium, installed by `make setup-browser` (CI: .ci/run).
+
+    Missing, the browser tests fail, unless SKIP_BROWSER_TESTS=1 says to skip them.
+    """
+    if os.environ.get("SKIP_BROWSER_TESTS") == "1":
+        pytest.skip("SKIP_BROWSER_TESTS=1: the report is not rendered in Chromium")
     path = browser.find_chromium()
     if path is None:
-        try:
-            path = browser.install_chromium()
-        except Exception as error:  # apt failure: say so loudly
-            pytest.fail(f"could not install chromium with apt-get: {error}")
-    if path is None:
-        pytest.skip(
-            "CHROMIUM MISSING and not root: install Debian's `chromium` package "
-            "to run the browser tests of the report"
+        pytest.fail(
+            "Chromium not found: run `make setup-browser` (apt-get install chromium, as root) "
+            "or set SKIP_BROWSER_TESTS=1 to skip the browser tests of the report"
         )
     return path
 
