@@ -21,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 
+from benchmarks.data import pii_hash_salt
 from retention.dbt import PROJECT_ROOT
 
 SEEDS = PROJECT_ROOT / "seeds"
@@ -384,7 +385,7 @@ def run(
     raw: Path,
     out: Path,
     window: int = 365,
-    salt: str = "retention-warehouse",
+    salt: str | None = None,
     reporting: str = "USD",
     threads: int | None = None,
     memory_limit: str | None = None,
@@ -402,7 +403,7 @@ def run(
             con.execute(f"set threads = {threads}")
         if memory_limit:
             con.execute(f"set memory_limit = '{memory_limit}'")
-        for name, sql in _steps(raw.resolve(), window, salt, reporting):
+        for name, sql in _steps(raw.resolve(), window, salt or pii_hash_salt(), reporting):
             start = time.perf_counter()
             con.execute(sql)
             seconds[name] = time.perf_counter() - start

@@ -28,6 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from benchmarks.baseline_duckdb import GRAINS, SEEDS
+from benchmarks.data import pii_hash_salt
 
 PURCHASE_STATUSES = ("completed", "refunded")
 STATUSES = ("completed", "cancelled", "refunded", "pending")
@@ -199,7 +200,7 @@ def _email_hash(emails: pd.Series, salt: str) -> pd.Series:
 
 
 def dim_customers(
-    raw: Path, orders: pd.DataFrame, as_of: pd.Timestamp, salt: str = "retention-warehouse"
+    raw: Path, orders: pd.DataFrame, as_of: pd.Timestamp, salt: str | None = None
 ) -> pd.DataFrame:
     purchases = orders.loc[orders["customer_order_number"].notna()]
     customers = purchases.groupby(["store_id", "customer_id"], as_index=False, sort=False).agg(
@@ -222,7 +223,7 @@ def dim_customers(
     profiles = profiles.dropna(subset=["store_id", "customer_id"]).drop_duplicates(
         ["store_id", "customer_id"]
     )
-    profiles["email_hash"] = _email_hash(profiles["email"], salt)
+    profiles["email_hash"] = _email_hash(profiles["email"], salt or pii_hash_salt())
     profiles["is_loyalty_member"] = profiles["loyalty_member_since"].dt.normalize() <= as_of
     profiles = profiles.rename(columns={"created_at": "registered_at"}).drop(columns=["email"])
     return customers.merge(profiles, on=["store_id", "customer_id"], how="left")

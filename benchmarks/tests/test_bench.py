@@ -7,15 +7,17 @@ pandas computes period retention by brute force on the definition.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from benchmarks import baseline_duckdb, baseline_pandas
-from benchmarks.compare import compare_all
-from benchmarks.data import ensure_dataset, parse_size, size_label
+from benchmarks.compare import MARTS, compare_all
+from benchmarks.data import ensure_dataset, parse_size, pii_hash_salt, size_label
 from benchmarks.dbt_timing import dbt_build
+from retention.dbt import PROJECT_ROOT
 
 
 def test_parse_size() -> None:
@@ -57,11 +59,64 @@ def test_one_day_append_split(bench_run: dict[str, Path]) -> None:
 @pytest.mark.slow
 def test_baselines_match_warehouse(bench_run: dict[str, Path]) -> None:
     results = compare_all(bench_run["warehouse"], bench_run["a"], bench_run["b"])
-    compared = [r for r in results if not r.skipped]
-    assert {r.mart for r in compared} >= {"fct_orders", "dim_customers"}
-    for result in compared:
+    assert sorted((r.mart, r.baseline) for r in results) == sorted(
+        (mart, baseline) for mart in MARTS for baseline in ("baseline A", "baseline B")
+    )
+    for result in results:
         assert result.ok, result.line()
         assert result.warehouse_rows > 0
+        assert set(result.mismatches) == set(MARTS[result.mart][1])  # every column compared
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            "update marts.fct_orders set net_revenue = net_revenue + 0.01 where order_id = "
+            "(select min(order_id) from marts.fct_orders where is_purchase)",
+            "mismatched columns {'net_revenue': 1}",
+        ),
+        (
+            "alter table marts.dim_customers rename column average_order_value to aov",
+            "absent columns {'warehouse': ['average_order_value']}",
+        ),
+        ("drop table marts.fct_cohort_retention", "FAILED (not in the warehouse"),
+    ],
+    ids=["a cent", "a renamed column", "a missing mart"],
+)
+def test_the_comparison_fails_on(
+    bench_run: dict[str, Path], tmp_path: Path, change: str, expected: str
+) -> None:
+    warehouse = tmp_path / "changed.duckdb"
+    shutil.copy(bench_run["warehouse"], warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(change)
+    results = compare_all(warehouse, bench_run["a"], None)
+    failed = [r.line() for r in results if not r.ok]
+    assert len(failed) == 1, failed
+    assert expected in failed[0]
+
+
+@pytest.mark.slow
+def test_a_mart_the_baseline_lacks_fails(bench_run: dict[str, Path], tmp_path: Path) -> None:
+    baseline = tmp_path / "b"
+    shutil.copytree(bench_run["b"], baseline)
+    (baseline / "fct_retention_periods.parquet").unlink()
+    failed = [r.line() for r in compare_all(bench_run["warehouse"], None, baseline) if not r.ok]
+    assert len(failed) == 1 and "not computed by the baseline" in failed[0], failed
+
+
+def test_baselines_hash_with_the_builds_salt(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The baselines read PII_HASH_SALT like macros/staging/cleaning.sql does."""
+    monkeypatch.delenv("PII_HASH_SALT", raising=False)
+    assert pii_hash_salt() == "retention-warehouse"
+    assert (
+        'env_var("PII_HASH_SALT", "retention-warehouse")'
+        in (PROJECT_ROOT / "macros" / "staging" / "cleaning.sql").read_text()
+    )
+    monkeypatch.setenv("PII_HASH_SALT", "production")
+    assert pii_hash_salt() == "production"
 
 
 @pytest.mark.slow

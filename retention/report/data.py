@@ -15,6 +15,8 @@ from datetime import date
 
 import duckdb
 
+from retention.report.money import DEFAULT_CODE, Currency
+
 
 @dataclass(frozen=True)
 class Missing:
@@ -42,6 +44,20 @@ class Marts:
         self.columns: dict[str, set[str]] = {}
         for table, column in rows:
             self.columns.setdefault(table, set()).add(column)
+        self.currency = Currency(self._reporting_currency())
+
+    def _reporting_currency(self) -> str:
+        """var reporting_currency of the build (int_run_parameters)."""
+        found = self.con.execute(
+            "select count(*) from information_schema.columns where table_schema = 'intermediate' "
+            "and table_name = 'int_run_parameters' and column_name = 'reporting_currency'"
+        ).fetchone()[0]
+        if not found:
+            return DEFAULT_CODE
+        (code,) = self.con.execute(
+            "select max(reporting_currency) from intermediate.int_run_parameters"
+        ).fetchone()
+        return str(code or DEFAULT_CODE).upper()
 
     def missing(self, mart: str, needed: Sequence[str]) -> Missing | None:
         if mart not in self.columns:
@@ -287,7 +303,7 @@ def _aov_by_device(marts: Marts) -> list[Kpi]:
     else:
         return [Kpi("AOV by device", "—", "", Missing("rpt_aov_by_device_channel"))]
     return [
-        Kpi(f"AOV — {device}", f"${aov:,.2f}", f"{int(count):,} purchases")
+        Kpi(f"AOV — {device}", marts.currency.format(float(aov)), f"{int(count):,} purchases")
         for device, aov, count in marts.rows(sql)
     ]
 
@@ -317,7 +333,8 @@ def _clv_to_cac(marts: Marts) -> Kpi:
     return Kpi(
         "CLV : CAC",
         f"{float(clv) / float(cac):.1f} : 1",
-        f"last 12 months, stores with spend: CLV ${float(clv):,.0f}, CAC ${float(cac):,.0f}",
+        f"last 12 months, stores with spend: CLV {marts.currency.format(float(clv), 0)}, "
+        f"CAC {marts.currency.format(float(cac), 0)}",
     )
 
 

@@ -65,21 +65,31 @@ def build_warehouse(tmp_path: Path) -> BuildWarehouse:
     return build
 
 
-def _build_once(tmp_path_factory: pytest.TempPathFactory, raw: Path, name: str) -> Warehouse:
+def build_once(
+    tmp_path_factory: pytest.TempPathFactory,
+    raw: Path,
+    name: str,
+    command: tuple[str, ...] = ("build",),
+    vars: Mapping[str, object] | None = None,
+) -> Warehouse:
+    """One dbt invocation into a fresh DuckDB file, for module- and session-scoped fixtures."""
     directory = tmp_path_factory.mktemp(name)
     path = directory / f"{name}.duckdb"
     target = directory / "target"
     env = dbt_env(raw_data_dir=raw, warehouse_path=path, target_path=target)
-    result = run_dbt(["build"], env=env)
+    result = run_dbt(list(command), vars=vars, env=env)
     if not result.ok:
-        pytest.fail(f"dbt build of {raw} failed:\n{result.output[-6000:]}")
+        pytest.fail(f"dbt {' '.join(command)} of {raw} failed:\n{result.output[-6000:]}")
     return Warehouse(path, result, target)
+
+
+_build_once = build_once  # the name test_rejects.py imports
 
 
 @pytest.fixture(scope="session")
 def tiny_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     """The hand-made nine-order dataset of data/tiny, built once per session."""
-    return _build_once(tmp_path_factory, DATA_DIR / "tiny", "tiny")
+    return build_once(tmp_path_factory, DATA_DIR / "tiny", "tiny")
 
 
 #: the inputs of a build: a reused warehouse older than any of them is stale
@@ -125,7 +135,7 @@ def sample_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     """The bundled sample (data/sample): make test's build, or built once per session."""
     reuse = os.environ.get("TEST_SAMPLE_WAREHOUSE")
     if not reuse:
-        return _build_once(tmp_path_factory, SAMPLE_DIR, "sample")
+        return build_once(tmp_path_factory, SAMPLE_DIR, "sample")
     built = Path(reuse)
     target = Path(os.environ.get("TEST_SAMPLE_TARGET_PATH", built.parent / "target"))
     _check_reusable(built, target)
