@@ -71,12 +71,16 @@ def build_once(
     name: str,
     command: tuple[str, ...] = ("build",),
     vars: Mapping[str, object] | None = None,
+    extra_env: Mapping[str, str] | None = None,
 ) -> Warehouse:
-    """One dbt invocation into a fresh DuckDB file, for module- and session-scoped fixtures."""
+    """One dbt invocation into a fresh DuckDB file, for module- and session-scoped fixtures.
+
+    `extra_env` overrides variables of the pinned test environment (e.g. TZ).
+    """
     directory = tmp_path_factory.mktemp(name)
     path = directory / f"{name}.duckdb"
     target = directory / "target"
-    env = dbt_env(raw_data_dir=raw, warehouse_path=path, target_path=target)
+    env = dbt_env(raw_data_dir=raw, warehouse_path=path, target_path=target, extra=extra_env)
     result = run_dbt(list(command), vars=vars, env=env)
     if not result.ok:
         pytest.fail(f"dbt {' '.join(command)} of {raw} failed:\n{result.output[-6000:]}")
