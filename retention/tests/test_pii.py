@@ -124,7 +124,7 @@ def test_the_scanner_finds_a_planted_email(
 ) -> None:
     """Negative control: the same scanner reports an address planted in a copy."""
     source = sample_warehouse if relation.startswith("marts") else rejects_warehouse
-    copy = tmp_path / "planted.duckdb"
+    copy = tmp_path / source.path.name  # same name: the views name the file's catalog
     shutil.copy(source.path, copy)
     with duckdb.connect(str(copy)) as con:
         con.execute(

@@ -49,14 +49,15 @@ def gx_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def complete_warehouse(sample_warehouse, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the sample build (every contract mart is built by dbt)."""
-    path = tmp_path_factory.mktemp("validate") / "complete.duckdb"
+    # the file's name is kept: the views of the raw and staging layers name its catalog
+    path = tmp_path_factory.mktemp("validate") / sample_warehouse.path.name
     shutil.copy(sample_warehouse.path, path)
     return path
 
 
 @pytest.fixture
 def warehouse_copy(complete_warehouse: Path, tmp_path: Path) -> Path:
-    path = tmp_path / "copy.duckdb"
+    path = tmp_path / complete_warehouse.name
     shutil.copy(complete_warehouse, path)
     return path
 
