@@ -7,9 +7,10 @@
    The salt pinned is NOT the default one, so a computation that ignores
    PII_HASH_SALT (hashing with the default) fails the tests. The user's
    values are kept in `USER_ENVIRONMENT` for the tests that need them.
-2. Long files first: xdist (`--dist loadfile`) hands files to the workers
-   in collection order, so the files with the longest dbt builds are
-   collected first and the short ones fill the gaps at the end.
+2. Long files first: with `--dist loadfile --no-loadscope-reorder` (make
+   test) xdist hands files to the workers in collection order (by default it
+   orders them by their number of tests), so the files with the longest dbt
+   builds are collected first and the short ones fill the gaps at the end.
 """
 
 from __future__ import annotations

@@ -75,7 +75,7 @@ def _rates() -> pd.DataFrame:
 
 def _to_reporting(amount: float, currency: str, month: pd.Timestamp) -> Decimal:
     rates = _rates()
-    rate = rates[(currency, month)] / rates[(REPORTING, month)]
+    rate = float(rates[(currency, month)]) / float(rates[(REPORTING, month)])
     return Decimal(repr(amount * rate)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 

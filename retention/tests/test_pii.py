@@ -87,7 +87,8 @@ def rejects_raw(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def rejects_warehouse(tmp_path_factory: pytest.TempPathFactory, rejects_raw: Path) -> Warehouse:
-    return build_once(tmp_path_factory, rejects_raw, "pii", ("run", "-s", "+stg_shop__rejects"))
+    command = ("build", "-s", "+stg_shop__rejects", "--resource-type", "model", "--resource-type")
+    return build_once(tmp_path_factory, rejects_raw, "pii", (*command, "seed"))
 
 
 def test_no_relation_of_the_sample_returns_an_email(sample_warehouse: Warehouse) -> None:
