@@ -10,11 +10,12 @@ DBT := $(BIN)/dbt
 export DBT_PROFILES_DIR := $(CURDIR)
 export WAREHOUSE_PATH ?= $(CURDIR)/warehouse/retention.duckdb
 export BI_WAREHOUSE_PATH ?= $(CURDIR)/warehouse/retention_bi.duckdb
+export BI_STORES_DIR ?= $(CURDIR)/warehouse/stores
 export RAW_DATA_DIR ?= data/sample
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 BENCH_SIZE ?= 1M
 
-.PHONY: help setup setup-spark setup-browser test-spark build test validate docs bench lint lint-sql lint-python pytest dbt-build summary sample lock clean report semantic
+.PHONY: help setup setup-spark setup-browser test-spark setup-bi bi test-bi publish-stores build test validate docs bench lint lint-sql lint-python pytest dbt-build summary sample lock clean report semantic
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,6 +39,28 @@ $(SPARK_STAMP): $(STAMP) requirements-spark.lock
 
 test-spark: setup-spark  ## build the sample on Spark and compare every mart with DuckDB (needs Java 17+)
 	$(BIN)/python -m retention.spark.parity
+
+BI_STAMP := $(VENV)/.installed-bi
+BI_PORT ?= 8501
+
+setup-bi: $(BI_STAMP)  ## optional: add Streamlit (requirements-bi.lock) to .venv for make bi / test-bi
+
+$(BI_STAMP): $(STAMP) requirements-bi.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -r requirements-bi.lock
+	@touch $(BI_STAMP)
+
+bi: setup-bi  ## serve the BI app on BI_WAREHOUSE_PATH (or BI_DASHBOARD_DB, e.g. a store file) at localhost:BI_PORT
+	@test -f "$(BI_WAREHOUSE_PATH)" || $(BIN)/python -m retention.build
+	$(BIN)/streamlit run bi/app.py --server.headless true --server.port $(BI_PORT) \
+	  --browser.gatherUsageStats false --server.fileWatcherType none
+
+test-bi: setup-bi  ## optional: every BI page in Streamlit's AppTest and in headless Chromium (apt-get install chromium)
+	@test -f "$(BI_WAREHOUSE_PATH)" || $(BIN)/python -m retention.build
+	$(BIN)/python -m pytest bi/tests -p no:cacheprovider -q
+
+publish-stores: setup  ## one DuckDB file per store (its rows only) into BI_STORES_DIR, from the published file
+	@test -f "$(BI_WAREHOUSE_PATH)" || $(BIN)/python -m retention.build
+	$(BIN)/python -m retention.publish stores
 
 build: setup  ## dbt build on RAW_DATA_DIR + validation + publish (FULL_REFRESH=1: rebuild incremental models)
 	$(BIN)/python -m retention.build $(if $(FULL_REFRESH),--full-refresh)
@@ -102,4 +125,4 @@ lock:  ## re-resolve requirements.in into requirements.lock (needs the registry)
 	/tmp/retention-lock/bin/pip freeze --exclude-editable > requirements.lock
 
 clean:  ## remove build outputs (keeps .venv)
-	rm -rf target logs warehouse/*.duckdb warehouse/*.wal artifacts
+	rm -rf target logs warehouse/*.duckdb warehouse/*.wal warehouse/stores artifacts

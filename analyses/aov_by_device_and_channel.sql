@@ -23,7 +23,7 @@ final as (
         channel,
         count(*) as purchases,
         sum(net_revenue) as net_revenue,
-        round(sum(net_revenue) / count(*), 2) as average_order_value
+        {{ average_order_value('sum(net_revenue)', 'count(*)') }} as average_order_value
     from recent_purchases
     group by device, channel
 )

@@ -8,7 +8,7 @@ with unit_economics as (
 last_twelve_months as (
     select *
     from unit_economics
-    where month > {{ month_start(as_of_date()) }} - interval 12 month
+    where month > {{ dbt.date_trunc('month', as_of_date()) }} - interval 12 month
 ),
 
 final as (
@@ -17,10 +17,10 @@ final as (
         industry_segment,
         sum(new_customers) as new_customers,
         sum(marketing_spend) as marketing_spend,
-        sum(marketing_spend) / nullif(sum(new_customers), 0) as cac,
-        sum(average_predicted_clv * new_customers) / nullif(sum(new_customers), 0)
+        {{ safe_ratio('sum(marketing_spend)', 'sum(new_customers)') }} as cac,
+        {{ safe_ratio('sum(average_predicted_clv * new_customers)', 'sum(new_customers)') }}
             as average_predicted_clv,
-        sum(average_predicted_clv * new_customers) / nullif(sum(marketing_spend), 0)
+        {{ safe_ratio('sum(average_predicted_clv * new_customers)', 'sum(marketing_spend)') }}
             as clv_to_cac
     from last_twelve_months
     group by store_id, industry_segment

@@ -35,13 +35,14 @@ final as (
         cohort_month,
         cohort_size,
         returned_within_3_months,
-        returned_within_3_months / cohort_size as three_month_repeat_rate,
+        {{ repeat_purchase_rate('returned_within_3_months', 'cohort_size') }} as three_month_repeat_rate,
         rank() over (
-            partition by store_id order by returned_within_3_months / cohort_size desc
+            partition by store_id
+            order by {{ repeat_purchase_rate('returned_within_3_months', 'cohort_size') }} desc
         ) as rank_in_store
     from cohorts
     where
-        cohort_month <= {{ month_start(as_of_date()) }} - interval 3 month
+        cohort_month <= {{ dbt.date_trunc('month', as_of_date()) }} - interval 3 month
         and cohort_size >= 20
 )
 

@@ -11,14 +11,18 @@ final as (
         store_id,
         industry_segment,
         count(*) as customers,
-        count(*) filter (where orders_count >= 2) as repeat_customers,
-        count(*) filter (where orders_count >= 2) / count(*) as repeat_purchase_rate,
-        sum(net_revenue) filter (where orders_count >= 2) / sum(net_revenue)
+        count(*) filter (where is_repeat_buyer) as repeat_customers,
+        {{ safe_ratio('count(*) filter (where is_repeat_buyer)', 'count(*)') }} as repeat_purchase_rate,
+        {{ safe_ratio('sum(net_revenue) filter (where is_repeat_buyer)', 'sum(net_revenue)') }}
             as repeat_customers_share_of_revenue,
-        avg(case when orders_count >= 2 then 1.0 else 0.0 end) filter (where is_loyalty_member)
-            as repeat_purchase_rate_loyalty_members,
-        avg(case when orders_count >= 2 then 1.0 else 0.0 end) filter (where not is_loyalty_member)
-            as repeat_purchase_rate_non_members
+        {{ safe_ratio(
+            'count(*) filter (where is_repeat_buyer and is_loyalty_member)',
+            'count(*) filter (where is_loyalty_member)'
+        ) }} as repeat_purchase_rate_loyalty_members,
+        {{ safe_ratio(
+            'count(*) filter (where is_repeat_buyer and not is_loyalty_member)',
+            'count(*) filter (where not is_loyalty_member)'
+        ) }} as repeat_purchase_rate_non_members
     from customers
     group by store_id, industry_segment
 )

@@ -1,7 +1,7 @@
 """Baseline B: the marts computed in pandas, the way an analyst would write them.
 
 Same inputs and rules as baseline A (see baseline_duckdb.py). Period retention
-is computed by brute force on the definition (METRICS.md): for every period's
+is computed by brute force on the definition (docs/metrics.md): for every period's
 measurement day m = least(period end, as_of), the active customers are those
 with a purchase day in (m - W, m]; S, E, N, retained, churned and reactivated
 come from set operations on those customer sets. It is therefore an
@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from benchmarks.baseline_duckdb import GRAINS, SEEDS
-from benchmarks.data import pii_hash_salt
+from retention.pii import pii_hash_salt
 
 PURCHASE_STATUSES = ("completed", "refunded")
 STATUSES = ("completed", "cancelled", "refunded", "pending")
@@ -202,6 +202,9 @@ def _email_hash(emails: pd.Series, salt: str) -> pd.Series:
 def dim_customers(
     raw: Path, orders: pd.DataFrame, as_of: pd.Timestamp, salt: str | None = None
 ) -> pd.DataFrame:
+    """The e-mail salt defaults to the build's (retention.pii: PII_HASH_SALT)."""
+    if salt is None:
+        salt = pii_hash_salt(raw)
     purchases = orders.loc[orders["customer_order_number"].notna()]
     customers = purchases.groupby(["store_id", "customer_id"], as_index=False, sort=False).agg(
         first_order_at=("ordered_at", "min"),
@@ -223,7 +226,7 @@ def dim_customers(
     profiles = profiles.dropna(subset=["store_id", "customer_id"]).drop_duplicates(
         ["store_id", "customer_id"]
     )
-    profiles["email_hash"] = _email_hash(profiles["email"], salt or pii_hash_salt())
+    profiles["email_hash"] = _email_hash(profiles["email"], salt)
     profiles["is_loyalty_member"] = profiles["loyalty_member_since"].dt.normalize() <= as_of
     profiles = profiles.rename(columns={"created_at": "registered_at"}).drop(columns=["email"])
     return customers.merge(profiles, on=["store_id", "customer_id"], how="left")

@@ -1,6 +1,6 @@
 """BG/NBD + Gamma-Gamma fit alone: retention.clv vs the `lifetimes` package, same customers.
 
-The customer summary (METRICS.md "buy till you die" convention, days) comes
+The customer summary (docs/metrics.md "buy till you die" convention, days) comes
 from the warehouse's fct_orders; at most ``max_customers`` customers are used
 (a deterministic sample by key hash), so that the comparison is "on 1M
 customers" whatever the order count. Ours is timed including the collapse to

@@ -26,8 +26,6 @@ import duckdb
 from retention.dbt import PROJECT_ROOT
 
 BENCH_DIR = PROJECT_ROOT / ".bench"
-#: macros/staging/cleaning.sql hashes e-mails with env PII_HASH_SALT, this by default
-DEFAULT_PII_HASH_SALT = "retention-warehouse"
 RAW_TABLES = ("orders", "stores", "customers", "refunds", "carts", "marketing_spend")
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kKmM]?)\s*$")
 
@@ -167,8 +165,3 @@ def ensure_dataset(
     marker.write_text(day.isoformat() + "\n")
     log(f"data: ready in {time.perf_counter() - start:.1f} s under {root}")
     return Dataset(orders, stores, seed, root, day)
-
-
-def pii_hash_salt() -> str:
-    """The salt the dbt build hashes e-mails with (PII_HASH_SALT, as the macro reads it)."""
-    return os.environ.get("PII_HASH_SALT", DEFAULT_PII_HASH_SALT)

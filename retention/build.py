@@ -1,21 +1,21 @@
 """`make build`: dbt build, validation, atomic publishing for BI tools, summary.
 
 1. `dbt build` (models + data tests) into WAREHOUSE_PATH;
-2. Great Expectations validation of the marts (when the validation package
-   is installed in this checkout);
-3. publish: copy the validated warehouse next to BI_WAREHOUSE_PATH and
-   `os.replace` it over the published file. Readers that hold the old file
-   open keep seeing the previous complete data; new connections see the new.
-   A failed build or validation publishes nothing.
+2. Great Expectations validation of the marts (every expectation suite must
+   pass);
+3. publish (retention.publish): write the marts of the validated warehouse
+   (schema `marts` only, plus column docs and run parameters) into a file
+   next to BI_WAREHOUSE_PATH and `os.replace` it over the published file.
+   Readers that hold the old file open keep seeing the previous complete
+   data; new connections see the new. A failed build or validation
+   publishes nothing.
 4. print a short summary: rows per mart, rejects per raw table, time.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from retention.dbt import PROJECT_ROOT, dbt_env, run_dbt
+from retention.publish import publish_marts
 
 DEFAULT_WAREHOUSE = PROJECT_ROOT / "warehouse" / "retention.duckdb"
 DEFAULT_BI_WAREHOUSE = PROJECT_ROOT / "warehouse" / "retention_bi.duckdb"
@@ -34,21 +35,6 @@ def warehouse_path() -> Path:
 
 def bi_warehouse_path() -> Path:
     return Path(os.environ.get("BI_WAREHOUSE_PATH", DEFAULT_BI_WAREHOUSE))
-
-
-def publish(source: Path, destination: Path) -> None:
-    """Atomically replace `destination` with a checkpointed copy of `source`."""
-    with duckdb.connect(str(source)) as con:
-        con.execute("checkpoint")
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    partial = destination.with_name(destination.name + f".tmp-{os.getpid()}")
-    try:
-        shutil.copyfile(source, partial)
-        with open(partial, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(partial, destination)
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 def summary(path: Path, seconds: float) -> str:
@@ -76,10 +62,6 @@ def summary(path: Path, seconds: float) -> str:
     return "\n".join(lines)
 
 
-def validation_available() -> bool:
-    return importlib.util.find_spec("retention.validate") is not None
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-publish", action="store_true", help="skip publishing for BI")
@@ -102,20 +84,22 @@ def main(argv: list[str] | None = None) -> int:
         print("dbt build failed: nothing published.", file=sys.stderr)
         return result.returncode
 
-    if validation_available():
-        from retention.validate.__main__ import main as validate_main
+    # imported here: Great Expectations takes seconds to import, and the
+    # other helpers of this module (publish, summary) do not need it
+    from retention.validate.__main__ import main as validate_main
 
-        code = validate_main(["--warehouse", str(path), "--require-all"])
-        if code != 0:
-            print("validation failed: nothing published.", file=sys.stderr)
-            return code
-    else:
-        print("validation: retention.validate not installed in this checkout, skipped")
+    code = validate_main(["--warehouse", str(path), "--require-all"])
+    if code != 0:
+        print("validation failed: nothing published.", file=sys.stderr)
+        return code
 
     if not args.no_publish:
         destination = bi_warehouse_path()
-        publish(path, destination)
-        print(f"published for BI tools (open read-only): {destination}")
+        published = publish_marts(path, destination)
+        print(
+            f"published the marts for BI tools (open read-only): {destination} "
+            f"({published.size_bytes / 1e6:.1f} MB, {published.seconds:.1f} s)"
+        )
 
     print(summary(path, time.perf_counter() - started))
     return 0

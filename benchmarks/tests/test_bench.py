@@ -15,9 +15,8 @@ import pytest
 
 from benchmarks import baseline_duckdb, baseline_pandas
 from benchmarks.compare import MARTS, compare_all
-from benchmarks.data import ensure_dataset, parse_size, pii_hash_salt, size_label
+from benchmarks.data import ensure_dataset, parse_size, size_label
 from benchmarks.dbt_timing import dbt_build
-from retention.dbt import PROJECT_ROOT
 
 
 def test_parse_size() -> None:
@@ -105,47 +104,3 @@ def test_a_mart_the_baseline_lacks_fails(bench_run: dict[str, Path], tmp_path: P
     (baseline / "fct_retention_periods.parquet").unlink()
     failed = [r.line() for r in compare_all(bench_run["warehouse"], None, baseline) if not r.ok]
     assert len(failed) == 1 and "not computed by the baseline" in failed[0], failed
-
-
-def test_baselines_hash_with_the_builds_salt(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The baselines read PII_HASH_SALT like macros/staging/cleaning.sql does."""
-    monkeypatch.delenv("PII_HASH_SALT", raising=False)
-    assert pii_hash_salt() == "retention-warehouse"
-    assert (
-        'env_var("PII_HASH_SALT", "retention-warehouse")'
-        in (PROJECT_ROOT / "macros" / "staging" / "cleaning.sql").read_text()
-    )
-    monkeypatch.setenv("PII_HASH_SALT", "production")
-    assert pii_hash_salt() == "production"
-
-
-@pytest.mark.slow
-def test_baselines_agree_on_retention(bench_run: dict[str, Path]) -> None:
-    """A (spans) and B (brute force) agree even when the warehouse lacks the marts."""
-    with duckdb.connect() as con:
-        con.execute(f"attach '{bench_run['a']}' as a (read_only)")
-        for mart, keys in (
-            ("fct_retention_periods", "store_id, period_grain, period_start"),
-            ("fct_cohort_retention", "store_id, cohort_month, months_since_first_order"),
-        ):
-            columns = (
-                "customers_start, customers_end, new_customers, retained_customers, "
-                "churned_customers, reactivated_customers, acquired_customers"
-                if mart == "fct_retention_periods"
-                else "cohort_size, active_customers, round(net_revenue, 2)"
-            )
-            dates = (
-                "cast(period_start as date) as period_start"
-                if "period" in keys
-                else ("cast(cohort_month as date) as cohort_month")
-            )
-            a = f"select * replace ({dates}) from a.main.{mart}"
-            b = f"select * replace ({dates}) from '{bench_run['b']}/{mart}.parquet'"
-            differing = con.execute(
-                f"select count(*) from ((select {keys}, {columns} from ({a}) "
-                f"except select {keys}, {columns} from ({b})) union all "
-                f"(select {keys}, {columns} from ({b}) except select {keys}, {columns} from ({a})))"
-            ).fetchone()[0]
-            (rows,) = con.execute(f"select count(*) from a.main.{mart}").fetchone()
-            assert rows > 0
-            assert differing == 0, mart

@@ -1,25 +1,16 @@
 {#
-    Date arithmetic. The DuckDB spellings are the ones the models always
-    used; the Spark ones return the same values and types (dates stay
-    dates). Arguments are SQL expressions.
+    Date arithmetic. Days between two dates, adding months and truncating
+    to the month are dbt's own cross-database macros, used by the models:
+    dbt.datediff(first, second, 'day'), dbt.dateadd('month', n, date),
+    dbt.date_trunc('month', date). This file holds what dbt lacks or gets
+    wrong. Arguments are SQL expressions.
 #}
 
-{# Whole days from start_date to end_date (end - start). #}
-{% macro days_between(start_date, end_date) -%}
-    {{- return(adapter.dispatch('days_between', 'retention')(start_date, end_date)) -}}
-{%- endmacro %}
-
-{% macro default__days_between(start_date, end_date) -%}
-    date_diff('day', {{ start_date }}, {{ end_date }})
-{%- endmacro %}
-
-{% macro spark__days_between(start_date, end_date) -%}
-    datediff({{ end_date }}, {{ start_date }})
-{%- endmacro %}
-
-
 {# Month boundaries crossed from start_date to end_date (DuckDB's
-   date_diff('month'): 2024-01-31 -> 2024-02-01 is 1). #}
+   date_diff('month'): 2024-01-31 -> 2024-02-01 is 1). Not
+   dbt.datediff(..., 'month'): on Spark it counts from months_between,
+   which gives whole months between two month-ends, so 2024-01-31 ->
+   2024-02-29 comes out 2 there and 1 on DuckDB. #}
 {% macro months_between(start_date, end_date) -%}
     {{- return(adapter.dispatch('months_between', 'retention')(start_date, end_date)) -}}
 {%- endmacro %}
@@ -36,8 +27,9 @@
 {%- endmacro %}
 
 
-{# First day of the month of a date or timestamp. DuckDB returns a
-   timestamp, Spark a date: callers that need a date cast it. #}
+{# month_start(x): first day of the month, kept only for the staging models
+   that still call it (base_shop__orders) until they use
+   dbt.date_trunc('month', x); delete it then. #}
 {% macro month_start(value) -%}
     {{- return(adapter.dispatch('month_start', 'retention')(value)) -}}
 {%- endmacro %}
@@ -50,18 +42,5 @@
     trunc({{ value }}, 'MM')
 {%- endmacro %}
 
-
-{# date + n calendar months. #}
-{% macro add_months(date_value, months) -%}
-    {{- return(adapter.dispatch('add_months', 'retention')(date_value, months)) -}}
-{%- endmacro %}
-
-{% macro default__add_months(date_value, months) -%}
-    {{ date_value }} + to_months({{ months }})
-{%- endmacro %}
-
-{% macro spark__add_months(date_value, months) -%}
-    add_months({{ date_value }}, {{ months }})
-{%- endmacro %}
 
 {# make_date(year, month, day) is the same on DuckDB and Spark: no macro. #}

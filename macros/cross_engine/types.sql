@@ -1,10 +1,14 @@
 {#
-    Column types that are spelled differently by the engines. DuckDB keeps
-    the spelling the project always used (varchar, timestamp); Spark has no
-    length-less varchar and its `timestamp` is the local-time-zone type, so
-    naive UTC timestamps are timestamp_ntz there.
+    Column types. Models use dbt's own dbt.type_string() (`TEXT`, i.e.
+    varchar, on DuckDB; `string` on Spark). What dbt lacks: a timestamp
+    without time zone on every engine (dbt.type_timestamp() is Spark's
+    local-time-zone `timestamp`; naive UTC timestamps are timestamp_ntz
+    there) and a cast that returns null instead of failing (dbt.safe_cast()
+    is a plain cast on Spark).
 #}
 
+{# type_text(): kept only for the raw and staging macros and models that
+   still call it, until they use dbt.type_string(); delete it then. #}
 {% macro type_text() -%}
     {{- return(adapter.dispatch('type_text', 'retention')()) -}}
 {%- endmacro %}

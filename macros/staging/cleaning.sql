@@ -71,9 +71,39 @@
 
 {# Salted SHA-256 of a trimmed, lower-cased PII value (e-mail). The raw
    layer applies it while reading the file, so no relation of the warehouse
-   ever returns the clear text. Set PII_HASH_SALT in production. #}
+   ever returns the clear text. The salt is PII_HASH_SALT (pii_hash_salt()). #}
 {% macro hash_pii(column) -%}
-    {{ sha256_hex("'" ~ env_var("PII_HASH_SALT", "retention-warehouse") ~ "' || lower(" ~ clean_text(column) ~ ")") }}
+    {{ sha256_hex("'" ~ pii_hash_salt() | replace("'", "''") ~ "' || lower(" ~ clean_text(column) ~ ")") }}
+{%- endmacro %}
+
+{# The e-mail hash salt: env var PII_HASH_SALT. Unset, the public constant
+   'retention-warehouse' is used only for the bundled sample (RAW_DATA_DIR
+   data/sample) and the test fixtures (retention/tests/data/...): with a
+   public salt anyone can hash a list of addresses and match a real store's
+   customers, so any other folder stops the build (retention/pii.py holds
+   the same rule for Python code). #}
+{% macro pii_hash_salt() -%}
+    {%- set salt = env_var("PII_HASH_SALT", "") -%}
+    {%- if salt -%}
+        {{ return(salt) }}
+    {%- endif -%}
+    {%- set raw = raw_data_dir() -%}
+    {%- set normalised = raw[2:] if raw.startswith("./") else raw -%}
+    {%- if normalised == "data/sample" or normalised.endswith("/data/sample")
+          or "retention/tests/data/" in normalised ~ "/" -%}
+        {{ return("retention-warehouse") }}
+    {%- endif -%}
+    {%- if execute -%}
+        {{ exceptions.raise_compiler_error(
+            "PII_HASH_SALT is not set, and RAW_DATA_DIR ('" ~ raw ~ "') is not the bundled "
+            ~ "sample: e-mail hashes with the public default salt can be matched against "
+            ~ "a list of addresses. Set your own secret salt and keep it (every build must "
+            ~ "use the same one, or every email_hash changes): "
+            ~ "export PII_HASH_SALT=\"$(python3 -c 'import secrets; print(secrets.token_hex(32))')\" "
+            ~ "- see README, Configuration."
+        ) }}
+    {%- endif -%}
+    {{ return("") }}
 {%- endmacro %}
 
 {# All raw values of a row as one text, kept for rejected rows only. #}

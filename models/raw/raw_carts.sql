@@ -1,2 +1,2 @@
--- Raw carts as found in RAW_DATA_DIR (CSV or Parquet); see macros/raw/select_raw_file.sql.
-{{ select_raw_file('carts') }}
+-- Raw carts as found in RAW_DATA_DIR (CSV or Parquet); see macros/raw/select_raw_table.sql (RAW_FORMAT).
+{{ select_raw_table('carts') }}

@@ -1,2 +1,2 @@
--- Raw customers as found in RAW_DATA_DIR (CSV or Parquet); see macros/raw/select_raw_file.sql.
-{{ select_raw_file('customers') }}
+-- Raw customers as found in RAW_DATA_DIR (CSV or Parquet); see macros/raw/select_raw_table.sql (RAW_FORMAT).
+{{ select_raw_table('customers') }}

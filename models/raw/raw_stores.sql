@@ -1,2 +1,2 @@
--- Raw stores as found in RAW_DATA_DIR (CSV or Parquet); see macros/raw/select_raw_file.sql.
-{{ select_raw_file('stores') }}
+-- Raw stores as found in RAW_DATA_DIR (CSV or Parquet); see macros/raw/select_raw_table.sql (RAW_FORMAT).
+{{ select_raw_table('stores') }}

@@ -1,4 +1,4 @@
-"""Synthetic raw-data generator of the retention warehouse (see CONTRACT.md section 3)."""
+"""Synthetic raw-data generator of the retention warehouse (see docs/raw-data.md)."""
 
 from retention.generate.run import GenerationSummary, generate
 

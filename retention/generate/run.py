@@ -145,7 +145,7 @@ def generate(
     end: date = date(2024, 12, 31),
     progress: bool = True,
 ) -> GenerationSummary:
-    """Write the six raw files of CONTRACT.md section 3 into ``out_dir``."""
+    """Write the six raw files of docs/raw-data.md into ``out_dir``."""
     if orders < stores or stores < 1:
         raise ValueError("need at least one store and at least one order per store")
     began = time.perf_counter()

@@ -1,4 +1,4 @@
-"""Arrow schemas of the raw files (CONTRACT.md section 3) and column builders."""
+"""Arrow schemas of the raw files (docs/raw-data.md) and column builders."""
 
 from __future__ import annotations
 

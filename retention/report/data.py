@@ -2,9 +2,10 @@
 
 A section whose mart (or column) is not in the warehouse yet gets a
 `Missing` value naming what is absent; the page shows that note instead of
-the chart. The queries only aggregate the marts across stores: every
-formula lives in the dbt models, the report never recomputes a metric from
-orders.
+the chart. Rates are read as the marts hold them (CRR and churn rate per
+industry segment from rpt_retention_by_industry); the only arithmetic here
+sums mart counts and money over stores for the all-store charts. Every
+formula lives in the dbt models (macros/metrics/), never here.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import date
 
 import duckdb
 
-from retention.report.money import DEFAULT_CODE, Currency
+from retention.report.money import UNKNOWN, Currency
 
 
 @dataclass(frozen=True)
@@ -53,11 +54,11 @@ class Marts:
             "and table_name = 'int_run_parameters' and column_name = 'reporting_currency'"
         ).fetchone()[0]
         if not found:
-            return DEFAULT_CODE
+            return UNKNOWN
         (code,) = self.con.execute(
             "select max(reporting_currency) from intermediate.int_run_parameters"
         ).fetchone()
-        return str(code or DEFAULT_CODE).upper()
+        return str(code or UNKNOWN).upper()
 
     def missing(self, mart: str, needed: Sequence[str]) -> Missing | None:
         if mart not in self.columns:
@@ -137,18 +138,16 @@ class IndustryRetention:
 
 
 def industry_retention(marts: Marts, grain: str = "quarter") -> IndustryRetention | Missing:
-    needed = ("industry_segment", "period_grain", "period_start", "crr")
+    needed = ("industry_segment", "period_grain", "period_start", "is_complete", "crr")
     needed += ("benchmark_retention_rate",)
     missing = marts.missing("rpt_retention_by_industry", needed)
     if missing:
         return missing
-    columns = marts.columns["rpt_retention_by_industry"]
-    complete = "is_complete" if "is_complete" in columns else "true"
     rows = marts.rows(
-        f"""
+        """
         select industry_segment, period_start, crr, benchmark_retention_rate
         from marts.rpt_retention_by_industry
-        where period_grain = ? and crr is not null and {complete}
+        where period_grain = ? and crr is not null and is_complete
         order by 1, 2
         """,
         [grain],
@@ -234,77 +233,76 @@ class Kpi:
 
 
 def _period_kpis(marts: Marts) -> list[Kpi]:
-    needed = ("period_grain", "period_start", "customers_start", "customers_end")
-    needed += ("new_customers", "churned_customers")
-    missing = marts.missing("fct_retention_periods", needed)
+    """CRR and churn rate per industry segment, read as rpt_retention_by_industry has them.
+
+    The latest complete year with customers at its start; the report recomputes
+    neither rate (their formulas live in macros/metrics/retention_rates.sql).
+    """
+    needed = ("industry_segment", "period_grain", "period_start", "is_complete")
+    needed += ("customers_start", "crr", "churn_rate")
+    missing = marts.missing("rpt_retention_by_industry", needed)
     if missing:
-        return [
-            Kpi("Customer retention rate (CRR)", "—", "", missing),
-            Kpi("Churn rate", "—", "", missing),
-        ]
-    complete = "is_complete" if "is_complete" in marts.columns["fct_retention_periods"] else "true"
-    row = marts.rows(
-        f"""
-        with years as (
-            select
-                period_start,
-                sum(customers_start) as s,
-                sum(customers_end) as e,
-                sum(new_customers) as n,
-                sum(churned_customers) as churned
-            from marts.fct_retention_periods
-            where period_grain = 'year' and {complete}
-            group by 1
-            having sum(customers_start) > 0
-        )
-        select period_start, s, e, n, churned from years order by period_start desc limit 1
+        return [Kpi("Customer retention rate (CRR)", "—", "", missing)]
+    rows = marts.rows(
+        """
+        select industry_segment, period_start, crr, churn_rate, customers_start
+        from marts.rpt_retention_by_industry
+        where
+            period_grain = 'year'
+            and is_complete
+            and crr is not null
+            and period_start = (
+                select max(period_start)
+                from marts.rpt_retention_by_industry
+                where period_grain = 'year' and is_complete and crr is not null
+            )
+        order by industry_segment
         """
     )
-    if not row:
-        return [Kpi("Customer retention rate (CRR)", "n/a", "no year with customers at start")]
-    start, s, e, n, churned = row[0]
-    label = f"year {start.year}, all stores: (E \u2212 N) / S = ({e:,} \u2212 {n:,}) / {s:,}"
+    if not rows:
+        no_year = "no complete year with customers at start"
+        return [Kpi("Customer retention rate (CRR)", "n/a", no_year)]
     return [
-        Kpi("Customer retention rate (CRR)", f"{(e - n) / s:.1%}", label),
-        Kpi("Churn rate", f"{churned / s:.1%}", f"year {start.year}: churned / S"),
+        Kpi(
+            f"CRR — {segment}",
+            f"{float(crr):.1%}",
+            f"year {start.year}, (E \u2212 N) / S over {int(s):,} customers at start;"
+            f" churn rate {float(churn):.1%}",
+        )
+        for segment, start, crr, churn, s in rows
     ]
 
 
 def _repeat_purchase_rate(marts: Marts) -> Kpi:
-    missing = marts.missing("dim_customers", ("orders_count",))
+    """Share of customers flagged is_repeat_buyer in dim_customers."""
+    missing = marts.missing("dim_customers", ("is_repeat_buyer",))
     if missing:
         return Kpi("Repeat purchase rate", "—", "", missing)
     total, repeat = marts.rows(
-        "select count(*), count(*) filter (where orders_count >= 2) from marts.dim_customers"
+        "select count(*), count(*) filter (where is_repeat_buyer) from marts.dim_customers"
     )[0]
     rate = repeat / total if total else 0.0
     return Kpi("Repeat purchase rate", f"{rate:.1%}", f"{repeat:,} of {total:,} customers")
 
 
 def _aov_by_device(marts: Marts) -> list[Kpi]:
-    """From rpt_aov_by_device_channel; fct_orders (purchases) when it is absent."""
-    report = ("breakdown", "breakdown_value", "purchases", "net_revenue")
-    if not marts.missing("rpt_aov_by_device_channel", report):
-        sql = """
-            select breakdown_value, sum(net_revenue) / sum(purchases), sum(purchases)
-            from marts.rpt_aov_by_device_channel
-            where breakdown = 'device'
-            group by 1
-            order by 2 desc
+    """rpt_aov_by_device_channel summed over stores and months (net revenue / purchases)."""
+    needed = ("breakdown", "breakdown_value", "purchases", "net_revenue")
+    missing = marts.missing("rpt_aov_by_device_channel", needed)
+    if missing:
+        return [Kpi("AOV by device", "—", "", missing)]
+    rows = marts.rows(
         """
-    elif not marts.missing("fct_orders", ("device", "net_revenue", "is_purchase")):
-        sql = """
-            select coalesce(device, 'unknown'), sum(net_revenue) / count(*), count(*)
-            from marts.fct_orders
-            where is_purchase
-            group by 1
-            order by 2 desc
+        select breakdown_value, sum(net_revenue) / sum(purchases), sum(purchases)
+        from marts.rpt_aov_by_device_channel
+        where breakdown = 'device'
+        group by 1
+        order by 2 desc
         """
-    else:
-        return [Kpi("AOV by device", "—", "", Missing("rpt_aov_by_device_channel"))]
+    )
     return [
         Kpi(f"AOV — {device}", marts.currency.format(float(aov)), f"{int(count):,} purchases")
-        for device, aov, count in marts.rows(sql)
+        for device, aov, count in rows
     ]
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "INR": "₹", "KRW": "₩"}
-DEFAULT_CODE = "USD"  # dbt_project.yml's default reporting_currency
+#: a file without intermediate.int_run_parameters (e.g. the marts-only BI
+#: copy) does not record its currency: amounts are then written without one
+UNKNOWN = ""
 
 
 @dataclass(frozen=True)
@@ -19,7 +21,14 @@ class Currency:
 
     @property
     def symbol(self) -> str:
+        if self.code == UNKNOWN:
+            return ""
         return SYMBOLS.get(self.code, f"{self.code}\u00a0")
+
+    @property
+    def label(self) -> str:
+        """For axis titles and the page header."""
+        return self.code or "reporting currency, not recorded in this file"
 
     def format(self, value: float, places: int = 2) -> str:
         """`-€1,234.50`: sign, symbol, thousands separators, `places` decimals."""

@@ -93,7 +93,7 @@ def cumulative_revenue_section(
         series,
         x_axis=Axis("months since first order", lambda v: f"{v:.0f}", low=0.0),
         y_axis=Axis(
-            f"net revenue per customer ({currency.code})",
+            f"net revenue per customer ({currency.label})",
             lambda v: svg.money(v, currency.symbol),
             low=0.0,
         ),
@@ -173,7 +173,7 @@ def clv_section(values: list[float] | data.Missing, currency: Currency) -> Secti
         labels,
         [("share of customers", shares, PALETTE[0])],
         value_axis=Axis("share of customers", lambda v: svg.percent(v, 1)),
-        category_title=f"predicted CLV ({currency.code})",
+        category_title=f"predicted CLV ({currency.label})",
         width=720,
     )
     mean = sum(ordered) / len(ordered)
@@ -303,7 +303,7 @@ def render(marts: data.Marts, warehouse_name: str) -> tuple[str, list[str]]:
         f"<script>{SCRIPT}</script></head><body>"
         "<h1>Customer retention report</h1>"
         f"<p class='meta'>Data as of {as_of or 'n/a'} · warehouse {escape(warehouse_name)} · "
-        f"generated {generated} · money in {marts.currency.code} (reporting currency)</p>{status}"
+        f"generated {generated} · money in {marts.currency.label} (reporting currency)</p>{status}"
         + "".join(section.html() for section in sections)
         + "</body></html>"
     )

@@ -85,6 +85,11 @@ def reference_periods(purchases: pd.DataFrame, as_of: date, window_days: int) ->
                 )
                 new = acquired & end_set
                 size = len(start_set)
+                # returning customer rate: buyers of the period, and those of
+                # them whose first purchase is before the period
+                in_period = (days >= period.start.toordinal()) & (days <= measured_on.toordinal())
+                buyers = set(np.unique(codes[in_period]).tolist())
+                returning = {c for c in buyers if first_purchase[c] < period.start.toordinal()}
                 rows.append(
                     {
                         "store_id": store_id,
@@ -102,6 +107,9 @@ def reference_periods(purchases: pd.DataFrame, as_of: date, window_days: int) ->
                         "acquired_customers": len(acquired),
                         "crr": (len(end_set) - len(new)) / size if size else None,
                         "churn_rate": len(start_set - end_set) / size if size else None,
+                        "purchasing_customers": len(buyers),
+                        "returning_customers": len(returning),
+                        "returning_customer_rate": len(returning) / len(buyers) if buyers else None,
                     }
                 )
     return pd.DataFrame(rows)

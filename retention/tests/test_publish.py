@@ -15,7 +15,8 @@ import duckdb
 import pytest
 
 from retention.dbt import PROJECT_ROOT, dbt_env
-from retention.tests.conftest import DATA_DIR
+from retention.publish import publish_marts
+from retention.tests.conftest import DATA_DIR, Warehouse
 
 READER = """
 import sys, duckdb
@@ -131,3 +132,84 @@ def test_killed_build_leaves_published_warehouse_intact(published: Path, tmp_pat
     result = _build(env)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert _count(published) == 10
+
+
+def test_published_file_holds_the_marts_only(tiny_warehouse: Warehouse, tmp_path: Path) -> None:
+    destination = tmp_path / "retention_bi.duckdb"
+    published = publish_marts(
+        tiny_warehouse.path, destination, tiny_warehouse.target_path / "manifest.json"
+    )
+    assert published.size_bytes == destination.stat().st_size
+    assert not list(tmp_path.glob("*.tmp-*")) and not list(tmp_path.glob("*.wal"))
+    with duckdb.connect() as con:
+        con.execute(f"attach '{tiny_warehouse.path}' as build (read_only)")
+        con.execute(f"attach '{destination}' as pub (read_only)")
+        relations = con.execute(
+            "select table_catalog, table_schema, table_name, table_type "
+            "from information_schema.tables where table_catalog in ('build', 'pub')"
+        ).fetchall()
+        build_marts = {t for c, s, t, _ in relations if c == "build" and s == "marts"}
+        published_rows = [(s, t, kind) for c, s, t, kind in relations if c == "pub"]
+        assert {s for s, _, _ in published_rows} == {"marts"}
+        assert {kind for _, _, kind in published_rows} == {"BASE TABLE"}
+        assert {t for _, t, _ in published_rows} == build_marts | {
+            "bi_columns",
+            "bi_run_parameters",
+        }
+        assert len(build_marts) >= 11
+        for table in build_marts:
+            for left, right in (("build", "pub"), ("pub", "build")):
+                extra = con.execute(
+                    f"select count(*) from (select * from {left}.marts.{table} "
+                    f"except all select * from {right}.marts.{table})"
+                ).fetchone()[0]
+                assert extra == 0, f"{table}: {extra} rows in {left} only"
+            types = [
+                con.execute(
+                    "select list(data_type order by ordinal_position) "
+                    "from information_schema.columns "
+                    "where table_catalog = ? and table_schema = 'marts' and table_name = ?",
+                    [catalog, table],
+                ).fetchone()[0]
+                for catalog in ("build", "pub")
+            ]
+            assert types[0] == types[1], table
+        documented = con.execute(
+            "select count(*), count(description), count(*) filter (c.comment = d.description) "
+            "from pub.marts.bi_columns d join duckdb_columns() c on c.database_name = 'pub' "
+            "and c.table_name = d.table_name and c.column_name = d.column_name "
+            "where d.table_name not like 'bi\\_%' escape '\\'"
+        ).fetchone()
+        columns = con.execute(
+            "select count(*) from information_schema.columns "
+            "where table_catalog = 'build' and table_schema = 'marts'"
+        ).fetchone()[0]
+        assert documented == (columns, columns, columns), documented
+        as_of, published_at = con.execute(
+            "select as_of_date, published_at from pub.marts.bi_run_parameters"
+        ).fetchone()
+        assert str(as_of)[:10] == str(
+            con.execute("select max(order_date) from build.marts.fct_orders").fetchone()[0]
+        )
+        assert published_at is not None
+
+
+def test_views_in_marts_are_published_as_tables(tmp_path: Path) -> None:
+    source = tmp_path / "build.duckdb"
+    with duckdb.connect(str(source)) as con:
+        con.execute("create schema staging")
+        con.execute("create table staging.orders as select range as id from range(5)")
+        con.execute("create schema marts")
+        con.execute("create view marts.v_orders as select id * 2 as doubled from staging.orders")
+    destination = tmp_path / "bi.duckdb"
+    publish_marts(source, destination, manifest=tmp_path / "no_manifest.json")
+    with duckdb.connect(str(destination), read_only=True) as con:
+        assert con.execute(
+            "select table_schema, table_name, table_type from information_schema.tables "
+            "order by table_name"
+        ).fetchall() == [
+            ("marts", "bi_columns", "BASE TABLE"),
+            ("marts", "bi_run_parameters", "BASE TABLE"),
+            ("marts", "v_orders", "BASE TABLE"),
+        ]
+        assert con.execute("select sum(doubled) from marts.v_orders").fetchone()[0] == 20

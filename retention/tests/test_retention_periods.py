@@ -128,6 +128,8 @@ def test_industry_report_sums_store_rows(retention_warehouse: tuple[Warehouse, i
         "retained_customers",
         "churned_customers",
         "reactivated_customers",
+        "purchasing_customers",
+        "returning_customers",
     ]
     key = ["industry_segment", "period_grain", "period_start"]
     expected = stores.groupby(key, as_index=False)[counts].sum()
@@ -135,6 +137,8 @@ def test_industry_report_sums_store_rows(retention_warehouse: tuple[Warehouse, i
     expected["crr"] = (expected["customers_end"] - expected["new_customers"]) / starts.where(
         starts > 0
     )
+    buyers = expected["purchasing_customers"]
+    expected["returning_customer_rate"] = expected["returning_customers"] / buyers.where(buyers > 0)
     actual = warehouse.df("select * from marts.rpt_retention_by_industry")
     _assert_frames_equal(actual, expected, key)
     yearly = actual[(actual["period_grain"] == "year") & actual["is_complete"]]

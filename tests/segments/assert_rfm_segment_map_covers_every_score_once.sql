@@ -27,7 +27,7 @@ matches as (
         combinations.f,
         combinations.m,
         count(segment_map.rfm_segment) as matching_rows,
-        {{ text_agg('segment_map.rfm_segment', ', ') }} as segments
+        {{ dbt.listagg('segment_map.rfm_segment', "', '") }} as segments
     from combinations
     left join segment_map
         on

@@ -13,7 +13,7 @@ final as (
     select
         {{ as_of_date() }} as as_of_date,
         max(order_date) as holdout_end_date,
-        cast(coalesce({{ days_between(as_of_date(), 'max(order_date)') }}, 0) as integer) as holdout_days
+        cast(coalesce({{ dbt.datediff(as_of_date(), 'max(order_date)', 'day') }}, 0) as integer) as holdout_days
     from orders
 )
 

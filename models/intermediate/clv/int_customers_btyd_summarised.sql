@@ -37,8 +37,14 @@ final as (
         customer_id,
         industry_segment,
         cast(count(*) - 1 as integer) as frequency,
-        cast({{ days_between('min(order_date)', 'max(order_date)') }} as integer) as recency_days,
-        cast({{ days_between('min(order_date)', as_of_date()) }} as integer) as tenure_days,
+        cast(
+            {{ dbt.datediff('min(order_date)', 'max(order_date)', 'day') }}
+            as integer
+        ) as recency_days,
+        cast(
+            {{ dbt.datediff('min(order_date)', as_of_date(), 'day') }}
+            as integer
+        ) as tenure_days,
         cast(
             coalesce({{ avg_as_double('case when purchase_day_number > 1 then day_net_revenue end') }}, 0) as double
         ) as monetary_value,

@@ -93,7 +93,7 @@ final as (
         cast(gross_margin as double) as gross_margin,
         cast(discounted_purchases * expected_average_spend * gross_margin as double) as predicted_clv,
         cast(
-            ({{ divide('net_revenue', 'orders_count') }})
+            ({{ average_order_value('net_revenue', 'orders_count', to_cents=false) }})
             * yearly_purchase_frequency * expected_lifespan_years * gross_margin
             as double
         ) as simple_clv

@@ -27,9 +27,10 @@ purchase_days as (
 purchase_days_with_gaps as (
     select
         *,
-        {{ days_between(
+        {{ dbt.datediff(
             'lag(purchase_date) over (partition by store_id, customer_id order by purchase_date)',
-            'purchase_date'
+            'purchase_date',
+            'day'
         ) }} as days_since_previous_purchase
     from purchase_days
 ),

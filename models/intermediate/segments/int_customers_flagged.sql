@@ -1,6 +1,6 @@
 {#
     One row per customer (store_id, customer_id) with the behavioural flags
-    of METRICS.md ("Segments"). Rules and tie handling: DECISIONLOG.md,
+    of docs/metrics.md ("Segments"). Rules and tie handling: DECISIONLOG.md,
     "Behavioural flags". is_cart_abandoner is null for the customers of a
     store without any cart row in the raw data (no carts file, or a store
     that does not export carts): missing data is not "did not abandon".
@@ -23,7 +23,7 @@ customers as (
     select
         *,
         -- AOV as dim_customers shows it (rounded to cents)
-        {{ round_double(divide('net_revenue', 'orders_count'), 2) }} as average_order_value
+        {{ average_order_value('net_revenue', 'orders_count') }} as average_order_value
     from customers_aggregated
 ),
 
@@ -63,7 +63,8 @@ flagged as (
     select
         customers.store_id,
         customers.customer_id,
-        {{ days_between('customers.last_order_date', as_of_date()) }} as days_since_last_order,
+        {{ dbt.datediff('customers.last_order_date', as_of_date(), 'day') }}
+            as days_since_last_order,
         customers.orders_count = 1 as is_first_time_buyer,
         customers.orders_count >= 2 as is_repeat_buyer,
         {{ is_in_top_share('customers.net_revenue', var('vip_top_share'), 'customers.store_id') }} as is_vip,

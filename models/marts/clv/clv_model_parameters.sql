@@ -11,8 +11,8 @@ with fitted as (
 
 final as (
     select
-        cast(industry_segment as {{ type_text() }}) as industry_segment,
-        cast(parameter_source as {{ type_text() }}) as parameter_source,
+        cast(industry_segment as {{ dbt.type_string() }}) as industry_segment,
+        cast(parameter_source as {{ dbt.type_string() }}) as parameter_source,
         cast(converged as boolean) as converged,
         cast(customers_fitted as bigint) as customers_fitted,
         cast(repeat_buyers_fitted as bigint) as repeat_buyers_fitted,

@@ -42,7 +42,7 @@ per_customer as (
 
 final as (
     select
-        cast(industry_segment as {{ type_text() }}) as industry_segment,
+        cast(industry_segment as {{ dbt.type_string() }}) as industry_segment,
         cast(max(holdout_days) as integer) as holdout_days,
         cast(count(*) as bigint) as customers,
         cast(sum(actual_purchases) as bigint) as actual_repeat_purchases,

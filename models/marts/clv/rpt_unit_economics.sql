@@ -17,7 +17,7 @@ first_orders as (
 
 marketing_spend as (
     select * from {{ ref('stg_shop__marketing_spend') }}
-    where month <= {{ month_start(as_of_date()) }}
+    where month <= {{ dbt.date_trunc('month', as_of_date()) }}
 ),
 
 stores as (
@@ -27,7 +27,7 @@ stores as (
 acquired as (
     select
         first_orders.store_id,
-        cast({{ month_start('first_orders.first_order_date') }} as date) as month,
+        cast({{ dbt.date_trunc('month', 'first_orders.first_order_date') }} as date) as month,
         count(*) as new_customers,
         avg(customers.predicted_clv) as average_predicted_clv
     from first_orders
@@ -68,12 +68,13 @@ final as (
         cast(combined.month as date) as month,
         cast(combined.new_customers as bigint) as new_customers,
         cast(combined.marketing_spend as decimal(18, 2)) as marketing_spend,
-        {{ cast_double_to_decimal(divide('combined.marketing_spend', 'nullif(combined.new_customers, 0)')) }} as cac,
+        {{ cast_double_to_decimal(safe_ratio('combined.marketing_spend', 'combined.new_customers')) }} as cac,
         {{ cast_double_to_decimal('combined.average_predicted_clv') }} as average_predicted_clv,
         cast(
-            combined.average_predicted_clv
-            / nullif({{ divide('combined.marketing_spend', 'nullif(combined.new_customers, 0)') }}, 0)
-            as double
+            {{ safe_ratio(
+                'combined.average_predicted_clv',
+                safe_ratio('combined.marketing_spend', 'combined.new_customers')
+            ) }} as double
         ) as clv_to_cac
     from combined
     left join stores

@@ -38,12 +38,12 @@ final as (
         coalesce(stores.industry_segment, 'unclassified') as industry_segment,
         customers.first_order_at,
         customers.first_order_date,
-        cast({{ month_start('customers.first_order_date') }} as date) as cohort_month,
+        cast({{ dbt.date_trunc('month', 'customers.first_order_date') }} as date) as cohort_month,
         customers.last_order_at,
         customers.last_order_date,
         cast(customers.orders_count as integer) as orders_count,
         cast(customers.net_revenue as decimal(18, 2)) as net_revenue,
-        cast({{ round_double(divide('customers.net_revenue', 'customers.orders_count'), 2) }} as decimal(18, 2))
+        cast({{ average_order_value('customers.net_revenue', 'customers.orders_count') }} as decimal(18, 2))
             as average_order_value,
         cast(customers.discounted_orders_count as integer) as discounted_orders_count,
         profiles.created_at as registered_at,

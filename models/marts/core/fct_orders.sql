@@ -89,7 +89,7 @@ unsequenced as (
         industry_segment,
         ordered_at,
         order_date,
-        cast({{ month_start('order_date') }} as date) as order_month,
+        cast({{ dbt.date_trunc('month', 'order_date') }} as date) as order_month,
         status,
         is_purchase,
         is_guest,
@@ -216,14 +216,14 @@ final as (
             as customer_order_number,
         cast(
             case
-                when is_customer_purchase then {{ days_between('previous_purchase_date', 'order_date') }}
+                when is_customer_purchase then {{ dbt.datediff('previous_purchase_date', 'order_date', 'day') }}
             end as integer
         ) as days_since_previous_order,
-        cast({{ month_start('first_purchase_date') }} as date) as cohort_month,
+        cast({{ dbt.date_trunc('month', 'first_purchase_date') }} as date) as cohort_month,
         cast(
             case
                 when is_customer_purchase
-                    then {{ months_between(month_start('first_purchase_date'), 'order_month') }}
+                    then {{ months_between(dbt.date_trunc('month', 'first_purchase_date'), 'order_month') }}
             end as integer
         ) as months_since_first_order
     from sequenced

@@ -62,7 +62,7 @@ triangle as (
         industry_segment,
         cohort_month,
         cohort_size,
-        {{ unnest_series('0', months_between('cohort_month', month_start(as_of_date()))) }}
+        {{ unnest_series('0', months_between('cohort_month', dbt.date_trunc('month', as_of_date()))) }}
             as months_since_first_order
     from cohorts
 ),
@@ -99,20 +99,19 @@ final as (
         industry_segment,
         cast(cohort_month as date) as cohort_month,
         cast(months_since_first_order as integer) as months_since_first_order,
-        cast({{ add_months('cohort_month', 'cast(months_since_first_order as integer)') }} as date)
+        cast({{ dbt.dateadd('month', 'months_since_first_order', 'cohort_month') }} as date)
             as activity_month,
         cast(cohort_size as bigint) as cohort_size,
         cast(active_customers as bigint) as active_customers,
-        cast(active_customers / cohort_size as double) as retention_rate,
+        cast({{ cohort_retention_rate('active_customers', 'cohort_size') }} as double) as retention_rate,
         cast(net_revenue as decimal(18, 2)) as net_revenue,
         cast(cumulative_net_revenue as decimal(18, 2)) as cumulative_net_revenue,
-        cast({{ divide('cumulative_net_revenue', 'cohort_size') }} as double) as cumulative_net_revenue_per_customer,
+        cast({{ net_revenue_per_customer('cumulative_net_revenue', 'cohort_size') }} as double)
+            as cumulative_net_revenue_per_customer,
         cast(repeat_customers as bigint) as repeat_customers,
-        cast(repeat_customers / cohort_size as double) as repeat_purchase_rate,
-        cast(
-            case when acquisition_net_revenue > 0 then {{ divide('net_revenue', 'acquisition_net_revenue') }} end
-            as double
-        ) as net_revenue_retention
+        cast({{ repeat_purchase_rate('repeat_customers', 'cohort_size') }} as double) as repeat_purchase_rate,
+        cast({{ net_revenue_retention('net_revenue', 'acquisition_net_revenue') }} as double)
+            as net_revenue_retention
     from filled
 )
 

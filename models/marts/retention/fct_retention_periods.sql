@@ -13,10 +13,21 @@
        (those whose measurement day it contains); each span adds +1/-1
        events at the ends of that run and a running sum over the period
        index gives E, S and retained without visiting customer x period.
+    4. returning_customer_rate (Shopify's admin figure, not a retention
+       rate) counts purchases, not activity: each customer x period with a
+       purchase emits one event, flagged returning when the customer's first
+       purchase is in an earlier period.
 #}
 
 with activity_spans as (
     select * from {{ ref('int_customer_activity_spans') }}
+),
+
+purchases as (
+    select * from {{ ref('fct_orders') }}
+    where
+        customer_order_number is not null
+        and order_date <= {{ as_of_date() }}
 ),
 
 grains as (
@@ -60,6 +71,21 @@ spans_in_periods as (
     cross join grains
 ),
 
+-- the periods in which each customer purchased (cost grows with purchases)
+customer_purchase_periods as (
+    select distinct
+        purchases.store_id,
+        purchases.customer_id,
+        grains.period_grain,
+        (year(purchases.order_date) * 12 + month(purchases.order_date) - 1)
+        {{ integer_division_operator() }} grains.months_per_period as period_index,
+        (
+            year(purchases.cohort_month) * 12 + month(purchases.cohort_month) - 1
+        ) {{ integer_division_operator() }} grains.months_per_period as first_purchase_period
+    from purchases
+    cross join grains
+),
+
 -- a span that contains no measurement day (shorter than a period, between
 -- two measurement days) counts in no S, E or retained; it can still hold
 -- the customer's acquisition
@@ -88,7 +114,9 @@ span_events as (
         0 as active_start,
         0 as retained,
         0 as new_customer,
-        0 as acquired_customer
+        0 as acquired_customer,
+        0 as purchasing_customer,
+        0 as returning_customer
     from measured_spans
     union all
     select
@@ -99,7 +127,9 @@ span_events as (
         0 as active_start,
         0 as retained,
         0 as new_customer,
-        0 as acquired_customer
+        0 as acquired_customer,
+        0 as purchasing_customer,
+        0 as returning_customer
     from measured_spans
     union all
     -- active at the start of the periods after each of those (start = the
@@ -112,7 +142,9 @@ span_events as (
         is_measured as active_start,
         0 as retained,
         0 as new_customer,
-        0 as acquired_customer
+        0 as acquired_customer,
+        0 as purchasing_customer,
+        0 as returning_customer
     from measured_spans
     union all
     select
@@ -123,7 +155,9 @@ span_events as (
         -is_measured as active_start,
         0 as retained,
         0 as new_customer,
-        0 as acquired_customer
+        0 as acquired_customer,
+        0 as purchasing_customer,
+        0 as returning_customer
     from measured_spans
     union all
     -- retained (active at start and end): the periods after the span's
@@ -140,7 +174,9 @@ span_events as (
         0 as active_start,
         is_measured as retained,
         0 as new_customer,
-        0 as acquired_customer
+        0 as acquired_customer,
+        0 as purchasing_customer,
+        0 as returning_customer
     from measured_spans
     union all
     select
@@ -151,7 +187,9 @@ span_events as (
         0 as active_start,
         -is_measured as retained,
         0 as new_customer,
-        0 as acquired_customer
+        0 as acquired_customer,
+        0 as purchasing_customer,
+        0 as returning_customer
     from measured_spans
     union all
     -- new: first purchase in the period and active at its end (the span
@@ -165,8 +203,25 @@ span_events as (
         0 as active_start,
         0 as retained,
         case when first_period = first_purchase_period then is_measured else 0 end as new_customer,
-        case when span_number = 1 then 1 else 0 end as acquired_customer
+        case when span_number = 1 then 1 else 0 end as acquired_customer,
+        0 as purchasing_customer,
+        0 as returning_customer
     from measured_spans
+    union all
+    -- returning customer rate: one event per customer x period with a
+    -- purchase; returning when the first purchase is in an earlier period
+    select
+        store_id,
+        period_grain,
+        period_index,
+        0 as active_end,
+        0 as active_start,
+        0 as retained,
+        0 as new_customer,
+        0 as acquired_customer,
+        1 as purchasing_customer,
+        case when period_index > first_purchase_period then 1 else 0 end as returning_customer
+    from customer_purchase_periods
 ),
 
 events_per_period as (
@@ -178,7 +233,9 @@ events_per_period as (
         sum(active_start) as active_start_delta,
         sum(retained) as retained_delta,
         sum(new_customer) as new_customers,
-        sum(acquired_customer) as acquired_customers
+        sum(acquired_customer) as acquired_customers,
+        sum(purchasing_customer) as purchasing_customers,
+        sum(returning_customer) as returning_customers
     from span_events
     group by store_id, period_grain, period_index
 ),
@@ -217,6 +274,8 @@ running_counts as (
         period_spine.period_index,
         coalesce(events_per_period.new_customers, 0) as new_customers,
         coalesce(events_per_period.acquired_customers, 0) as acquired_customers,
+        coalesce(events_per_period.purchasing_customers, 0) as purchasing_customers,
+        coalesce(events_per_period.returning_customers, 0) as returning_customers,
         sum(coalesce(events_per_period.active_start_delta, 0)) over running as customers_start,
         sum(coalesce(events_per_period.active_end_delta, 0)) over running as customers_end,
         sum(coalesce(events_per_period.retained_delta, 0)) over running as retained_customers
@@ -250,12 +309,12 @@ final as (
         industry_segment,
         period_grain,
         cast(period_start as date) as period_start,
-        cast({{ add_months('period_start', 'months_per_period') }} - interval 1 day as date) as period_end,
+        cast({{ dbt.dateadd('month', 'months_per_period', 'period_start') }} - interval 1 day as date) as period_end,
         cast(
-            least({{ add_months('period_start', 'months_per_period') }} - interval 1 day, {{ as_of_date() }})
+            least({{ dbt.dateadd('month', 'months_per_period', 'period_start') }} - interval 1 day, {{ as_of_date() }})
             as date
         ) as measured_on,
-        {{ add_months('period_start', 'months_per_period') }} - interval 1 day <= {{ as_of_date() }}
+        {{ dbt.dateadd('month', 'months_per_period', 'period_start') }} - interval 1 day <= {{ as_of_date() }}
             as is_complete,
         cast({{ var('active_window_days') }} as integer) as active_window_days,
         cast(customers_start as bigint) as customers_start,
@@ -272,7 +331,12 @@ final as (
         ) as crr,
         cast(
             {{ churn_rate('customers_start - retained_customers', 'customers_start') }} as double
-        ) as churn_rate
+        ) as churn_rate,
+        cast(purchasing_customers as bigint) as purchasing_customers,
+        cast(returning_customers as bigint) as returning_customers,
+        cast(
+            {{ returning_customer_rate('returning_customers', 'purchasing_customers') }} as double
+        ) as returning_customer_rate
     from with_dates
 )
 

@@ -33,12 +33,13 @@ final as (
         cast(stores_count as integer) as stores_count,
         cast(cohort_size as bigint) as cohort_size,
         cast(active_customers as bigint) as active_customers,
-        cast(active_customers / cohort_size as double) as retention_rate,
+        cast({{ cohort_retention_rate('active_customers', 'cohort_size') }} as double) as retention_rate,
         cast(net_revenue as decimal(18, 2)) as net_revenue,
         cast(cumulative_net_revenue as decimal(18, 2)) as cumulative_net_revenue,
-        cast({{ divide('cumulative_net_revenue', 'cohort_size') }} as double) as cumulative_net_revenue_per_customer,
+        cast({{ net_revenue_per_customer('cumulative_net_revenue', 'cohort_size') }} as double)
+            as cumulative_net_revenue_per_customer,
         cast(repeat_customers as bigint) as repeat_customers,
-        cast(repeat_customers / cohort_size as double) as repeat_purchase_rate
+        cast({{ repeat_purchase_rate('repeat_customers', 'cohort_size') }} as double) as repeat_purchase_rate
     from summed
 )
 

@@ -31,7 +31,9 @@ summed as (
         sum(churned_customers) as churned_customers,
         sum(reactivated_customers) as reactivated_customers,
         sum(acquired_customers) as acquired_customers,
-        sum(new_customers_lapsed) as new_customers_lapsed
+        sum(new_customers_lapsed) as new_customers_lapsed,
+        sum(purchasing_customers) as purchasing_customers,
+        sum(returning_customers) as returning_customers
     from store_periods
     group by industry_segment, period_grain, period_start
 ),
@@ -43,6 +45,9 @@ with_rates as (
             'summed.customers_start', 'summed.customers_end', 'summed.new_customers'
         ) }} as crr,
         {{ churn_rate('summed.churned_customers', 'summed.customers_start') }} as churn_rate,
+        {{ returning_customer_rate(
+            'summed.returning_customers', 'summed.purchasing_customers'
+        ) }} as returning_customer_rate,
         industry_segments.benchmark_retention_rate,
         industry_segments.benchmark_definition,
         industry_segments.benchmark_window,
@@ -74,11 +79,14 @@ final as (
         cast(new_customers_lapsed as bigint) as new_customers_lapsed,
         cast(crr as double) as crr,
         cast(churn_rate as double) as churn_rate,
+        cast(purchasing_customers as bigint) as purchasing_customers,
+        cast(returning_customers as bigint) as returning_customers,
+        cast(returning_customer_rate as double) as returning_customer_rate,
         cast(benchmark_retention_rate as double) as benchmark_retention_rate,
-        cast(benchmark_definition as {{ type_text() }}) as benchmark_definition,
-        cast(benchmark_window as {{ type_text() }}) as benchmark_window,
+        cast(benchmark_definition as {{ dbt.type_string() }}) as benchmark_definition,
+        cast(benchmark_window as {{ dbt.type_string() }}) as benchmark_window,
         benchmark_is_standard_crr,
-        cast(benchmark_source as {{ type_text() }}) as benchmark_source,
+        cast(benchmark_source as {{ dbt.type_string() }}) as benchmark_source,
         cast(benchmark_year as integer) as benchmark_year,
         cast(
             case

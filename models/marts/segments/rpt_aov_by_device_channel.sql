@@ -52,10 +52,11 @@ final as (
         breakdown_value,
         cast(purchases as integer) as purchases,
         cast(
-            purchases / sum(purchases) over (partition by store_id, order_month, breakdown) as double
+            {{ safe_ratio('purchases', 'sum(purchases) over (partition by store_id, order_month, breakdown)') }}
+            as double
         ) as share_of_purchases,
         cast(net_revenue as decimal(18, 2)) as net_revenue,
-        cast({{ round_double(divide('net_revenue', 'purchases'), 2) }} as decimal(18, 2)) as average_order_value
+        cast({{ average_order_value('net_revenue', 'purchases') }} as decimal(18, 2)) as average_order_value
     from breakdowns
 )
 

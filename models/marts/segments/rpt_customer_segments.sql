@@ -37,7 +37,7 @@ segment_totals as (
         rfm_segment,
         count(*) as customers,
         sum(net_revenue) as net_revenue,
-        -- historical CLV = net revenue to date (METRICS.md)
+        -- historical CLV = net revenue to date (docs/metrics.md)
         {{ avg_as_double('net_revenue') }} as average_historical_clv,
         -- null when no customer of the group has a model prediction
         {{ avg_as_double('predicted_clv') }} as average_predicted_clv
@@ -72,9 +72,9 @@ final as (
         rfm_segment,
         cast(segment_order as integer) as segment_order,
         cast(customers as integer) as customers,
-        cast(customers / store_customers as double) as share_of_customers,
+        cast({{ safe_ratio('customers', 'store_customers') }} as double) as share_of_customers,
         cast(net_revenue as decimal(18, 2)) as net_revenue,
-        cast({{ divide('net_revenue', 'nullif(store_net_revenue, 0)') }} as double) as share_of_revenue,
+        cast({{ safe_ratio('net_revenue', 'store_net_revenue') }} as double) as share_of_revenue,
         cast({{ round_double('average_historical_clv', 2) }} as decimal(18, 2)) as average_historical_clv,
         cast({{ round_double('average_predicted_clv', 2) }} as decimal(18, 2)) as average_predicted_clv
     from store_segments

@@ -118,6 +118,14 @@ def _retention_identities(b: SuiteBuilder) -> None:
         f"churned_customers / customers_start) <= {RATE_TOLERANCE} end",
         ["churn_rate", "churned_customers", "customers_start"],
     )
+    b.between("returning_customer_rate", low=0, high=1)
+    b.where_not(
+        "returning customer rate = returning / purchasing, null when nobody purchased",
+        "case when purchasing_customers = 0 then returning_customer_rate is null"
+        " else returning_customers <= purchasing_customers and abs(returning_customer_rate - "
+        f"returning_customers / purchasing_customers) <= {RATE_TOLERANCE} end",
+        ["returning_customer_rate", "returning_customers", "purchasing_customers"],
+    )
 
 
 @contract_suite
