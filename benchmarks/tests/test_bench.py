@@ -72,8 +72,9 @@ def test_baselines_match_warehouse(bench_run: dict[str, Path]) -> None:
     ("change", "expected"),
     [
         (
-            "update marts.fct_orders set net_revenue = net_revenue + 0.01 where order_id = "
-            "(select min(order_id) from marts.fct_orders where is_purchase)",
+            "update marts.fct_orders set net_revenue = net_revenue + 0.01 "
+            "where store_id || '|' || order_id = "
+            "(select min(store_id || '|' || order_id) from marts.fct_orders where is_purchase)",
             "mismatched columns {'net_revenue': 1}",
         ),
         (
