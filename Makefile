@@ -15,7 +15,7 @@ export RAW_DATA_DIR ?= data/sample
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 BENCH_SIZE ?= 1M
 
-.PHONY: help setup setup-spark test-spark setup-bi bi test-bi publish-stores build test validate docs bench lint lint-sql lint-python pytest dbt-build summary sample lock clean report semantic
+.PHONY: help setup setup-spark setup-browser test-spark setup-bi bi test-bi publish-stores build test validate docs bench lint lint-sql lint-python pytest dbt-build summary sample lock clean report semantic
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -68,9 +68,21 @@ build: setup  ## dbt build on RAW_DATA_DIR + validation + publish (FULL_REFRESH=
 dbt-build: setup  ## plain dbt build (no publishing)
 	$(DBT) build
 
+# make test's build of the sample (dbt build + data tests + validation, pinned
+# like the tests: retention/tests/hermetic.py); pytest's sample_warehouse reuses it
+TEST_BUILD := $(CURDIR)/target/test-sample
+PYTEST_WORKERS ?= 2
+
 test: setup lint  ## everything CI checks: lint, dbt build + data tests + validation, pytest
-	$(BIN)/python -m retention.build --no-publish
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(BIN)/python -m retention.tests.hermetic $(TEST_BUILD)
+	TEST_SAMPLE_WAREHOUSE=$(TEST_BUILD)/sample.duckdb TEST_SAMPLE_TARGET_PATH=$(TEST_BUILD)/target \
+	  $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=15
+
+setup-browser:  ## Chromium for the report's browser tests (Debian/Ubuntu, as root; CI runs it)
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { \
+	  test "$$(id -u)" = 0 || { echo "run as root: apt-get install -y chromium (or SKIP_BROWSER_TESTS=1 make test)"; exit 1; }; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
 
 lint: lint-python lint-sql  ## ruff + sqlfluff
 

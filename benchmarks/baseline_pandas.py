@@ -233,9 +233,10 @@ def dim_customers(
     segments = purchases.drop_duplicates("store_id")[["store_id", "industry_segment"]]
     customers = customers.merge(segments, on="store_id", how="left")
     customers["cohort_month"] = customers["first_order_date"].dt.to_period("M").dt.to_timestamp()
-    customers["average_order_value"] = _round_cents(
-        customers["net_revenue"] / customers["orders_count"]
-    )
+    # like the warehouse: the exact net revenue (a sum of cents, here a float sum
+    # that can be off by 1e-13 and turn 45.225 into 45.22) divided as a double
+    exact = _cents(customers["net_revenue"]) / 100.0
+    customers["average_order_value"] = _round_cents(exact / customers["orders_count"])
     profiles = pd.read_parquet(raw / "customers.parquet")
     profiles = profiles.dropna(subset=["store_id", "customer_id"]).drop_duplicates(
         ["store_id", "customer_id"]

@@ -2,8 +2,10 @@
 
 Each mart is joined with the baseline's table on its key (full outer join);
 a row missing on either side or a column differing by more than its
-tolerance is a mismatch, and so is a mart missing from the warehouse (every
-build has them all). A mart a baseline does not compute is skipped.
+tolerance is a mismatch. A mart or a compared column absent from either
+side is a failure too (a renamed column never drops out silently). Money
+is compared to the cent: |difference| < half a cent, i.e. both sides round
+to the same cents; rates to 1e-9.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from pathlib import Path
 
 import duckdb
 
+#: both sides round to the same cents (decimal(18,2) vs sums of doubles)
+CENT = 0.005
+RATE = 1e-9
 #: mart -> (key columns, {column: tolerance (None = exact)}, date columns to cast)
 MARTS: dict[str, tuple[tuple[str, ...], dict[str, float | None], tuple[str, ...]]] = {
     "fct_orders": (
@@ -21,8 +26,8 @@ MARTS: dict[str, tuple[tuple[str, ...], dict[str, float | None], tuple[str, ...]
             "customer_id": None,
             "status": None,
             "order_date": None,
-            "net_revenue": 0.005,
-            "discount_amount": 0.005,
+            "net_revenue": CENT,
+            "discount_amount": CENT,
             "is_first_order": None,
             "customer_order_number": None,
             "days_since_previous_order": None,
@@ -39,8 +44,8 @@ MARTS: dict[str, tuple[tuple[str, ...], dict[str, float | None], tuple[str, ...]
             "last_order_date": None,
             "cohort_month": None,
             "orders_count": None,
-            "net_revenue": 0.005,
-            "average_order_value": 0.011,
+            "net_revenue": CENT,
+            "average_order_value": CENT,
             "discounted_orders_count": None,
             "is_loyalty_member": None,
             "email_hash": None,
@@ -58,8 +63,8 @@ MARTS: dict[str, tuple[tuple[str, ...], dict[str, float | None], tuple[str, ...]
             "churned_customers": None,
             "reactivated_customers": None,
             "acquired_customers": None,
-            "crr": 1e-9,
-            "churn_rate": 1e-9,
+            "crr": RATE,
+            "churn_rate": RATE,
         },
         ("period_start", "period_end"),
     ),
@@ -68,9 +73,9 @@ MARTS: dict[str, tuple[tuple[str, ...], dict[str, float | None], tuple[str, ...]
         {
             "cohort_size": None,
             "active_customers": None,
-            "net_revenue": 0.01,
-            "cumulative_net_revenue": 0.05,
-            "retention_rate": 1e-9,
+            "net_revenue": CENT,
+            "cumulative_net_revenue": CENT,
+            "retention_rate": RATE,
         },
         ("cohort_month",),
     ),
@@ -86,28 +91,30 @@ class Comparison:
     only_in_warehouse: int = 0
     only_in_baseline: int = 0
     mismatches: dict[str, int] = field(default_factory=dict)
-    skipped: str | None = None
-    absent_from_warehouse: bool = False
+    #: why the comparison could not run (a mart absent on one side): a failure
+    missing: str | None = None
+    #: compared columns absent from the warehouse or the baseline: a failure
+    missing_columns: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
-        return self.skipped is None and not (
-            self.absent_from_warehouse
-            or self.only_in_warehouse
-            or self.only_in_baseline
-            or any(self.mismatches.values())
+        return (
+            self.missing is None
+            and not any(self.missing_columns.values())
+            and not (
+                self.only_in_warehouse or self.only_in_baseline or any(self.mismatches.values())
+            )
         )
 
     def line(self) -> str:
-        if self.absent_from_warehouse:
-            return f"{self.mart} vs {self.baseline}: DIFFERENT (the mart is not in the warehouse)"
-        if self.skipped:
-            return f"{self.mart} vs {self.baseline}: skipped ({self.skipped})"
+        if self.missing:
+            return f"{self.mart} vs {self.baseline}: FAILED ({self.missing})"
         bad = {c: n for c, n in self.mismatches.items() if n}
+        absent = {side: cols for side, cols in self.missing_columns.items() if cols}
         verdict = "identical" if self.ok else "DIFFERENT"
         detail = (
             f"; only in warehouse {self.only_in_warehouse:,}, only in baseline "
-            f"{self.only_in_baseline:,}, mismatched columns {bad}"
+            f"{self.only_in_baseline:,}, mismatched columns {bad}, absent columns {absent}"
             if not self.ok
             else ""
         )
@@ -132,15 +139,21 @@ def compare_mart(
     result = Comparison(mart, name)
     try:
         present = _columns(con, warehouse)
-    except duckdb.Error:
-        result.absent_from_warehouse = True
+    except duckdb.Error as error:
+        result.missing = f"not in the warehouse: {str(error).splitlines()[0]}"
         return result
     try:
         available = _columns(con, baseline)
-    except duckdb.Error:
-        result.skipped = "not computed by the baseline"
+    except duckdb.Error as error:
+        result.missing = f"not computed by the baseline: {str(error).splitlines()[0]}"
         return result
-    compared = [c for c in tolerances if c in present and c in available]
+    result.missing_columns = {
+        "warehouse": [c for c in (*keys, *tolerances) if c not in present],
+        "baseline": [c for c in (*keys, *tolerances) if c not in available],
+    }
+    if any(result.missing_columns.values()):
+        return result
+    compared = list(tolerances)
     projection = _projection([*keys, *compared], dates)
     join = " and ".join(f"w.{k} = b.{k}" for k in keys)
     differs = []

@@ -7,13 +7,14 @@ pandas computes period retention by brute force on the definition.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from benchmarks import baseline_duckdb, baseline_pandas
-from benchmarks.compare import compare_all
+from benchmarks.compare import MARTS, compare_all
 from benchmarks.data import ensure_dataset, parse_size, size_label
 from benchmarks.dbt_timing import dbt_build
 
@@ -57,40 +58,50 @@ def test_one_day_append_split(bench_run: dict[str, Path]) -> None:
 @pytest.mark.slow
 def test_baselines_match_warehouse(bench_run: dict[str, Path]) -> None:
     results = compare_all(bench_run["warehouse"], bench_run["a"], bench_run["b"])
-    compared = [r for r in results if not r.skipped]
-    assert {r.mart for r in compared} >= {"fct_orders", "dim_customers"}
-    for result in compared:
+    assert sorted((r.mart, r.baseline) for r in results) == sorted(
+        (mart, baseline) for mart in MARTS for baseline in ("baseline A", "baseline B")
+    )
+    for result in results:
         assert result.ok, result.line()
         assert result.warehouse_rows > 0
+        assert set(result.mismatches) == set(MARTS[result.mart][1])  # every column compared
 
 
 @pytest.mark.slow
-def test_baselines_agree_on_retention(bench_run: dict[str, Path]) -> None:
-    """A (spans) and B (brute force) agree with each other, independently of the warehouse."""
-    with duckdb.connect() as con:
-        con.execute(f"attach '{bench_run['a']}' as a (read_only)")
-        for mart, keys in (
-            ("fct_retention_periods", "store_id, period_grain, period_start"),
-            ("fct_cohort_retention", "store_id, cohort_month, months_since_first_order"),
-        ):
-            columns = (
-                "customers_start, customers_end, new_customers, retained_customers, "
-                "churned_customers, reactivated_customers, acquired_customers"
-                if mart == "fct_retention_periods"
-                else "cohort_size, active_customers, round(net_revenue, 2)"
-            )
-            dates = (
-                "cast(period_start as date) as period_start"
-                if "period" in keys
-                else ("cast(cohort_month as date) as cohort_month")
-            )
-            a = f"select * replace ({dates}) from a.main.{mart}"
-            b = f"select * replace ({dates}) from '{bench_run['b']}/{mart}.parquet'"
-            differing = con.execute(
-                f"select count(*) from ((select {keys}, {columns} from ({a}) "
-                f"except select {keys}, {columns} from ({b})) union all "
-                f"(select {keys}, {columns} from ({b}) except select {keys}, {columns} from ({a})))"
-            ).fetchone()[0]
-            (rows,) = con.execute(f"select count(*) from a.main.{mart}").fetchone()
-            assert rows > 0
-            assert differing == 0, mart
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            "update marts.fct_orders set net_revenue = net_revenue + 0.01 "
+            "where store_id || '|' || order_id = "
+            "(select min(store_id || '|' || order_id) from marts.fct_orders where is_purchase)",
+            "mismatched columns {'net_revenue': 1}",
+        ),
+        (
+            "alter table marts.dim_customers rename column average_order_value to aov",
+            "absent columns {'warehouse': ['average_order_value']}",
+        ),
+        ("drop table marts.fct_cohort_retention", "FAILED (not in the warehouse"),
+    ],
+    ids=["a cent", "a renamed column", "a missing mart"],
+)
+def test_the_comparison_fails_on(
+    bench_run: dict[str, Path], tmp_path: Path, change: str, expected: str
+) -> None:
+    warehouse = tmp_path / "changed.duckdb"
+    shutil.copy(bench_run["warehouse"], warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(change)
+    results = compare_all(warehouse, bench_run["a"], None)
+    failed = [r.line() for r in results if not r.ok]
+    assert len(failed) == 1, failed
+    assert expected in failed[0]
+
+
+@pytest.mark.slow
+def test_a_mart_the_baseline_lacks_fails(bench_run: dict[str, Path], tmp_path: Path) -> None:
+    baseline = tmp_path / "b"
+    shutil.copytree(bench_run["b"], baseline)
+    (baseline / "fct_retention_periods.parquet").unlink()
+    failed = [r.line() for r in compare_all(bench_run["warehouse"], None, baseline) if not r.ok]
+    assert len(failed) == 1 and "not computed by the baseline" in failed[0], failed

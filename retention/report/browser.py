@@ -7,7 +7,6 @@ the report is a local file and the flags switch background traffic off.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import tempfile
@@ -35,21 +34,6 @@ def find_chromium() -> str | None:
         if path:
             return path
     return None
-
-
-def install_chromium() -> str | None:
-    """apt-get install chromium when running as root; None when impossible."""
-    if find_chromium() or os.geteuid() != 0 or not shutil.which("apt-get"):
-        return find_chromium()
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    subprocess.run(["apt-get", "update"], check=True, env=env, capture_output=True)
-    subprocess.run(
-        ["apt-get", "install", "-y", "--no-install-recommends", "chromium"],
-        check=True,
-        env=env,
-        capture_output=True,
-    )
-    return find_chromium()
 
 
 @dataclass(frozen=True)

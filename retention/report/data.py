@@ -16,6 +16,8 @@ from datetime import date
 
 import duckdb
 
+from retention.report.money import UNKNOWN, Currency
+
 
 @dataclass(frozen=True)
 class Missing:
@@ -46,6 +48,20 @@ class Marts:
         self.columns: dict[str, set[str]] = {}
         for table, column in rows:
             self.columns.setdefault(table, set()).add(column)
+        self.currency = Currency(self._reporting_currency())
+
+    def _reporting_currency(self) -> str:
+        """var reporting_currency of the build (int_run_parameters)."""
+        found = self.con.execute(
+            "select count(*) from information_schema.columns where table_schema = 'intermediate' "
+            "and table_name = 'int_run_parameters' and column_name = 'reporting_currency'"
+        ).fetchone()[0]
+        if not found:
+            return UNKNOWN
+        (code,) = self.con.execute(
+            "select max(reporting_currency) from intermediate.int_run_parameters"
+        ).fetchone()
+        return str(code or UNKNOWN).upper()
 
     def missing(self, mart: str, needed: Sequence[str]) -> Missing | None:
         if mart not in self.columns:
@@ -435,7 +451,7 @@ def _aov_by_device(marts: Marts) -> list[Kpi]:
         """
     )
     return [
-        Kpi(f"AOV — {device}", f"${aov:,.2f}", f"{int(count):,} purchases")
+        Kpi(f"AOV — {device}", marts.currency.format(float(aov)), f"{int(count):,} purchases")
         for device, aov, count in rows
     ]
 
@@ -465,7 +481,8 @@ def _clv_to_cac(marts: Marts) -> Kpi:
     return Kpi(
         "CLV : CAC",
         f"{float(clv) / float(cac):.1f} : 1",
-        f"last 12 months, stores with spend: CLV ${float(clv):,.0f}, CAC ${float(cac):,.0f}",
+        f"last 12 months, stores with spend: CLV {marts.currency.format(float(clv), 0)}, "
+        f"CAC {marts.currency.format(float(cac), 0)}",
     )
 
 

@@ -8,6 +8,7 @@ from datetime import date, datetime, timezone
 from html import escape
 
 from retention.report import data, svg
+from retention.report.money import Currency
 from retention.report.svg import PALETTE, Axis, Series
 
 
@@ -67,7 +68,9 @@ def cohort_heatmap_section(matrix: data.CohortMatrix | data.Missing) -> Section:
     return Section("cohort-heatmap", title, intro, chart)
 
 
-def cumulative_revenue_section(matrix: data.CohortMatrix | data.Missing) -> Section:
+def cumulative_revenue_section(
+    matrix: data.CohortMatrix | data.Missing, currency: Currency
+) -> Section:
     title = "Cumulative net revenue per customer by cohort"
     intro = (
         "Net revenue a cohort brought in up to <em>k</em> months after acquisition, divided "
@@ -89,7 +92,11 @@ def cumulative_revenue_section(matrix: data.CohortMatrix | data.Missing) -> Sect
         "Cumulative net revenue per customer",
         series,
         x_axis=Axis("months since first order", lambda v: f"{v:.0f}", low=0.0),
-        y_axis=Axis("net revenue per customer (USD)", svg.money, low=0.0),
+        y_axis=Axis(
+            f"net revenue per customer ({currency.label})",
+            lambda v: svg.money(v, currency.symbol),
+            low=0.0,
+        ),
         width=820,
         height=380,
     )
@@ -141,7 +148,7 @@ def industry_section(retention: data.IndustryRetention | data.Missing) -> Sectio
     return Section("industry-retention", title, intro, body)
 
 
-def clv_section(values: list[float] | data.Missing) -> Section:
+def clv_section(values: list[float] | data.Missing, currency: Currency) -> Section:
     title = "Predicted CLV distribution"
     intro = (
         "Predicted net revenue per customer over the CLV horizon (BG/NBD purchases \u00d7 "
@@ -158,22 +165,22 @@ def clv_section(values: list[float] | data.Missing) -> Section:
     counts = [0] * bins
     for value in ordered:
         counts[min(int(value / width) if width else 0, bins - 1)] += 1
-    labels = [f"${i * width:,.0f}\u2013{(i + 1) * width:,.0f}" for i in range(bins)]
-    labels[-1] = f"≥ ${(bins - 1) * width:,.0f}"
+    labels = [f"{currency.format(i * width, 0)}\u2013{(i + 1) * width:,.0f}" for i in range(bins)]
+    labels[-1] = f"≥ {currency.format((bins - 1) * width, 0)}"
     shares = [count / len(ordered) for count in counts]
     chart = svg.bar_chart(
         "Customers by predicted CLV",
         labels,
         [("share of customers", shares, PALETTE[0])],
         value_axis=Axis("share of customers", lambda v: svg.percent(v, 1)),
-        category_title="predicted CLV (USD)",
+        category_title=f"predicted CLV ({currency.label})",
         width=720,
     )
     mean = sum(ordered) / len(ordered)
     median = ordered[len(ordered) // 2]
     stats = (
-        f"<p>{len(ordered):,} customers; mean ${mean:,.2f}, median ${median:,.2f}, "
-        f"99th percentile ${cap:,.2f}.</p>"
+        f"<p>{len(ordered):,} customers; mean {currency.format(mean)}, "
+        f"median {currency.format(median)}, 99th percentile {currency.format(cap)}.</p>"
     )
     return Section("clv-distribution", title, intro, chart + stats)
 
@@ -249,7 +256,7 @@ def calibration_section(points: list[data.CalibrationPoint] | data.Missing) -> S
     return Section("next-purchase-calibration", title, intro, chart + table)
 
 
-def scenarios_section(scenarios: list[data.Scenario] | data.Missing) -> Section:
+def scenarios_section(scenarios: list[data.Scenario] | data.Missing, currency: Currency) -> Section:
     title = "What more retention is worth"
     intro = (
         "All stores together: active customers and net revenue if each store's yearly "
@@ -273,16 +280,19 @@ def scenarios_section(scenarios: list[data.Scenario] | data.Missing) -> Section:
             )
             for i, h in enumerate(horizons)
         ],
-        value_axis=Axis("net revenue gain (USD)", svg.money),
+        value_axis=Axis(
+            f"net revenue gain ({currency.label})", lambda v: svg.money(v, currency.symbol)
+        ),
         category_title="yearly CRR uplift",
         width=720,
     )
     rows = "".join(
         f"<tr data-scenario='{s.uplift_points:g}-{s.horizon_months}'>"
         f"<td>+{s.uplift_points:g}</td><td>{s.horizon_months}</td>"
-        f"<td>{s.projected_active_customers:,.0f}</td><td>${s.projected_net_revenue:,.0f}</td>"
-        f"<td>${s.projected_gross_margin:,.0f}</td>"
-        f"<td>${s.net_revenue_gain_vs_unchanged:,.0f}</td></tr>"
+        f"<td>{s.projected_active_customers:,.0f}</td>"
+        f"<td>{currency.format(s.projected_net_revenue, 0)}</td>"
+        f"<td>{currency.format(s.projected_gross_margin, 0)}</td>"
+        f"<td>{currency.format(s.net_revenue_gain_vs_unchanged, 0)}</td></tr>"
         for s in scenarios
     )
     table = (
@@ -294,7 +304,7 @@ def scenarios_section(scenarios: list[data.Scenario] | data.Missing) -> Section:
     return Section("retention-scenarios", title, intro, chart + table)
 
 
-def segments_section(segments: list[data.Segment] | data.Missing) -> Section:
+def segments_section(segments: list[data.Segment] | data.Missing, currency: Currency) -> Section:
     title = "RFM segments: size and value"
     intro = (
         "Customers by RFM segment (recency, frequency and monetary quintiles within each "
@@ -316,9 +326,9 @@ def segments_section(segments: list[data.Segment] | data.Missing) -> Section:
     )
     rows = "".join(
         f"<tr><td>{escape(s.name)}</td><td>{s.customers:,}</td>"
-        f"<td>{s.share_of_customers:.1%}</td><td>${s.net_revenue:,.0f}</td>"
+        f"<td>{s.share_of_customers:.1%}</td><td>{currency.format(s.net_revenue, 0)}</td>"
         f"<td>{s.share_of_revenue:.1%}</td><td>"
-        f"{'—' if s.average_predicted_clv is None else f'${s.average_predicted_clv:,.2f}'}"
+        f"{'—' if s.average_predicted_clv is None else currency.format(s.average_predicted_clv)}"
         "</td></tr>"
         for s in segments
     )
@@ -393,12 +403,12 @@ def render(marts: data.Marts, warehouse_name: str) -> tuple[str, list[str]]:
         kpi_section(data.kpis(marts)),
         cohort_heatmap_section(matrix),
         industry_section(data.industry_retention(marts, "year")),
-        cumulative_revenue_section(matrix),
-        clv_section(data.predicted_clv(marts)),
-        segments_section(data.rfm_segments(marts)),
+        cumulative_revenue_section(matrix, marts.currency),
+        clv_section(data.predicted_clv(marts), marts.currency),
+        segments_section(data.rfm_segments(marts), marts.currency),
         survival_section(data.survival_curve(marts)),
         calibration_section(data.next_purchase_calibration(marts)),
-        scenarios_section(data.retention_scenarios(marts)),
+        scenarios_section(data.retention_scenarios(marts), marts.currency),
     ]
     as_of = data.as_of_date(marts)
     generated = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")  # noqa: UP017
@@ -415,7 +425,7 @@ def render(marts: data.Marts, warehouse_name: str) -> tuple[str, list[str]]:
         f"<script>{SCRIPT}</script></head><body>"
         "<h1>Customer retention report</h1>"
         f"<p class='meta'>Data as of {as_of or 'n/a'} · warehouse {escape(warehouse_name)} · "
-        f"generated {generated} · money in USD (reporting currency)</p>{status}"
+        f"generated {generated} · money in {marts.currency.label} (reporting currency)</p>{status}"
         + "".join(section.html() for section in sections)
         + "</body></html>"
     )

@@ -37,10 +37,11 @@ def percent(value: float, digits: int = 0) -> str:
     return f"{value * 100:.{digits}f}%"
 
 
-def money(value: float) -> str:
+def money(value: float, symbol: str = "$") -> str:
+    """An axis label: `symbol` and whole units, thousands as k."""
     if abs(value) >= 10_000:
-        return f"${value / 1000:,.0f}k"
-    return f"${value:,.0f}"
+        return f"{symbol}{value / 1000:,.0f}k"
+    return f"{symbol}{value:,.0f}"
 
 
 def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:

@@ -1,14 +1,24 @@
-"""Shared fixtures: build the real warehouse (dbt + DuckDB) into a temp dir."""
+"""Shared fixtures: build the real warehouse (dbt + DuckDB) into a temp dir.
+
+The environment every test sees is pinned by the `retention.tests.hermetic`
+plugin (salt, time zone, paths). `sample_warehouse` reuses the build `make
+test` has just made when TEST_SAMPLE_WAREHOUSE names it (after checking it
+is fresh and was built like the tests build), else builds the sample once
+per session (per xdist worker).
+"""
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from retention.dbt import DbtResult, dbt_env, run_dbt
+from retention.dbt import PROJECT_ROOT, DbtResult, dbt_env, run_dbt
+from retention.tests.hermetic import SAMPLE_DIR, TEST_PII_HASH_SALT
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -55,26 +65,88 @@ def build_warehouse(tmp_path: Path) -> BuildWarehouse:
     return build
 
 
-def _build_once(tmp_path_factory: pytest.TempPathFactory, raw: Path, name: str) -> Warehouse:
+def build_once(
+    tmp_path_factory: pytest.TempPathFactory,
+    raw: Path,
+    name: str,
+    command: tuple[str, ...] = ("build",),
+    vars: Mapping[str, object] | None = None,
+    extra_env: Mapping[str, str] | None = None,
+) -> Warehouse:
+    """One dbt invocation into a fresh DuckDB file, for module- and session-scoped fixtures.
+
+    `extra_env` overrides variables of the pinned test environment (e.g. TZ).
+    """
     directory = tmp_path_factory.mktemp(name)
     path = directory / f"{name}.duckdb"
     target = directory / "target"
-    env = dbt_env(raw_data_dir=raw, warehouse_path=path, target_path=target)
-    result = run_dbt(["build"], env=env)
+    env = dbt_env(raw_data_dir=raw, warehouse_path=path, target_path=target, extra=extra_env)
+    result = run_dbt(list(command), vars=vars, env=env)
     if not result.ok:
-        pytest.fail(f"dbt build of {raw} failed:\n{result.output[-6000:]}")
+        pytest.fail(f"dbt {' '.join(command)} of {raw} failed:\n{result.output[-6000:]}")
     return Warehouse(path, result, target)
+
+
+_build_once = build_once  # the name test_rejects.py imports
 
 
 @pytest.fixture(scope="session")
 def tiny_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     """The hand-made nine-order dataset of data/tiny, built once per session."""
-    return _build_once(tmp_path_factory, DATA_DIR / "tiny", "tiny")
+    return build_once(tmp_path_factory, DATA_DIR / "tiny", "tiny")
+
+
+#: the inputs of a build: a reused warehouse older than any of them is stale
+BUILD_INPUTS = ("models", "macros", "seeds", "tests", "dbt_project.yml", "data/sample")
+
+
+def _newest_input() -> tuple[float, Path]:
+    newest = (0.0, PROJECT_ROOT)
+    for name in BUILD_INPUTS:
+        root = PROJECT_ROOT / name
+        for path in [root, *root.rglob("*")] if root.is_dir() else [root]:
+            if path.is_file():
+                newest = max(newest, (path.stat().st_mtime, path))
+    return newest
+
+
+def _check_reusable(path: Path, target: Path) -> None:
+    """The warehouse `make test` built: present, fresh, hashed with the tests' salt."""
+    if not path.is_file() or not (target / "manifest.json").is_file():
+        pytest.fail(f"TEST_SAMPLE_WAREHOUSE={path}: no warehouse (or no {target}/manifest.json)")
+    mtime, newest = _newest_input()
+    if path.stat().st_mtime < mtime:
+        pytest.fail(f"TEST_SAMPLE_WAREHOUSE={path} is older than {newest}: rebuild it (make test)")
+    with duckdb.connect(str(path), read_only=True) as con:
+        salted = con.execute(
+            f"""
+            select count(*) from marts.dim_customers as dim
+            join read_parquet('{SAMPLE_DIR}/customers.parquet') as raw
+                on dim.store_id = raw.store_id and dim.customer_id = raw.customer_id
+            where dim.email_hash = sha256(? || lower(trim(raw.email)))
+            """,
+            [TEST_PII_HASH_SALT],
+        ).fetchone()[0]
+    if salted == 0:
+        pytest.fail(
+            f"TEST_SAMPLE_WAREHOUSE={path} was not built with the tests' environment: "
+            "build it with `python -m retention.tests.hermetic DIR` (make test does)"
+        )
 
 
 @pytest.fixture(scope="session")
 def sample_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
-    """The bundled sample (data/sample), built once per session."""
-    from retention.dbt import PROJECT_ROOT
-
-    return _build_once(tmp_path_factory, PROJECT_ROOT / "data" / "sample", "sample")
+    """The bundled sample (data/sample): make test's build, or built once per session."""
+    reuse = os.environ.get("TEST_SAMPLE_WAREHOUSE")
+    if not reuse:
+        return build_once(tmp_path_factory, SAMPLE_DIR, "sample")
+    built = Path(reuse)
+    target = Path(os.environ.get("TEST_SAMPLE_TARGET_PATH", built.parent / "target"))
+    _check_reusable(built, target)
+    # a private copy: no test can change the build another worker reads
+    directory = tmp_path_factory.mktemp("sample")
+    path = directory / "sample.duckdb"
+    shutil.copyfile(built, path)
+    shutil.copytree(target, directory / "target", ignore=shutil.ignore_patterns("compiled", "run"))
+    result = DbtResult(0, f"reused {built} (TEST_SAMPLE_WAREHOUSE)")
+    return Warehouse(path, result, directory / "target")

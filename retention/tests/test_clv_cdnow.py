@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import lifetimes
 import numpy as np
 import pandas as pd
 import pytest
+from lifetimes import datasets
 
 from retention.clv import (
     conditional_expected_spend,
@@ -15,9 +17,6 @@ from retention.clv import (
     probability_alive,
 )
 from retention.clv.simulate import collapse, simulate_customers
-
-datasets = pytest.importorskip("lifetimes.datasets")
-lifetimes = pytest.importorskip("lifetimes")
 
 # Fader, Hardie & Lee (2005), CDNOW 1/10th sample, weeks; Fader & Hardie (2013) Gamma-Gamma.
 PUBLISHED_BGNBD = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}

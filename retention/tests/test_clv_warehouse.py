@@ -17,20 +17,20 @@ a = 0.793, b = 2.426; Fader & Hardie (2013) Gamma-Gamma p = 6.25, q = 3.74, gamm
 
 from __future__ import annotations
 
+import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
+import lifetimes
 import numpy as np
 import pandas as pd
 import pytest
+from lifetimes.utils import summary_data_from_transaction_data
 
 from retention.clv import bgnbd, gamma_gamma
 from retention.clv.lifetime_value import DAYS_PER_MONTH
 from retention.dbt import dbt_env, run_dbt
 from retention.tests.conftest import Warehouse
-
-lifetimes = pytest.importorskip("lifetimes")
-from lifetimes.utils import summary_data_from_transaction_data  # noqa: E402
 
 SHIFT = timedelta(days=7305)
 AS_OF = date(2017, 9, 30)
@@ -500,3 +500,66 @@ def test_next_purchase_calibration(
                     c
                 ) == pytest.approx(bought.mean(), abs=0.015)
                 assert rows["calibration_error"].abs().max() < 0.06, rows
+
+
+# -- Great Expectations on a warehouse with a holdout period -------------------------------------
+
+# mart, SQL, description of the expectation that must fail (see test_validate.CORRUPTIONS)
+CLV_CORRUPTIONS: dict[str, tuple[str, str, str]] = {
+    "rpt_clv_model_evaluation negative error": (
+        "rpt_clv_model_evaluation",
+        "update marts.rpt_clv_model_evaluation set mean_absolute_error = -1",
+        "rpt_clv_model_evaluation: 0 <= mean_absolute_error",
+    ),
+    "rpt_clv_model_evaluation purchases differ from staged orders": (
+        "rpt_clv_model_evaluation",
+        "update marts.rpt_clv_model_evaluation set actual_repeat_purchases = "
+        "actual_repeat_purchases + 1 where industry_segment = 'grocery'",
+        "rpt_clv_model_evaluation: customers, actual purchase days after as_of_date",
+    ),
+    "rpt_clv_model_evaluation segment missing": (
+        "rpt_clv_model_evaluation",
+        "delete from marts.rpt_clv_model_evaluation where industry_segment = 'fashion'",
+        "rpt_clv_model_evaluation: one row per converged segment",
+    ),
+}
+CLV_MARTS = ["dim_customers", "clv_model_parameters", "rpt_clv_model_evaluation"]
+
+
+@pytest.fixture(scope="module")
+def gx_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from retention.validate.context import GX_DIR
+
+    path = tmp_path_factory.mktemp("gx") / "gx"
+    path.mkdir()
+    shutil.copy(GX_DIR / "great_expectations.yml", path)
+    return path
+
+
+def test_clv_suites_pass_on_a_warehouse_with_a_holdout(
+    clv_warehouse: Warehouse, gx_dir: Path
+) -> None:
+    from retention.validate.checkpoint import run_checkpoint
+
+    assert clv_warehouse.query("select count(*) from marts.rpt_clv_model_evaluation")[0][0] >= 2
+    report = run_checkpoint(clv_warehouse.path, require_all=True, only=CLV_MARTS, gx_dir=gx_dir)
+    assert report.success, report.failed + report.skipped
+    assert [s.mart for s in report.suites] == CLV_MARTS
+
+
+@pytest.mark.parametrize("name", sorted(CLV_CORRUPTIONS))
+def test_clv_suites_fail_on_corruption(
+    name: str, clv_warehouse: Warehouse, gx_dir: Path, tmp_path: Path
+) -> None:
+    import duckdb
+
+    from retention.validate.checkpoint import run_checkpoint
+
+    mart, sql, expectation = CLV_CORRUPTIONS[name]
+    copy = tmp_path / "clv.duckdb"
+    shutil.copy(clv_warehouse.path, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute(sql)
+    report = run_checkpoint(copy, only=[mart], gx_dir=gx_dir)
+    assert not report.success
+    assert any(failure.startswith(expectation) for failure in report.failed), report.failed

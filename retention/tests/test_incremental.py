@@ -15,7 +15,9 @@ cover what breaks naive incremental models:
 4. the full year, with one order dropped from the export and a guest order
    attributed to a customer.
 
-Then a build without any change must leave every table as it was.
+Then a build without any change must leave every table as it was, and the
+incrementally built warehouse passes every dbt data test and the Great
+Expectations checkpoint (--require-all), like a full build.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ import pytest
 
 from retention.dbt import dbt_env, run_dbt
 from retention.generate.cli import main as generate
+from retention.validate.checkpoint import run_checkpoint
+from retention.validate.context import GX_DIR
 
 MODELS_AND_SEEDS = ("build", "--resource-type", "model", "--resource-type", "seed")
 COMPARED_SCHEMAS = ("staging", "intermediate", "marts")
@@ -225,6 +229,18 @@ def test_incremental_builds_equal_full_refresh(full_export: Path, tmp_path: Path
     assert differences(incremental, previous) == {}, "a build without changes changed a table"
     orders = "marts.fct_orders"  # exactly equal, not only to 10 digits
     assert _fingerprint(incremental, orders) == _fingerprint(previous, orders)
+
+    # the incrementally built warehouse passes what a full build must pass:
+    # every dbt data test, and the Great Expectations checkpoint
+    env = dbt_env(raw_data_dir=raw, warehouse_path=incremental, target_path=tmp_path / "t_test")
+    tested = run_dbt(["test"], env=env)
+    assert tested.ok, tested.output[-6000:]
+    assert " PASS=" in tested.output and " ERROR=0 " in tested.output, tested.output[-2000:]
+    gx_dir = tmp_path / "gx"
+    gx_dir.mkdir()
+    shutil.copy(GX_DIR / "great_expectations.yml", gx_dir)
+    report = run_checkpoint(incremental, require_all=True, gx_dir=gx_dir)
+    assert report.success, report.failed + report.skipped + report.missing_marts
 
 
 def test_differences_finds_a_changed_cent(tmp_path: Path) -> None:

@@ -111,9 +111,11 @@ def test_aov_by_device(mf: MetricFlow, sample_warehouse: Warehouse) -> None:
 
 
 def test_crr_by_industry_by_year(mf: MetricFlow, sample_warehouse: Warehouse) -> None:
-    """Needs the retention semantic models (enabled after the marts exist)."""
-    if "crr" not in mf.metrics:
-        pytest.skip("metric crr not defined: _semantic__retention.yml is not enabled yet")
+    """The retention semantic model answers like rpt_retention_by_industry."""
+    assert {"crr", "churn_rate"} <= mf.metrics, (
+        "metrics crr / churn_rate missing from the semantic manifest "
+        "(models/marts/retention/_retention__semantic.yml)"
+    )
     segment = "retention_period__period_industry_segment"
     result = mf.query(
         ["crr", "churn_rate"],

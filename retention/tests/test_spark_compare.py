@@ -15,6 +15,7 @@ import pytest
 
 from retention.spark.compare import Table, column_kind, compare_tables, normalise_type
 from retention.spark.parity import duckdb_table, mart_keys
+from retention.tests.conftest import Warehouse
 
 MART = """
     create schema marts;
@@ -189,15 +190,19 @@ def test_mart_keys_come_from_primary_keys_or_unique_tests(tmp_path: Path) -> Non
     }
 
 
-def test_the_project_declares_a_key_for_every_mart() -> None:
-    """Every mart the Spark check compares has a primary key to match rows on."""
-    from retention.dbt import PROJECT_ROOT
+def test_the_project_declares_a_key_for_every_mart(sample_warehouse: Warehouse) -> None:
+    """Every mart the Spark check compares has a primary key to match rows on.
 
-    manifest = PROJECT_ROOT / "target" / "manifest.json"
-    if not manifest.exists():
-        pytest.skip("no dbt manifest yet (dbt parse)")
-    keys = mart_keys(manifest)
-    assert keys, "no marts found"
+    The manifest of this session's build (never a possibly stale target/).
+    """
+    keys = mart_keys(sample_warehouse.target_path / "manifest.json")
+    built = {
+        row[0]
+        for row in sample_warehouse.query(
+            "select table_name from information_schema.tables where table_schema = 'marts'"
+        )
+    }
+    assert set(keys) == built
     assert {name for name, key in keys.items() if not key} == set()
 
 

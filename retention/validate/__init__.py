@@ -1,1 +1,1 @@
-"""Great Expectations validation of the marts (see retention/validate/suites.py)."""
+"""Great Expectations validation of the marts (suites: retention/validate/suites/)."""

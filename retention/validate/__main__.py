@@ -1,7 +1,8 @@
 """`python -m retention.validate [--warehouse PATH] [--require-all] [--docs]`.
 
 Exits 1 when an expectation fails (and names it), when no expectation ran,
-or, with --require-all, when a contract mart is absent.
+or, with --require-all, when a contract mart is absent or an expectation
+could not run (a column or relation it reads is absent).
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ def main(argv: list[str] | None = None) -> int:
         "--warehouse", type=Path, default=None, help="DuckDB file (default: $WAREHOUSE_PATH)"
     )
     parser.add_argument(
-        "--require-all", action="store_true", help="an absent contract mart is an error"
+        "--require-all",
+        action="store_true",
+        help="an absent mart or an expectation that cannot run is an error",
     )
     parser.add_argument(
         "--docs", action="store_true", help="also build Great Expectations Data Docs"

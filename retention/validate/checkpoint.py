@@ -85,10 +85,16 @@ class ValidationReport:
         return [name for suite in self.suites for name in suite.failed]
 
     @property
+    def skipped(self) -> list[str]:
+        """Expectations that could not run (a column or relation they read is absent)."""
+        return [f"{suite.mart}: {note}" for suite in self.suites for note in suite.skipped]
+
+    @property
     def success(self) -> bool:
+        """Every expectation ran and held; with require_all, nothing absent or skipped."""
         evaluated = sum(suite.expectations for suite in self.suites)
-        missing_is_error = self.require_all and bool(self.missing_marts)
-        return evaluated > 0 and not self.failed and not missing_is_error
+        incomplete = self.require_all and bool(self.missing_marts or self.skipped)
+        return evaluated > 0 and not self.failed and not incomplete
 
 
 def _describe_failure(result: ExpectationValidationResult) -> str:
@@ -157,7 +163,15 @@ def run_checkpoint(
         builder = build_suite(mart, facts)
         skipped[mart] = builder.skipped
         suite = context.suites.add(builder.build())
-        batch = datasource.get_asset(mart).get_batch_definition(BATCH_DEFINITION)
+        try:
+            asset = datasource.get_asset(mart)
+        except LookupError as error:
+            close_datasource(datasource)
+            raise ValueError(
+                f"no query asset {mart} in {gx_dir}/great_expectations.yml: add one "
+                "(like the other marts') for its suite"
+            ) from error
+        batch = asset.get_batch_definition(BATCH_DEFINITION)
         definitions.append(
             context.validation_definitions.add(
                 gx.ValidationDefinition(name=mart, data=batch, suite=suite)
@@ -204,15 +218,15 @@ def format_report(report: ValidationReport) -> str:
     for mart in report.missing_marts:
         level = "ERROR" if report.require_all else "WARNING"
         lines.append(f"  {level}: contract mart marts.{mart} is absent: not validated")
-    lines.append(f"  {'suite':<28}{'expectations':>13}{'failed':>8}{'skipped':>9}{'seconds':>9}")
+    lines.append(f"  {'suite':<34}{'expectations':>13}{'failed':>8}{'skipped':>9}{'seconds':>9}")
     for suite in report.suites:
         lines.append(
-            f"  {suite.mart:<28}{suite.expectations:>13}{len(suite.failed):>8}"
+            f"  {suite.mart:<34}{suite.expectations:>13}{len(suite.failed):>8}"
             f"{len(suite.skipped):>9}{suite.seconds:>9.2f}"
         )
-    for suite in report.suites:
-        for note in suite.skipped:
-            lines.append(f"  note: {suite.mart}: skipped {note}")
+    level = "ERROR" if report.require_all else "note"
+    for note in report.skipped:
+        lines.append(f"  {level}: could not run {note}")
     for failure in report.failed:
         lines.append(f"  FAILED: {failure}")
     if report.data_docs is not None:
@@ -221,6 +235,7 @@ def format_report(report: ValidationReport) -> str:
     evaluated = sum(s.expectations for s in report.suites)
     lines.append(
         f"Validation {verdict}: {evaluated} expectations on {len(report.suites)} marts, "
-        f"{len(report.failed)} failed, {report.seconds:.1f} s"
+        f"{len(report.failed)} failed, {len(report.skipped)} could not run, "
+        f"{report.seconds:.1f} s"
     )
     return "\n".join(lines)

@@ -27,7 +27,7 @@ def default_warehouse_path() -> Path:
     return Path(os.environ.get("WAREHOUSE_PATH", PROJECT_ROOT / "warehouse" / "retention.duckdb"))
 
 
-# Written from retention/validate/suites.py on every run (validation results
+# Written from retention/validate/suites/ on every run (validation results
 # and Data Docs are kept).
 GENERATED_STORES = ("expectations", "validation_definitions", "checkpoints")
 
@@ -59,7 +59,7 @@ def read_facts(warehouse: Path) -> WarehouseFacts:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.execute(
             "select table_schema, table_name, column_name from information_schema.columns "
-            "where table_schema in ('marts', 'intermediate', 'raw')"
+            "where table_schema in ('marts', 'intermediate', 'staging', 'raw')"
         ).fetchall()
         tables: dict[str, set[str]] = {}
         for schema, table, column in rows:
@@ -84,6 +84,9 @@ def read_facts(warehouse: Path) -> WarehouseFacts:
         as_of_source=as_of_source if as_of is not None else "today (no orders)",
         rfm_segments=rfm,
         rfm_segments_source=rfm_source,
+        relations={
+            name: frozenset(cols) for name, cols in tables.items() if not name.startswith("marts.")
+        },
     )
 
 

@@ -1,25 +1,16 @@
-"""Expectation suites of the forward-looking marts (issue 19): cohort survival and its sBG
-forecast, retention-uplift scenarios, loyalty members versus others, and the next-purchase
-outlook columns of dim_customers.
-
-Kept apart from suites.py (same SuiteBuilder pattern); suites.py registers them.
+"""Expectation suites of the forward-looking marts (models/marts/retention/): cohort
+survival and its sBG forecast, retention-uplift scenarios, loyalty members versus others;
+and the next-purchase outlook columns of dim_customers (called from core's suite).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from retention.validate.suites import SuiteBuilder
-
-#: The forward-looking contract marts, in dependency order.
-FORWARD_MARTS: tuple[str, ...] = (
-    "fct_cohort_survival",
-    "rpt_retention_scenarios",
-    "rpt_loyalty_retention",
+from retention.validate.suites.builder import (
+    MONEY_TOLERANCE,
+    RATE_TOLERANCE,
+    SuiteBuilder,
+    contract_suite,
 )
-RATE_TOLERANCE = 1e-9
-MONEY_TOLERANCE = 0.01
 
 
 def dim_customers_outlook(b: SuiteBuilder) -> None:
@@ -43,6 +34,7 @@ def dim_customers_outlook(b: SuiteBuilder) -> None:
     )
 
 
+@contract_suite
 def suite_fct_cohort_survival(b: SuiteBuilder) -> None:
     key = ("store_id", "cohort_month", "survival_period")
     b.rows_at_least(1)
@@ -104,6 +96,7 @@ def suite_fct_cohort_survival(b: SuiteBuilder) -> None:
     )
 
 
+@contract_suite
 def suite_rpt_retention_scenarios(b: SuiteBuilder) -> None:
     key = ("store_id", "crr_uplift_points", "horizon_months")
     b.rows_at_least(1)
@@ -147,6 +140,7 @@ def suite_rpt_retention_scenarios(b: SuiteBuilder) -> None:
     )
 
 
+@contract_suite
 def suite_rpt_loyalty_retention(b: SuiteBuilder) -> None:
     key = ("store_id", "is_loyalty_member", "period_grain", "period_start")
     counts = (
@@ -206,11 +200,3 @@ def suite_rpt_loyalty_retention(b: SuiteBuilder) -> None:
             ]
         },
     )
-
-
-FORWARD_SUITES = {
-    "fct_cohort_survival": suite_fct_cohort_survival,
-    "rpt_retention_scenarios": suite_rpt_retention_scenarios,
-    "rpt_loyalty_retention": suite_rpt_loyalty_retention,
-}
-assert tuple(FORWARD_SUITES) == FORWARD_MARTS

@@ -1,0 +1,107 @@
+"""pytest plugin (loaded by pyproject's `addopts = -p retention.tests.hermetic`).
+
+1. The same verdict in every environment: the variables the build reads
+   (PII_HASH_SALT, TZ, DBT_TARGET, RAW_DATA_DIR, WAREHOUSE_PATH,
+   BI_WAREHOUSE_PATH, DBT_TARGET_PATH) are pinned for the whole session,
+   whatever the user exported (README advises a production PII_HASH_SALT).
+   The salt pinned is NOT the default one, so a computation that ignores
+   PII_HASH_SALT (hashing with the default) fails the tests. The user's
+   values are kept in `USER_ENVIRONMENT` for the tests that need them.
+2. Long files first: with `--dist loadfile --no-loadscope-reorder` (make
+   test) xdist hands files to the workers in collection order (by default it
+   orders them by their number of tests), so the files with the longest dbt
+   builds are collected first and the short ones fill the gaps at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SAMPLE_DIR = PROJECT_ROOT / "data" / "sample"
+
+#: the salt every test build uses (see the module docstring)
+TEST_PII_HASH_SALT = "retention-tests-salt"
+#: variables of the user's shell that the tests replace
+PINNED = {
+    "PII_HASH_SALT": TEST_PII_HASH_SALT,
+    "TZ": "UTC",
+    "DBT_TARGET": "dev",
+    "RAW_DATA_DIR": str(SAMPLE_DIR),
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    "GX_ANALYTICS_ENABLED": "false",
+}
+#: paths pointed into a temporary directory: no test touches the user's warehouse
+PINNED_PATHS = {
+    "WAREHOUSE_PATH": "retention.duckdb",
+    "BI_WAREHOUSE_PATH": "retention_bi.duckdb",
+    "DBT_TARGET_PATH": "target",
+}
+USER_ENVIRONMENT: dict[str, str | None] = {}
+
+#: test files with the longest builds (measured), longest first
+LONG_FILES = (
+    "test_incremental.py",
+    "test_retention_periods.py",
+    "test_clv_warehouse.py",
+    "test_segments.py",
+    "test_bad_input_corpus.py",
+    "test_bench.py",
+    "test_environment.py",
+)
+
+
+def pin_environment(scratch: Path) -> None:
+    for name in (*PINNED, *PINNED_PATHS):
+        USER_ENVIRONMENT.setdefault(name, os.environ.get(name))
+    os.environ.update(PINNED)
+    for name, file in PINNED_PATHS.items():
+        os.environ[name] = str(scratch / file)
+    time.tzset()
+
+
+_SCRATCH: list[Path] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    scratch = Path(tempfile.mkdtemp(prefix="retention-tests-env-"))
+    _SCRATCH.append(scratch)
+    pin_environment(scratch)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for scratch in _SCRATCH:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: index for index, name in enumerate(LONG_FILES)}
+    # stable: files keep their order inside each rank
+    items.sort(key=lambda item: rank.get(item.path.name, len(LONG_FILES)))
+
+
+def build_sample(directory: Path) -> int:
+    """`make test`'s build: the sample, pinned like the tests, into `directory`.
+
+    pytest reuses it as `sample_warehouse` when TEST_SAMPLE_WAREHOUSE names
+    `directory`/sample.duckdb (see conftest.py), instead of building it again.
+    """
+    from retention.build import main as build_main
+
+    directory.mkdir(parents=True, exist_ok=True)
+    pin_environment(directory)
+    os.environ["WAREHOUSE_PATH"] = str(directory / "sample.duckdb")
+    return build_main(["--no-publish"])
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: python -m retention.tests.hermetic DIRECTORY")
+    sys.exit(build_sample(Path(sys.argv[1]).resolve()))
