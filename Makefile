@@ -87,8 +87,8 @@ setup-browser:  ## Chromium for the report's browser tests (Debian/Ubuntu, as ro
 lint: lint-python lint-sql  ## ruff + sqlfluff
 
 lint-python: setup
-	$(BIN)/ruff check retention benchmarks
-	$(BIN)/ruff format --check retention benchmarks
+	$(BIN)/ruff check retention benchmarks bi
+	$(BIN)/ruff format --check retention benchmarks bi
 
 lint-sql: setup
 	DBT_TARGET=lint $(BIN)/sqlfluff lint models tests analyses

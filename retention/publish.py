@@ -47,13 +47,17 @@ RUN_PARAMETERS_SOURCE = "intermediate.int_run_parameters"
 DEFAULT_STORES_DIR = PROJECT_ROOT / "warehouse" / "stores"
 DEFAULT_MIN_OTHER_STORES = 3
 # Marts without store_id: aggregates over the stores of an industry segment.
-# `stores_count`: the row says how many stores it aggregates. A mart without
+# `stores_count` / `stores`: the row says in that column how many stores it
+# aggregates; `segment`: the stores of the row's segment; `segment_fit`: the
+# same, or all stores for a pooled CLV fit. A mart without
 # store_id that is missing here stops publish_stores() (no silent full copy).
 INDUSTRY_TABLES: dict[str, str] = {
     "rpt_retention_by_industry": "stores_count",
     "rpt_cohort_retention_by_industry": "stores_count",
     "clv_model_parameters": "segment_fit",
     "rpt_clv_model_evaluation": "segment",
+    "rpt_cohort_survival_by_industry": "stores",
+    "rpt_next_purchase_calibration": "segment",
 }
 # Characters kept as they are in a store's file name; everything else
 # (path separators, '%', spaces, non-ASCII) is percent-encoded.
@@ -265,8 +269,8 @@ def industry_rows_filter(rule: str, store_id: str, min_other_stores: int) -> str
         f"where c.industry_segment = t.industry_segment and c.store_id = {store})"
     )
     enough = min_other_stores + 1
-    if rule == "stores_count":
-        return f"(t.stores_count >= {enough} or ({own_only}))"
+    if rule in ("stores_count", "stores"):
+        return f"(t.{rule} >= {enough} or ({own_only}))"
     if rule == "segment":
         return f"({segment_stores} >= {enough} or ({own_only}))"
     if rule == "segment_fit":

@@ -27,22 +27,6 @@
 {%- endmacro %}
 
 
-{# month_start(x): first day of the month, kept only for the staging models
-   that still call it (base_shop__orders) until they use
-   dbt.date_trunc('month', x); delete it then. #}
-{% macro month_start(value) -%}
-    {{- return(adapter.dispatch('month_start', 'retention')(value)) -}}
-{%- endmacro %}
-
-{% macro default__month_start(value) -%}
-    date_trunc('month', {{ value }})
-{%- endmacro %}
-
-{% macro spark__month_start(value) -%}
-    trunc({{ value }}, 'MM')
-{%- endmacro %}
-
-
 {# make_date(year, month, day) is the same on DuckDB and Spark: no macro. #}
 
 

@@ -7,21 +7,6 @@
     is a plain cast on Spark).
 #}
 
-{# type_text(): kept only for the raw and staging macros and models that
-   still call it, until they use dbt.type_string(); delete it then. #}
-{% macro type_text() -%}
-    {{- return(adapter.dispatch('type_text', 'retention')()) -}}
-{%- endmacro %}
-
-{% macro default__type_text() -%}
-    varchar
-{%- endmacro %}
-
-{% macro spark__type_text() -%}
-    string
-{%- endmacro %}
-
-
 {% macro type_naive_timestamp() -%}
     {{- return(adapter.dispatch('type_naive_timestamp', 'retention')()) -}}
 {%- endmacro %}

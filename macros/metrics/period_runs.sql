@@ -49,3 +49,22 @@
         cross join {{ grains }}
     ) as spans_in_periods
 {%- endmacro %}
+
+
+{#
+    period_grains(): the period grains of the retention marts, one row each
+    (period_grain, months_per_period): month, quarter, year.
+#}
+{% macro period_grains() -%}
+    select
+        'month' as period_grain,
+        1 as months_per_period
+    union all
+    select
+        'quarter' as period_grain,
+        3 as months_per_period
+    union all
+    select
+        'year' as period_grain,
+        12 as months_per_period
+{%- endmacro %}

@@ -1,5 +1,5 @@
 {#
-    The raw-file contract of CONTRACT.md section 3, written once.
+    The raw-file contract of docs/raw-data.md, written once.
     For each raw table: every column the warehouse reads, and which of them
     must be present in the file. Columns absent from a file but not required
     come out as null; extra columns in a file are ignored (and logged).

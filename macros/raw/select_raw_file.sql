@@ -2,7 +2,7 @@
     select_raw_file(name): the body of a raw-layer model.
 
     A raw table is one file or a folder of files in RAW_DATA_DIR
-    (CONTRACT.md section 3):
+    (docs/raw-data.md):
         <name>.csv | <name>.csv.gz | <name>.parquet      one file
         <name>/ holding *.csv, *.csv.gz, *.parquet       one file per export
     read as one table (format by extension, per file; a folder may mix
@@ -86,7 +86,7 @@
         _source_file,
         _wrong_field_count,
         {%- for column in spec["columns"] %}
-        {%- set value = adapter.quote(file_columns[column]) if column in file_columns else "cast(null as " ~ type_text() ~ ")" %}
+        {%- set value = adapter.quote(file_columns[column]) if column in file_columns else "cast(null as " ~ dbt.type_string() ~ ")" %}
         {%- if column in spec.get("pii", []) %}
         {{ hash_pii(value) }} as {{ column }}_hash
         {%- else %}
@@ -102,10 +102,10 @@
 {% macro empty_raw_relation(spec) %}
     select
         cast(null as bigint) as _source_row_number,
-        cast(null as {{ type_text() }}) as _source_file,
+        cast(null as {{ dbt.type_string() }}) as _source_file,
         false as _wrong_field_count,
         {%- for column in spec["columns"] %}
-        cast(null as {{ type_text() }}) as {{ column }}{{ "_hash" if column in spec.get("pii", []) }}
+        cast(null as {{ dbt.type_string() }}) as {{ column }}{{ "_hash" if column in spec.get("pii", []) }}
         {{- "," if not loop.last }}
         {%- endfor %}
     where false
@@ -144,7 +144,7 @@
         {{ exceptions.raise_compiler_error(
             "Raw file '" ~ path ~ "' lacks required column(s): " ~ (missing | join(", "))
             ~ ". Columns found in the file: " ~ (header | join(", "))
-            ~ ". Expected columns (CONTRACT.md section 3): " ~ (spec["columns"] | join(", "))
+            ~ ". Expected columns (docs/raw-data.md): " ~ (spec["columns"] | join(", "))
             ~ ". Check the header row and the delimiter (CSV must be comma-separated)."
         ) }}
     {%- endif -%}

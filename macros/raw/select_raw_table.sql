@@ -1,9 +1,9 @@
 {#
     select_raw_table(name): the body of every raw-layer model.
 
-    Dispatches on the env var RAW_FORMAT (CONTRACT.md section 2):
+    Dispatches on the env var RAW_FORMAT (docs/configuration.md):
     - contract          -> select_raw_file(name): RAW_DATA_DIR holds the raw
-                           files of CONTRACT.md section 3;
+                           files of docs/raw-data.md;
     - shopify_csv       -> shopify_csv_raw_table(name)      (macros/raw/adapters/)
     - woocommerce_csv   -> woocommerce_csv_raw_table(name)
     - fivetran_shopify  -> fivetran_shopify_raw_table(name)
@@ -84,8 +84,8 @@
 
     email_keys as (
         select
-            trim(cast(store_id as {{ type_text() }})) as store_id,
-            trim(cast(customer_id as {{ type_text() }})) as customer_id,
+            trim(cast(store_id as {{ dbt.type_string() }})) as store_id,
+            trim(cast(customer_id as {{ dbt.type_string() }})) as customer_id,
             min(email_hash) as email_hash
         from customers_file
         where email_hash is not null
@@ -102,10 +102,10 @@
                     order by file_rows._source_row_number
                 ) = 1
                 then file_rows.email_hash
-            else cast(file_rows.customer_id as {{ type_text() }})
+            else cast(file_rows.customer_id as {{ dbt.type_string() }})
         end as customer_id
         {%- elif column == "customer_id" %}
-        coalesce(email_keys.email_hash, cast(file_rows.customer_id as {{ type_text() }})) as customer_id
+        coalesce(email_keys.email_hash, cast(file_rows.customer_id as {{ dbt.type_string() }})) as customer_id
         {%- elif column in raw_tables()[name].get("pii", []) %}
         file_rows.{{ column }}_hash
         {%- else %}
@@ -116,6 +116,6 @@
     from file_rows
     left join email_keys
         on
-            trim(cast(file_rows.store_id as {{ type_text() }})) = email_keys.store_id
-            and trim(cast(file_rows.customer_id as {{ type_text() }})) = email_keys.customer_id
+            trim(cast(file_rows.store_id as {{ dbt.type_string() }})) = email_keys.store_id
+            and trim(cast(file_rows.customer_id as {{ dbt.type_string() }})) = email_keys.customer_id
 {%- endmacro %}

@@ -7,7 +7,7 @@
 
 {# Trimmed text; blank becomes null. #}
 {% macro clean_text(column) -%}
-    nullif(trim(cast({{ column }} as {{ type_text() }})), '')
+    nullif(trim(cast({{ column }} as {{ dbt.type_string() }})), '')
 {%- endmacro %}
 
 {# Codes compared case-insensitively (status, channel, device, segment). #}
@@ -38,7 +38,7 @@
     (`07/03/2024`) only when var slash_date_order says which comes first
     (`day_first` or `month_first`); with the default `none` they do not
     parse: 03/04 is never guessed. Text without an offset is UTC
-    (CONTRACT.md), or the store's local time (`timezone`: a SQL
+    (docs/raw-data.md), or the store's local time (`timezone`: a SQL
     expression naming the store's IANA zone) when var
     naive_timestamps_are_store_local is true.
     source_types (from column_types() of the raw relation): a column that
@@ -75,7 +75,7 @@
 
 {# Trimmed timestamp text in a shape the engine's cast reads (see parse_timestamp). #}
 {% macro normalised_timestamp_text(column) -%}
-    {%- set text = 'trim(cast(' ~ column ~ ' as ' ~ type_text() ~ '))' -%}
+    {%- set text = 'trim(cast(' ~ column ~ ' as ' ~ dbt.type_string() ~ '))' -%}
     {%- set order = var('slash_date_order', 'none') -%}
     {%- if order not in ['none', 'day_first', 'month_first'] -%}
         {{ exceptions.raise_compiler_error(
@@ -195,7 +195,7 @@
 {% macro raw_values(columns) -%}
     concat_ws(' | ',
         {%- for column in columns %}
-        coalesce(cast({{ column }} as {{ type_text() }}), '')
+        coalesce(cast({{ column }} as {{ dbt.type_string() }}), '')
         {{- "," if not loop.last }}
         {%- endfor %}
     )

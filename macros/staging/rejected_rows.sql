@@ -17,7 +17,7 @@
         rejected._source_row_number as source_row_number,
         concat_ws('|',
             {%- for key in key_columns %}
-            coalesce(cast(rejected.{{ key }} as {{ type_text() }}), ''){{ "," if not loop.last }}
+            coalesce(cast(rejected.{{ key }} as {{ dbt.type_string() }}), ''){{ "," if not loop.last }}
             {%- endfor %}
         ) as record_key,
         rejected.reject_reason,

@@ -1,7 +1,7 @@
 {#
     `unclassified`: the industry segment of a store that has orders but no
     accepted row in the stores table, or whose row leaves the segment blank
-    (CONTRACT.md section 3). This file is the label's only home: models
+    (docs/raw-data.md). This file is the label's only home: models
     call store_segment(); a store's own code is never replaced by it.
 #}
 {% macro unclassified_segment() -%}

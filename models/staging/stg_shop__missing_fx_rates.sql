@@ -19,7 +19,7 @@ final as (
     select
         'orders' as raw_table,
         currency,
-        cast({{ month_start('ordered_at') }} as date) as month,
+        cast({{ dbt.date_trunc('month', 'ordered_at') }} as date) as month,
         _source_file as source_file,
         _source_row_number as source_row_number,
         reject_reason

@@ -17,7 +17,7 @@ from retention.dbt import PROJECT_ROOT
 from retention.report import browser
 from retention.report.__main__ import build_report
 from retention.report.page import SCRIPT
-from retention.tests.conftest import Warehouse
+from retention.tests.conftest import Warehouse, build_once
 
 # section id -> the mart (model) it reads
 SECTION_MARTS = {
@@ -47,10 +47,25 @@ def defined_in_project(target_path: Path) -> set[str]:
     return names
 
 
+# The sample ends on its last order: built three months earlier, it has a holdout,
+# so the next-purchase calibration mart (and its report section) is filled too.
+HOLDOUT_AS_OF = "2024-09-30"
+
+
 @pytest.fixture(scope="module")
-def full_warehouse(sample_warehouse: Warehouse) -> Path:
-    """The sample build: dbt builds every mart the report reads."""
-    return sample_warehouse.path
+def full_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample built with a holdout: every mart the report reads has rows."""
+    warehouse = build_once(
+        tmp_path_factory,
+        PROJECT_ROOT / "data" / "sample",
+        "sample_holdout",
+        command=("build", "--exclude", "resource_type:test", "resource_type:unit_test"),
+        vars={"as_of_date": HOLDOUT_AS_OF},
+    )
+    with duckdb.connect(str(warehouse.path), read_only=True) as con:
+        calibrated = con.execute("select count(*) from marts.rpt_next_purchase_calibration")
+        assert calibrated.fetchone()[0] > 0, "no holdout: rpt_next_purchase_calibration is empty"
+    return warehouse.path
 
 
 def cohort_retention_brute_force(orders: pd.DataFrame, as_of_month: pd.Timestamp) -> pd.DataFrame:

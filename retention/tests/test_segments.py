@@ -200,13 +200,21 @@ def expected_customers(warehouse: Warehouse, raw: Path) -> pd.DataFrame:
     customers["is_high_aov"] = _per_store(customers, "aov", _in_top_share, Fraction(1, 5))
 
     carts = pd.read_csv(raw / "carts.csv", dtype=str, keep_default_na=False)
-    carts["created_at"] = pd.to_datetime(carts["created_at"])
+    stores = pd.read_csv(raw / "stores.csv", dtype=str, keep_default_na=False)
+    zones = dict(zip(stores["store_id"], stores["timezone"], strict=True))
+    created_utc = pd.to_datetime(carts["created_at"], utc=True)
+    carts["created_at"] = created_utc.dt.tz_localize(None)
+    # the cart window counts the store's local days, like every day-based metric
+    carts["created_date"] = [
+        at.tz_convert(zones.get(store) or "UTC").tz_localize(None).normalize()
+        for at, store in zip(created_utc, carts["store_id"], strict=True)
+    ]
     first_window_day = pd.Timestamp(as_of) - pd.Timedelta(days=CART_WINDOW_DAYS - 1)
     recent = carts[
         (carts["order_id"] == "")
         & (carts["customer_id"] != "")
-        & (carts["created_at"].dt.normalize() >= first_window_day)
-        & (carts["created_at"].dt.normalize() <= pd.Timestamp(as_of))
+        & (carts["created_date"] >= first_window_day)
+        & (carts["created_date"] <= pd.Timestamp(as_of))
     ]
     latest_cart = recent.groupby(["store_id", "customer_id"])["created_at"].max()
     stores_with_carts = set(carts["store_id"])

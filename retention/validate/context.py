@@ -14,13 +14,14 @@ from great_expectations.datasource.fluent import SQLDatasource
 
 from retention.dbt import PROJECT_ROOT
 from retention.validate import gx_patch
-from retention.validate.suites import CONTRACT_MARTS, DEFAULT_RFM_SEGMENTS, WarehouseFacts
+from retention.validate.suites import CONTRACT_MARTS, WarehouseFacts
 
 GX_DIR = PROJECT_ROOT / "gx"
 DATA_DOCS_INDEX = Path("uncommitted", "data_docs", "local_site", "index.html")  # in GX_DIR
 DATASOURCE = "warehouse"
 BATCH_DEFINITION = "whole_table"
 RUN_PARAMETERS = "intermediate.int_run_parameters"
+RFM_SEED = "raw.rfm_segments"
 
 
 def default_warehouse_path() -> Path:
@@ -93,17 +94,16 @@ def read_facts(warehouse: Path) -> WarehouseFacts:
 def _rfm_segments(
     con: duckdb.DuckDBPyConnection, tables: dict[str, set[str]]
 ) -> tuple[tuple[str, ...], str]:
-    """Segment names from the RFM seed (a raw table named *rfm* with a segment column)."""
-    for name, cols in sorted(tables.items()):
-        if name.startswith("raw.") and "rfm" in name:
-            for column in ("rfm_segment", "segment_name", "segment"):
-                if column in cols:
-                    values = con.execute(
-                        f"select distinct {column} from {name} where {column} is not null"
-                    ).fetchall()
-                    if values:
-                        return tuple(sorted(v[0] for v in values)), f"seed {name}.{column}"
-    return DEFAULT_RFM_SEGMENTS, "METRICS.md list (no RFM seed in the warehouse)"
+    """Segment names of the RFM seed (raw.rfm_segments, built by every `dbt build`)."""
+    if "rfm_segment" not in tables.get(RFM_SEED, set()):
+        raise RuntimeError(
+            f"{RFM_SEED}.rfm_segment not found: validate a warehouse built by `dbt build`"
+            " (it loads the seed seeds/rfm_segments.csv)"
+        )
+    values = con.execute(
+        f"select distinct rfm_segment from {RFM_SEED} where rfm_segment is not null"
+    ).fetchall()
+    return tuple(sorted(v[0] for v in values)), f"seed {RFM_SEED}"
 
 
 def close_datasource(datasource: SQLDatasource) -> None:

@@ -1,5 +1,5 @@
 {#
-    A build in which no order is accepted fails (CONTRACT.md section 3): an
+    A build in which no order is accepted fails (docs/raw-data.md): an
     empty warehouse is never a green build. The log above the failure
     lists why the orders were rejected.
 #}

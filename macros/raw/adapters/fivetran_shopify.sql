@@ -2,7 +2,7 @@
     RAW_FORMAT=fivetran_shopify: the Fivetran Shopify connector's tables
     (the ones fivetran/dbt_shopify_source reads) as Parquet files named by
     table, RAW_DATA_DIR/<store_id>/<table>.parquet, turned into the raw
-    tables of CONTRACT.md section 3. Only `order` is required; `order_line`,
+    tables of docs/raw-data.md. Only `order` is required; `order_line`,
     `refund`, `order_line_refund`, `order_adjustment`, `customer`, `shop`
     and `abandoned_checkout` are read when present. Mapping decisions:
     DECISIONLOG.md "Store-export adapters" and README "Bring your store".
@@ -95,8 +95,8 @@
             filename as _source_file,
             file_row_number + 1 as _source_row_number,
             {{ adapter_store_id("filename") }} as store_id,
-            cast(id as {{ type_text() }}) as order_id,
-            cast({{ adapter_typed_column(o, "customer_id", "bigint") }} as {{ type_text() }}) as shopify_customer_id,
+            cast(id as {{ dbt.type_string() }}) as order_id,
+            cast({{ adapter_typed_column(o, "customer_id", "bigint") }} as {{ dbt.type_string() }}) as shopify_customer_id,
             {{ adapter_column(o, "email") }} as email,
             coalesce({{ adapter_typed_column(o, "processed_at", "timestamp") }}, created_at) as ordered_at,
             {{ adapter_typed_column(o, "cancelled_at", "timestamp") }} as cancelled_at,
@@ -108,11 +108,11 @@
             {%- if "total_shipping_price_set" in o %}
             json_extract_string(total_shipping_price_set, '$.shop_money.amount') as shipping_amount,
             {%- else %}
-            cast(null as {{ type_text() }}) as shipping_amount,
+            cast(null as {{ dbt.type_string() }}) as shipping_amount,
             {%- endif %}
             lower({{ adapter_column(o, "source_name") }}) as source_name,
             {{ adapter_column(o, "client_details_user_agent") }} as user_agent,
-            cast({{ adapter_typed_column(o, "checkout_id", "bigint") }} as {{ type_text() }}) as checkout_id,
+            cast({{ adapter_typed_column(o, "checkout_id", "bigint") }} as {{ dbt.type_string() }}) as checkout_id,
             coalesce({{ adapter_typed_column(o, "test", "boolean") }}, false) as is_test,
             coalesce({{ adapter_typed_column(o, "_fivetran_deleted", "boolean") }}, false) as is_deleted
         from {{ fivetran_reader(order_files) }}
@@ -128,15 +128,15 @@
         {%- if files["order_line"] %}
         select
             {{ adapter_store_id("filename") }} as store_id,
-            cast(order_id as {{ type_text() }}) as order_id,
+            cast(order_id as {{ dbt.type_string() }}) as order_id,
             sum(price * quantity) as line_items_value
         from {{ fivetran_reader(files["order_line"]) }}
         where not coalesce({{ adapter_typed_column(columns["order_line"], "_fivetran_deleted", "boolean") }}, false)
         group by 1, 2
         {%- else %}
         select
-            cast(null as {{ type_text() }}) as store_id,
-            cast(null as {{ type_text() }}) as order_id,
+            cast(null as {{ dbt.type_string() }}) as store_id,
+            cast(null as {{ dbt.type_string() }}) as order_id,
             cast(null as double) as line_items_value
         where false
         {%- endif %}
@@ -149,22 +149,22 @@
             filename as _source_file,
             file_row_number + 1 as _source_row_number,
             {{ adapter_store_id("filename") }} as store_id,
-            cast(id as {{ type_text() }}) as shopify_customer_id,
+            cast(id as {{ dbt.type_string() }}) as shopify_customer_id,
             {{ adapter_column(c, "email") }} as email,
             {{ adapter_typed_column(c, "created_at", "timestamp") }} as created_at,
-            cast({{ adapter_typed_column(c, "accepts_marketing", "boolean") }} as {{ type_text() }})
+            cast({{ adapter_typed_column(c, "accepts_marketing", "boolean") }} as {{ dbt.type_string() }})
                 as accepts_marketing
         from {{ fivetran_reader(files["customer"]) }}
         where not coalesce({{ adapter_typed_column(c, "_fivetran_deleted", "boolean") }}, false)
         {%- else %}
         select
-            cast(null as {{ type_text() }}) as _source_file,
+            cast(null as {{ dbt.type_string() }}) as _source_file,
             cast(null as bigint) as _source_row_number,
-            cast(null as {{ type_text() }}) as store_id,
-            cast(null as {{ type_text() }}) as shopify_customer_id,
-            cast(null as {{ type_text() }}) as email,
+            cast(null as {{ dbt.type_string() }}) as store_id,
+            cast(null as {{ dbt.type_string() }}) as shopify_customer_id,
+            cast(null as {{ dbt.type_string() }}) as email,
             cast(null as timestamp) as created_at,
-            cast(null as {{ type_text() }}) as accepts_marketing
+            cast(null as {{ dbt.type_string() }}) as accepts_marketing
         where false
         {%- endif %}
     ),
@@ -224,7 +224,7 @@
                 when regexp_matches(real_orders.user_agent, 'Mobi|iPhone|Android') then 'mobile'
                 else 'desktop'
             end as device,
-            cast(null as {{ type_text() }}) as discount_code,
+            cast(null as {{ dbt.type_string() }}) as discount_code,
             real_orders.checkout_id
         from real_orders
         left join order_lines
@@ -255,7 +255,7 @@
         {%- if files["order_line_refund"] %}
         select
             {{ adapter_store_id("filename") }} as store_id,
-            cast(refund_id as {{ type_text() }}) as refund_id,
+            cast(refund_id as {{ dbt.type_string() }}) as refund_id,
             sum(subtotal) as lines_subtotal
         from {{ fivetran_reader(files["order_line_refund"]) }}
         where not coalesce(
@@ -264,8 +264,8 @@
         group by 1, 2
         {%- else %}
         select
-            cast(null as {{ type_text() }}) as store_id,
-            cast(null as {{ type_text() }}) as refund_id,
+            cast(null as {{ dbt.type_string() }}) as store_id,
+            cast(null as {{ dbt.type_string() }}) as refund_id,
             cast(null as double) as lines_subtotal
         where false
         {%- endif %}
@@ -275,7 +275,7 @@
         {%- if files["order_adjustment"] %}
         select
             {{ adapter_store_id("filename") }} as store_id,
-            cast(refund_id as {{ type_text() }}) as refund_id,
+            cast(refund_id as {{ dbt.type_string() }}) as refund_id,
             -- shipping refunds are not net revenue; discrepancies are
             -- negative when more was refunded than the lines
             sum(case when lower(kind) = 'shipping_refund' then 0 else amount end) as adjustments
@@ -286,8 +286,8 @@
         group by 1, 2
         {%- else %}
         select
-            cast(null as {{ type_text() }}) as store_id,
-            cast(null as {{ type_text() }}) as refund_id,
+            cast(null as {{ dbt.type_string() }}) as store_id,
+            cast(null as {{ dbt.type_string() }}) as refund_id,
             cast(null as double) as adjustments
         where false
         {%- endif %}
@@ -298,8 +298,8 @@
             filename as _source_file,
             file_row_number + 1 as _source_row_number,
             {{ adapter_store_id("filename") }} as store_id,
-            cast(id as {{ type_text() }}) as refund_id,
-            cast(order_id as {{ type_text() }}) as order_id,
+            cast(id as {{ dbt.type_string() }}) as refund_id,
+            cast(order_id as {{ dbt.type_string() }}) as order_id,
             coalesce({{ adapter_typed_column(r, "processed_at", "timestamp") }}, created_at) as refunded_at
         from {{ fivetran_reader(files["refund"]) }}
         where not coalesce({{ adapter_typed_column(r, "_fivetran_deleted", "boolean") }}, false)
@@ -360,7 +360,7 @@
         {%- endif %}
         customers_source.created_at,
         {{ hash_pii("customers_source.email") }} as email_hash,
-        cast(null as {{ type_text() }}) as country_code,
+        cast(null as {{ dbt.type_string() }}) as country_code,
         customers_source.accepts_marketing,
         cast(null as timestamp) as loyalty_member_since
     from customers_source
@@ -380,8 +380,8 @@
             filename as _source_file,
             file_row_number + 1 as _source_row_number,
             {{ adapter_store_id("filename") }} as store_id,
-            cast(id as {{ type_text() }}) as cart_id,
-            cast(customer_id as {{ type_text() }}) as shopify_customer_id,
+            cast(id as {{ dbt.type_string() }}) as cart_id,
+            cast(customer_id as {{ dbt.type_string() }}) as shopify_customer_id,
             {{ adapter_column(a, "email") }} as email,
             created_at,
             {{ adapter_typed_column(a, "completed_at", "timestamp") }} as completed_at,

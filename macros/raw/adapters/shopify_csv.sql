@@ -1,7 +1,7 @@
 {#
     RAW_FORMAT=shopify_csv: the Shopify admin "Export orders" CSV files
     (one row per line item), RAW_DATA_DIR/<store_id>/*.csv (or .csv.gz),
-    turned into the raw tables of CONTRACT.md section 3. Mapping decisions:
+    turned into the raw tables of docs/raw-data.md. Mapping decisions:
     DECISIONLOG.md "Store-export adapters" and README "Bring your store".
 
     - order = the rows of one order in one file: order-level fields are
@@ -159,11 +159,11 @@
             currency,
             case
                 when has_unparseable_line_amount or subtotal is null then subtotal_text
-                else cast(greatest(line_items_value, subtotal) as {{ type_text() }})
+                else cast(greatest(line_items_value, subtotal) as {{ dbt.type_string() }})
             end as subtotal_amount,
             case
                 when has_unparseable_line_amount or subtotal is null then null
-                else cast(greatest(line_items_value - subtotal, 0) as {{ type_text() }})
+                else cast(greatest(line_items_value - subtotal, 0) as {{ dbt.type_string() }})
             end as discount_amount,
             shipping as shipping_amount,
             taxes as tax_amount,
@@ -172,7 +172,7 @@
                 when source_name = 'shopify_draft_order' then 'draft_order'
                 else source_name
             end as channel,
-            cast(null as {{ type_text() }}) as device,
+            cast(null as {{ dbt.type_string() }}) as device,
             discount_code,
             refunded_amount,
             subtotal,
@@ -201,7 +201,7 @@
         store_id,
         order_id,
         ordered_at as refunded_at,
-        cast(least(refunded_amount, subtotal) as {{ type_text() }}) as amount
+        cast(least(refunded_amount, subtotal) as {{ dbt.type_string() }}) as amount
     from mapped_orders
     where least(refunded_amount, subtotal) > 0
 
@@ -213,12 +213,12 @@
         _source_file,
         store_id,
         customer_id,
-        cast(null as {{ type_text() }}) as created_at,
+        cast(null as {{ dbt.type_string() }}) as created_at,
         customer_id as email_hash,
         billing_country as country_code,
         case accepts_marketing when 'yes' then 'true' when 'no' then 'false' else accepts_marketing end
             as accepts_marketing,
-        cast(null as {{ type_text() }}) as loyalty_member_since
+        cast(null as {{ dbt.type_string() }}) as loyalty_member_since
     from mapped_orders
     where customer_id is not null
     qualify row_number() over (

@@ -1,6 +1,6 @@
 {#
     Helpers shared by the store-export adapters (RAW_FORMAT shopify_csv,
-    woocommerce_csv, fivetran_shopify). Layout (CONTRACT.md section 2):
+    woocommerce_csv, fivetran_shopify). Layout (docs/configuration.md):
     RAW_DATA_DIR/<store_id>/<export files>, and optionally contract files
     such as stores.csv or marketing_spend.csv beside the store folders.
     DuckDB only (the adapters read files with read_csv / read_parquet).
@@ -92,9 +92,9 @@
    it, else a typed null (optional columns). #}
 {% macro adapter_column(columns, name) -%}
     {%- if name | lower in columns -%}
-        nullif(trim(cast({{ adapter.quote(columns[name | lower]) }} as {{ type_text() }})), '')
+        nullif(trim(cast({{ adapter.quote(columns[name | lower]) }} as {{ dbt.type_string() }})), '')
     {%- else -%}
-        cast(null as {{ type_text() }})
+        cast(null as {{ dbt.type_string() }})
     {%- endif -%}
 {%- endmacro %}
 
@@ -132,12 +132,12 @@
     export_stores as (
         {%- if export_stores_sql is none %}
         select
-            cast(null as {{ type_text() }}) as store_id,
-            cast(null as {{ type_text() }}) as store_name,
-            cast(null as {{ type_text() }}) as currency,
-            cast(null as {{ type_text() }}) as country_code,
-            cast(null as {{ type_text() }}) as timezone,
-            cast(null as {{ type_text() }}) as _source_file,
+            cast(null as {{ dbt.type_string() }}) as store_id,
+            cast(null as {{ dbt.type_string() }}) as store_name,
+            cast(null as {{ dbt.type_string() }}) as currency,
+            cast(null as {{ dbt.type_string() }}) as country_code,
+            cast(null as {{ dbt.type_string() }}) as timezone,
+            cast(null as {{ dbt.type_string() }}) as _source_file,
             cast(null as bigint) as _source_row_number
         where false
         {%- else %}
@@ -148,7 +148,7 @@
     store_ids as (
         select store_id from folder_stores
         union
-        select trim(cast(store_id as {{ type_text() }})) from contract_stores
+        select trim(cast(store_id as {{ dbt.type_string() }})) from contract_stores
     ),
 
     final as (
@@ -158,18 +158,18 @@
             coalesce(contract_stores._source_file, export_stores._source_file, folder_stores._source_file)
                 as _source_file,
             store_ids.store_id,
-            coalesce(cast(contract_stores.store_name as {{ type_text() }}), export_stores.store_name)
+            coalesce(cast(contract_stores.store_name as {{ dbt.type_string() }}), export_stores.store_name)
                 as store_name,
-            cast(contract_stores.industry_segment as {{ type_text() }}) as industry_segment,
-            coalesce(cast(contract_stores.currency as {{ type_text() }}), export_stores.currency)
+            cast(contract_stores.industry_segment as {{ dbt.type_string() }}) as industry_segment,
+            coalesce(cast(contract_stores.currency as {{ dbt.type_string() }}), export_stores.currency)
                 as currency,
-            coalesce(cast(contract_stores.country_code as {{ type_text() }}), export_stores.country_code)
+            coalesce(cast(contract_stores.country_code as {{ dbt.type_string() }}), export_stores.country_code)
                 as country_code,
-            coalesce(cast(contract_stores.timezone as {{ type_text() }}), export_stores.timezone)
+            coalesce(cast(contract_stores.timezone as {{ dbt.type_string() }}), export_stores.timezone)
                 as timezone
         from store_ids
         left join contract_stores
-            on store_ids.store_id = trim(cast(contract_stores.store_id as {{ type_text() }}))
+            on store_ids.store_id = trim(cast(contract_stores.store_id as {{ dbt.type_string() }}))
         left join folder_stores
             on store_ids.store_id = folder_stores.store_id
         left join export_stores

@@ -2,7 +2,7 @@
     RAW_FORMAT=woocommerce_csv: WooCommerce order export CSV files (the
     Customer / Order / Coupon Export plugin's snake_case columns, format
     "one row per item"), RAW_DATA_DIR/<store_id>/*.csv (or .csv.gz), turned
-    into the raw tables of CONTRACT.md section 3. Mapping decisions:
+    into the raw tables of docs/raw-data.md. Mapping decisions:
     DECISIONLOG.md "Store-export adapters" and README "Bring your store".
 
     - order = the rows of one order_id in one file; order-level columns are
@@ -63,8 +63,8 @@
 
     store_time_zones as (
         select
-            trim(cast(store_id as {{ type_text() }})) as store_id,
-            min(nullif(trim(cast(timezone as {{ type_text() }})), '')) as timezone
+            trim(cast(store_id as {{ dbt.type_string() }})) as store_id,
+            min(nullif(trim(cast(timezone as {{ dbt.type_string() }})), '')) as timezone
         from ({{ select_raw_file("stores") }})
         group by 1
     ),
@@ -118,7 +118,7 @@
                     line_items.item_subtotal is not null
                     and try_cast(line_items.item_subtotal as decimal(18, 2)) is null
                 ) then 'unparseable item_subtotal'
-                else cast(sum(try_cast(line_items.item_subtotal as decimal(18, 2))) as {{ type_text() }})
+                else cast(sum(try_cast(line_items.item_subtotal as decimal(18, 2))) as {{ dbt.type_string() }})
             end as subtotal_amount
         from line_items
         group by line_items._source_file, line_items.store_id, line_items.order_id
@@ -181,8 +181,8 @@
             discount_total as discount_amount,
             shipping_total as shipping_amount,
             tax_total as tax_amount,
-            cast(null as {{ type_text() }}) as channel,
-            cast(null as {{ type_text() }}) as device,
+            cast(null as {{ dbt.type_string() }}) as channel,
+            cast(null as {{ dbt.type_string() }}) as device,
             coupon_items as discount_code,
             try_cast(refunded_total as decimal(18, 2)) as refunded_total,
             try_cast(subtotal_amount as decimal(18, 2))
@@ -213,7 +213,7 @@
             abs(try_cast(order_total as decimal(18, 2)))
             - abs(coalesce(try_cast(tax_total as decimal(18, 2)), 0))
             - abs(coalesce(try_cast(shipping_total as decimal(18, 2)), 0))
-            as {{ type_text() }}
+            as {{ dbt.type_string() }}
         ) as amount
     from refund_orders
     union all
@@ -225,7 +225,7 @@
         store_id,
         order_id,
         ordered_at as refunded_at,
-        cast(least(refunded_total, net_value) as {{ type_text() }}) as amount
+        cast(least(refunded_total, net_value) as {{ dbt.type_string() }}) as amount
     from mapped_orders
     where
         least(refunded_total, net_value) > 0
@@ -244,11 +244,11 @@
         _source_file,
         store_id,
         customer_id,
-        cast(null as {{ type_text() }}) as created_at,
+        cast(null as {{ dbt.type_string() }}) as created_at,
         email_hash,
         billing_country as country_code,
-        cast(null as {{ type_text() }}) as accepts_marketing,
-        cast(null as {{ type_text() }}) as loyalty_member_since
+        cast(null as {{ dbt.type_string() }}) as accepts_marketing,
+        cast(null as {{ dbt.type_string() }}) as loyalty_member_since
     from mapped_orders
     where customer_id is not null
     qualify row_number() over (

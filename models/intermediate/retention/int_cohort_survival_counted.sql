@@ -1,5 +1,5 @@
 {#
-    First-span survival counts (METRICS.md, forward-looking metrics): one
+    First-span survival counts (docs/metrics.md, forward-looking metrics): one
     row per store x acquisition cohort_month x survival_period k, for k from
     0 to the last period of the mart (observed or forecast).
 
@@ -26,7 +26,7 @@ customers as (
         industry_segment,
         first_purchase_date,
         active_until,
-        cast({{ month_start('first_purchase_date') }} as date) as cohort_month,
+        cast({{ dbt.date_trunc('month', 'first_purchase_date') }} as date) as cohort_month,
         {{ months_between('first_purchase_date', 'active_until') }}
         {{ integer_division_operator() }} {{ var('survival_period_months') }} as candidate_periods
     from first_spans

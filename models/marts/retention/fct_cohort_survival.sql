@@ -1,6 +1,6 @@
 {#
     First-span survival per store x acquisition cohort_month x
-    survival_period k (METRICS.md, forward-looking metrics): observed rows
+    survival_period k (docs/metrics.md, forward-looking metrics): observed rows
     (surviving_customers counted), then forecast rows up to
     survival_forecast_periods (or further for cohorts observed longer).
 

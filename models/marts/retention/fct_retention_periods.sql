@@ -31,17 +31,7 @@ purchases as (
 ),
 
 grains as (
-    select
-        'month' as period_grain,
-        1 as months_per_period
-    union all
-    select
-        'quarter' as period_grain,
-        3 as months_per_period
-    union all
-    select
-        'year' as period_grain,
-        12 as months_per_period
+    {{ period_grains() }}
 ),
 
 -- the periods in which each customer purchased (cost grows with purchases)

@@ -40,17 +40,7 @@ orders as (
 ),
 
 grains as (
-    select
-        'month' as period_grain,
-        1 as months_per_period
-    union all
-    select
-        'quarter' as period_grain,
-        3 as months_per_period
-    union all
-    select
-        'year' as period_grain,
-        12 as months_per_period
+    {{ period_grains() }}
 ),
 
 -- membership date (ignored when after as_of_date) and the current predicted CLV

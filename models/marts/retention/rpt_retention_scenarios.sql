@@ -1,6 +1,6 @@
 {#
     Retention-uplift scenarios per store x crr_uplift_points x horizon_months
-    (METRICS.md, forward-looking metrics; DECISIONLOG "Retention-uplift
+    (docs/metrics.md, forward-looking metrics; DECISIONLOG "Retention-uplift
     scenarios"). The store's current state over the trailing twelve months
     P = (as_of_date - 12 months, as_of_date]:
       current_crr = (E - N) / S of P (macro customer_retention_rate), with

@@ -18,7 +18,7 @@ typed as (
         _source_row_number,
         {{ has_wrong_field_count(raw_types) }} as has_wrong_field_count,
         upper({{ clean_text('currency') }}) as currency,
-        cast({{ month_start(parse_date('month', raw_types)) }} as date) as month,
+        cast({{ dbt.date_trunc('month', parse_date('month', raw_types)) }} as date) as month,
         try_cast({{ clean_text('rate_to_usd') }} as double) as rate_to_usd
     from source
 ),

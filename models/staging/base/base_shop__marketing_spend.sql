@@ -26,7 +26,7 @@ typed as (
         _source_row_number,
         {{ has_wrong_field_count(raw_types) }} as has_wrong_field_count,
         {{ clean_text('store_id') }} as store_id,
-        cast({{ month_start(parse_date('month', raw_types)) }} as date) as month,
+        cast({{ dbt.date_trunc('month', parse_date('month', raw_types)) }} as date) as month,
         coalesce({{ clean_code('channel') }}, 'unknown') as channel,
         {{ parse_money('spend_amount') }} as spend_amount,
         upper({{ clean_text('currency') }}) as currency_code

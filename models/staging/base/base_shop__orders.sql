@@ -90,7 +90,7 @@ with_fx as (
     left join fx_rates
         on
             with_currency.currency = fx_rates.currency
-            and cast({{ month_start('with_currency.ordered_at') }} as date) = fx_rates.month
+            and cast({{ dbt.date_trunc('month', 'with_currency.ordered_at') }} as date) = fx_rates.month
 ),
 
 checked as (

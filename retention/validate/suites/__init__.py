@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from retention.validate.suites import clv, core, forward, retention, segments
 from retention.validate.suites.builder import (
-    DEFAULT_RFM_SEGMENTS,
     SUITES,
     SuiteBuilder,
     WarehouseFacts,
@@ -24,7 +23,6 @@ from retention.validate.suites.builder import (
 
 __all__ = [
     "CONTRACT_MARTS",
-    "DEFAULT_RFM_SEGMENTS",
     "DOMAINS",
     "SUITES",
     "SuiteBuilder",
@@ -35,7 +33,7 @@ __all__ = [
 
 #: report order: the domains as the marts depend on each other
 DOMAINS = (core, retention, segments, clv, forward)
-#: the marts validated (CONTRACT.md section 4 and the marts added since)
+#: the marts validated (README "Where each metric lives")
 CONTRACT_MARTS: tuple[str, ...] = tuple(
     mart
     for domain in DOMAINS

@@ -29,20 +29,6 @@ from great_expectations.expectations.expectation import Expectation
 
 ORDER_STATUSES = ("completed", "cancelled", "refunded", "pending")
 PERIOD_GRAINS = ("month", "quarter", "year")
-# METRICS.md "Segments"; used when the warehouse holds no RFM segment seed.
-DEFAULT_RFM_SEGMENTS = (
-    "Champions",
-    "Loyal Customers",
-    "Potential Loyalists",
-    "New Customers",
-    "Promising",
-    "Need Attention",
-    "About to Sleep",
-    "At Risk",
-    "Can't Lose Them",
-    "Hibernating",
-    "Lost",
-)
 # Reconciliations compare sums of decimal(18,2) money; allow a cent per row.
 MONEY_TOLERANCE = 0.01
 RATE_TOLERANCE = 1e-9
