@@ -76,7 +76,7 @@ PYTEST_WORKERS ?= 2
 test: setup lint  ## everything CI checks: lint, dbt build + data tests + validation, pytest
 	$(BIN)/python -m retention.tests.hermetic $(TEST_BUILD)
 	TEST_SAMPLE_WAREHOUSE=$(TEST_BUILD)/sample.duckdb TEST_SAMPLE_TARGET_PATH=$(TEST_BUILD)/target \
-	  $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=15
+	  $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=20
 
 setup-browser:  ## Chromium for the report's browser tests (Debian/Ubuntu, as root; CI runs it)
 	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || { \

@@ -9,6 +9,7 @@ per session (per xdist worker).
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 from collections.abc import Callable, Mapping
@@ -17,7 +18,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from retention.dbt import PROJECT_ROOT, DbtResult, dbt_env, run_dbt
+from retention.dbt import PROJECT_ROOT, DbtResult, dbt_env
+from retention.tests.dbt_runs import SLOTS_VARIABLE, run_dbt
 from retention.tests.hermetic import SAMPLE_DIR, TEST_PII_HASH_SALT
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -90,10 +92,37 @@ def build_once(
 _build_once = build_once  # the name test_rejects.py imports
 
 
+def _private_copy(
+    tmp_path_factory: pytest.TempPathFactory, built: Path, target: Path, result: DbtResult
+) -> Warehouse:
+    """A copy of a build for this process: no test changes the build another worker reads."""
+    directory = tmp_path_factory.mktemp(built.stem)
+    path = directory / built.name
+    shutil.copyfile(built, path)
+    shutil.copytree(target, directory / "target", ignore=shutil.ignore_patterns("compiled", "run"))
+    return Warehouse(path, result, directory / "target")
+
+
 @pytest.fixture(scope="session")
 def tiny_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
-    """The hand-made nine-order dataset of data/tiny, built once per session."""
-    return build_once(tmp_path_factory, DATA_DIR / "tiny", "tiny")
+    """The hand-made nine-order dataset of data/tiny, built once per session:
+    the first xdist worker that needs it builds it (under a lock, in the
+    session's dbt slots folder), every worker uses its own copy."""
+    root = os.environ.get(SLOTS_VARIABLE)
+    if not root:
+        return build_once(tmp_path_factory, DATA_DIR / "tiny", "tiny")
+    shared = Path(root) / "shared" / "tiny"
+    shared.mkdir(parents=True, exist_ok=True)
+    path, target, log = shared / "tiny.duckdb", shared / "target", shared / "dbt.log"
+    with open(shared / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not log.is_file():
+            env = dbt_env(raw_data_dir=DATA_DIR / "tiny", warehouse_path=path, target_path=target)
+            result = run_dbt(["build"], env=env)
+            if not result.ok:
+                pytest.fail(f"dbt build of {DATA_DIR / 'tiny'} failed:\n{result.output[-6000:]}")
+            log.write_text(result.output, encoding="utf-8")
+    return _private_copy(tmp_path_factory, path, target, DbtResult(0, log.read_text("utf-8")))
 
 
 #: the inputs of a build: a reused warehouse older than any of them is stale
@@ -143,10 +172,5 @@ def sample_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     built = Path(reuse)
     target = Path(os.environ.get("TEST_SAMPLE_TARGET_PATH", built.parent / "target"))
     _check_reusable(built, target)
-    # a private copy: no test can change the build another worker reads
-    directory = tmp_path_factory.mktemp("sample")
-    path = directory / "sample.duckdb"
-    shutil.copyfile(built, path)
-    shutil.copytree(target, directory / "target", ignore=shutil.ignore_patterns("compiled", "run"))
     result = DbtResult(0, f"reused {built} (TEST_SAMPLE_WAREHOUSE)")
-    return Warehouse(path, result, directory / "target")
+    return _private_copy(tmp_path_factory, built, target, result)

@@ -8,9 +8,14 @@
    PII_HASH_SALT (hashing with the default) fails the tests. The user's
    values are kept in `USER_ENVIRONMENT` for the tests that need them.
 2. Long files first: with `--dist loadfile --no-loadscope-reorder` (make
-   test) xdist hands files to the workers in collection order (by default it
-   orders them by their number of tests), so the files with the longest dbt
-   builds are collected first and the short ones fill the gaps at the end.
+   test) xdist hands work units to the workers in collection order (by
+   default it orders them by their number of tests). Every file is one unit
+   (its module fixtures build once) except SPREAD_FILES, whose tests are
+   units of their own (pytest_xdist_make_scheduler below). The files with the
+   longest dbt builds are collected first and the single tests of
+   SPREAD_FILES last, to fill the gaps at the end.
+3. One folder of dbt slots per session (retention/tests/dbt_runs.py), shared
+   by the xdist workers: test builds keep dbt's partial parsing.
 """
 
 from __future__ import annotations
@@ -23,6 +28,8 @@ import time
 from pathlib import Path
 
 import pytest
+
+from retention.tests.dbt_runs import SLOTS_VARIABLE
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_DIR = PROJECT_ROOT / "data" / "sample"
@@ -49,12 +56,23 @@ USER_ENVIRONMENT: dict[str, str | None] = {}
 #: test files with the longest builds (measured), longest first
 LONG_FILES = (
     "test_incremental.py",
+    "test_adapters.py",
+    "test_publish.py",
     "test_retention_periods.py",
     "test_clv_warehouse.py",
     "test_segments.py",
-    "test_bad_input_corpus.py",
     "test_bench.py",
     "test_environment.py",
+    "test_rejects.py",
+)
+
+#: files whose tests share no module fixture (each test its own dbt run):
+#: make test hands their tests out one by one, last, to fill the gaps at the
+#: end; every other file runs on one worker as one unit
+SPREAD_FILES = (
+    "test_bad_input_corpus.py",
+    "test_raw_errors.py",
+    "test_tiny_dataset.py",
 )
 
 
@@ -74,6 +92,8 @@ def pytest_configure(config: pytest.Config) -> None:
     scratch = Path(tempfile.mkdtemp(prefix="retention-tests-env-"))
     _SCRATCH.append(scratch)
     pin_environment(scratch)
+    if "PYTEST_XDIST_WORKER" not in os.environ:  # the workers inherit the controller's
+        os.environ[SLOTS_VARIABLE] = str(scratch / "dbt-slots")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -83,8 +103,29 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     rank = {name: index for index, name in enumerate(LONG_FILES)}
-    # stable: files keep their order inside each rank
-    items.sort(key=lambda item: rank.get(item.path.name, len(LONG_FILES)))
+    last = len(LONG_FILES) + 1
+    # stable: files keep their order inside each rank; the spread files last
+    items.sort(
+        key=lambda item: (
+            last if item.path.name in SPREAD_FILES else rank.get(item.path.name, last - 1)
+        )
+    )
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """`--dist loadfile`, except that each test of SPREAD_FILES is a unit of its own."""
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SpreadingFileScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.split("::", 1)[0].rsplit("/", 1)[-1] in SPREAD_FILES:
+                return nodeid
+            return super()._split_scope(nodeid)
+
+    return SpreadingFileScheduling(config, log)
 
 
 def build_sample(directory: Path) -> int:

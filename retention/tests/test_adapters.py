@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from retention.dbt import dbt_env, run_dbt
+from retention.dbt import dbt_env
 from retention.tests.conftest import DATA_DIR, Warehouse
+from retention.tests.dbt_runs import run_dbt
 
 D = Decimal
 ADAPTERS = DATA_DIR / "adapters"

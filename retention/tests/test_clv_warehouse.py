@@ -29,8 +29,9 @@ from lifetimes.utils import summary_data_from_transaction_data
 
 from retention.clv import bgnbd, gamma_gamma
 from retention.clv.lifetime_value import DAYS_PER_MONTH
-from retention.dbt import dbt_env, run_dbt
+from retention.dbt import dbt_env
 from retention.tests.conftest import Warehouse
+from retention.tests.dbt_runs import run_dbt
 
 SHIFT = timedelta(days=7305)
 AS_OF = date(2017, 9, 30)

@@ -10,9 +10,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from retention.dbt import PROJECT_ROOT, dbt_env, run_dbt
+from retention.dbt import PROJECT_ROOT, dbt_env
 from retention.pii import PUBLIC_SALT, MissingSaltError, is_public_data, pii_hash_salt
 from retention.tests.conftest import DATA_DIR
+from retention.tests.dbt_runs import run_dbt
 
 EMAIL = "alice.example@mail.test"  # customer C1 of data/tiny, trimmed and lower-cased
 

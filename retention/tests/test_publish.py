@@ -59,13 +59,24 @@ def _raw_with_extra_order(tmp_path: Path) -> Path:
     return raw
 
 
-@pytest.fixture
-def published(tmp_path: Path) -> Path:
-    result = _build(_env(tmp_path, DATA_DIR / "tiny"))
+@pytest.fixture(scope="module")
+def first_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One `make build` of the tiny dataset: build.duckdb, target/ and the published bi.duckdb."""
+    directory = tmp_path_factory.mktemp("publish")
+    result = _build(_env(directory, DATA_DIR / "tiny"))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    bi = tmp_path / "bi.duckdb"
-    assert _count(bi) == 9
-    return bi
+    assert _count(directory / "bi.duckdb") == 9
+    return directory
+
+
+@pytest.fixture
+def published(first_build: Path, tmp_path: Path) -> Path:
+    """The state after the first build, each test its own copy (the build's
+    own warehouse and target too, as if the test had built it itself)."""
+    for name in ("build.duckdb", "bi.duckdb"):
+        shutil.copy2(first_build / name, tmp_path / name)
+    shutil.copytree(first_build / "target", tmp_path / "target")
+    return tmp_path / "bi.duckdb"
 
 
 def test_open_reader_does_not_block_build_and_keeps_old_data(

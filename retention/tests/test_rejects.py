@@ -9,8 +9,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from retention.dbt import dbt_env, run_dbt
+from retention.dbt import dbt_env
 from retention.tests.conftest import DATA_DIR, Warehouse
+from retention.tests.dbt_runs import run_dbt
 
 # (raw_table, record_key, reject_reason) expected in stg_shop__rejects
 EXPECTED_REJECTS = sorted(

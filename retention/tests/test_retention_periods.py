@@ -17,9 +17,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from retention.dbt import dbt_env, run_dbt
+from retention.dbt import dbt_env
 from retention.generate import generate
 from retention.tests.conftest import Warehouse
+from retention.tests.dbt_runs import run_dbt
 from retention.tests.reference_retention import (
     purchases_from_orders,
     reference_cohorts,

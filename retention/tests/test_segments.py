@@ -22,8 +22,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from retention.dbt import PROJECT_ROOT, dbt_env, run_dbt
+from retention.dbt import PROJECT_ROOT, dbt_env
 from retention.tests.conftest import Warehouse
+from retention.tests.dbt_runs import run_dbt
 
 VIP_TOP_SHARE = "0.07"
 CHURN_RISK_DAYS = 90
