@@ -58,6 +58,8 @@
     {%- for path in files -%}
         {%- if reader_kind == "csv" -%}
             {%- set reader = "read_csv('" ~ path ~ "', header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"')" -%}
+        {%- elif reader_kind == "database" -%}
+            {%- set reader = raw_database_relation(path) -%}
         {%- else -%}
             {%- set reader = "read_parquet('" ~ path ~ "')" -%}
         {%- endif -%}
