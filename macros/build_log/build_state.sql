@@ -1,0 +1,188 @@
+{#
+    Build state and build log (DuckDB; README "Incremental builds",
+    DECISIONLOG.md "Build state: a model is rebuilt only when its inputs changed").
+
+    meta.build_state: one row per model or seed, the input version of the
+    relation as it stands in the warehouse. meta.build_log: one row per
+    model or seed and invocation: what the materialization did (rebuilt,
+    incremental, skipped, view) and how many rows it wrote.
+
+    A node's input version is the hash of everything its rows depend on:
+    - its compiled code (vars, as_of_date and every macro are rendered into
+      it), its materialization config and contract;
+    - the content versions of its parents, as recorded in meta.build_state
+      (the input version of the build that last changed their rows: an
+      incremental run that wrote nothing leaves it as it was);
+    - raw-layer models: the fingerprint (path, size, modification time) of
+      each raw file they read;
+    - seeds: the checksum of the seed file and its column types.
+    A node whose version equals the recorded one, and whose relation
+    exists, is not rebuilt: it writes 0 rows (macros/build_log/materializations.sql).
+#}
+
+{% macro build_log_setup() %}
+    {%- if target.type != 'duckdb' -%}
+        {{ return('') }}
+    {%- endif -%}
+    create schema if not exists meta;
+    create table if not exists meta.build_state (
+        node_id varchar,
+        relation_name varchar,
+        input_version varchar,
+        content_version varchar,
+        recorded_at timestamp
+    );
+    create table if not exists meta.build_log (
+        invocation_id varchar,
+        node_id varchar,
+        relation_name varchar,
+        materialization varchar,
+        action varchar,
+        input_version varchar,
+        rows_before bigint,
+        rows_after bigint,
+        rows_inserted bigint,
+        rows_deleted bigint,
+        rows_written bigint,
+        logged_at timestamp
+    );
+{% endmacro %}
+
+
+{# Runs `sql` outside dbt's transaction (autocommit) and returns the agate table. #}
+{% macro build_log_query(sql) %}
+    {%- call statement('build_log_query', fetch_result=True, auto_begin=False) -%}
+        {{ sql }}
+    {%- endcall -%}
+    {{ return(load_result('build_log_query').table) }}
+{% endmacro %}
+
+
+{#
+    The recorded versions of each of `node_ids`: {node_id: version}, the
+    input version (column input_version) or the version of the relation's
+    rows (column content_version: the input version of the build that last
+    changed them).
+#}
+{% macro recorded_versions(node_ids, column='content_version') %}
+    {%- set found = {} -%}
+    {%- if node_ids | length == 0 -%}
+        {{ return(found) }}
+    {%- endif -%}
+    {%- set quoted = [] -%}
+    {%- for node_id in node_ids -%}
+        {%- do quoted.append("'" ~ node_id ~ "'") -%}
+    {%- endfor -%}
+    {%- set table = build_log_query(
+        "select node_id, " ~ column ~ " from meta.build_state where node_id in ("
+        ~ (quoted | join(", ")) ~ ")"
+    ) -%}
+    {%- for row in table.rows -%}
+        {%- do found.update({row[0]: row[1]}) -%}
+    {%- endfor -%}
+    {{ return(found) }}
+{% endmacro %}
+
+
+{# Path, size and modification time of every raw file a raw-layer model reads. #}
+{% macro raw_file_fingerprints(raw_name) %}
+    {%- set directory = raw_data_dir() -%}
+    {%- if raw_format() == 'contract' and raw_name in raw_tables() -%}
+        {%- set paths = find_raw_files(directory, raw_name, raw_tables()[raw_name]) -%}
+        {%- if customer_identity() == 'email' and raw_name in ('orders', 'carts') -%}
+            {%- set paths = paths + find_raw_files(directory, 'customers', raw_tables()['customers']) -%}
+        {%- endif -%}
+    {%- else -%}
+        {#- an adapter reads files of its own layout: any file of the folder counts -#}
+        {%- set paths = [directory ~ '/**'] -%}
+    {%- endif -%}
+    {%- if paths | length == 0 -%}
+        {{ return('no files') }}
+    {%- endif -%}
+    {%- set quoted = [] -%}
+    {%- for path in paths -%}
+        {%- do quoted.append("'" ~ path ~ "'") -%}
+    {%- endfor -%}
+    {%- set table = build_log_query(
+        "select string_agg(filename || ':' || size || ':' || last_modified, '|' order by filename) "
+        ~ "from read_blob([" ~ (quoted | join(", ")) ~ "])"
+    ) -%}
+    {{ return(table.rows[0][0] | string) }}
+{% endmacro %}
+
+
+{# The input version of the node being materialized (see the header). #}
+{% macro node_input_version(code) %}
+    {%- set parts = [
+        model.resource_type, model.unique_id, code,
+        config.get('materialized'), config.get('unique_key') | string,
+        config.get('incremental_strategy') | string,
+        config.get('column_types') | string,
+        model.config.get('pre-hook', []) | string, model.config.get('post-hook', []) | string,
+        model.contract | string,
+    ] -%}
+    {%- for name, column in model.columns.items() | sort -%}
+        {%- do parts.append(name ~ ':' ~ column.data_type) -%}
+    {%- endfor -%}
+    {%- if model.resource_type == 'seed' -%}
+        {%- do parts.append(model.checksum.checksum) -%}
+    {%- endif -%}
+    {%- set parents = model.depends_on.nodes | sort -%}
+    {%- set versions = recorded_versions(parents) -%}
+    {%- for parent in parents -%}
+        {#- a parent without a recorded version (never built here): always rebuild -#}
+        {%- do parts.append(parent ~ '=' ~ versions.get(parent, 'unrecorded ' ~ invocation_id)) -%}
+    {%- endfor -%}
+    {%- if model.fqn[1] == 'raw' and model.name.startswith('raw_') -%}
+        {%- do parts.append(raw_file_fingerprints(model.name[4:])) -%}
+    {%- endif -%}
+    {{ return(local_md5(parts | join('\n'))) }}
+{% endmacro %}
+
+
+{# True when `relation` exists and was built from `version`. #}
+{% macro build_state_unchanged(relation, version) %}
+    {%- if should_full_refresh() or load_cached_relation(relation) is none -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set recorded = recorded_versions([model.unique_id], 'input_version') -%}
+    {{ return(recorded.get(model.unique_id) == version) }}
+{% endmacro %}
+
+
+{# Row count of a relation, none when it does not exist. #}
+{% macro relation_row_count(relation) %}
+    {%- if load_cached_relation(relation) is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(build_log_query('select count(*) from ' ~ relation).rows[0][0]) }}
+{% endmacro %}
+
+
+{#
+    Records what the materialization did: meta.build_state gets the new
+    input version (autocommit, after the model's own commit: if the run
+    stops in between, the recorded version is the old one and the next
+    build rebuilds) and, when rows changed, the new content version;
+    meta.build_log gets one row. A skipped node, or an incremental run that
+    wrote no row, keeps its content version: its children are not rebuilt.
+#}
+{% macro record_build(relation, version, action, rows_before, rows_after, rows_inserted, rows_deleted) %}
+    {%- set written = (rows_inserted or 0) + (rows_deleted or 0) -%}
+    {%- set content = version -%}
+    {%- if action == 'skipped' or (action == 'incremental' and written == 0) -%}
+        {%- set content = recorded_versions([model.unique_id]).get(model.unique_id, version) -%}
+    {%- endif -%}
+    {%- set null = 'null' -%}
+    {%- set relation_name = relation | string | replace("'", "''") -%}
+    {%- do build_log_query(
+        "delete from meta.build_state where node_id = '" ~ model.unique_id ~ "';"
+        ~ " insert into meta.build_state values ('" ~ model.unique_id ~ "', '" ~ relation_name
+        ~ "', '" ~ version ~ "', '" ~ content ~ "', current_localtimestamp());"
+        ~ " insert into meta.build_log values ('" ~ invocation_id ~ "', '" ~ model.unique_id ~ "', '"
+        ~ relation_name ~ "', '" ~ config.get('materialized') ~ "', '" ~ action ~ "', '"
+        ~ version ~ "', " ~ (rows_before if rows_before is not none else null) ~ ", "
+        ~ (rows_after if rows_after is not none else null) ~ ", " ~ (rows_inserted or 0) ~ ", "
+        ~ (rows_deleted or 0) ~ ", " ~ written ~ ", current_localtimestamp())"
+    ) -%}
+{% endmacro %}

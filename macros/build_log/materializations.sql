@@ -1,0 +1,132 @@
+{#
+    DuckDB's table, incremental, view and seed materializations, wrapped:
+    a node whose input version (node_input_version(), macros/build_log/build_state.sql)
+    equals the one recorded for its relation is skipped; every node writes
+    one row to meta.build_log with the rows it inserted and deleted. The
+    work itself is done by the adapter's own materializations
+    (dbt.materialization_<name>_<adapter>), unchanged. `--full-refresh`
+    rebuilds every node.
+#}
+
+{% materialization table, adapter='duckdb', supported_languages=['sql', 'python'] %}
+    {%- set target_relation = this.incorporate(type='table') -%}
+    {%- set version = node_input_version(compiled_code) -%}
+    {%- if build_state_unchanged(target_relation, version) -%}
+        {{ skip_unchanged_node(target_relation, version) }}
+        {{ return({'relations': [target_relation]}) }}
+    {%- endif -%}
+    {%- set rows_before = relation_row_count(this) -%}
+    {%- if model.language == 'python' -%}
+        {#- dbt submits a Python job only from a materialization's own
+            statement('main'): the adapter's steps, for a plain table -#}
+        {%- set existing_relation = load_cached_relation(this) -%}
+        {%- set intermediate_relation = make_intermediate_relation(target_relation) -%}
+        {%- set backup_relation = make_backup_relation(
+            target_relation, 'table' if existing_relation is none else existing_relation.type
+        ) -%}
+        {{ drop_relation_if_exists(load_cached_relation(intermediate_relation)) }}
+        {{ drop_relation_if_exists(load_cached_relation(backup_relation)) }}
+        {{ run_hooks(pre_hooks, inside_transaction=False) }}
+        {{ run_hooks(pre_hooks, inside_transaction=True) }}
+        {% call statement('main', language='python') -%}
+            {{- create_table_as(False, intermediate_relation, compiled_code, 'python') }}
+        {%- endcall %}
+        {%- if existing_relation is not none -%}
+            {{ adapter.rename_relation(existing_relation, backup_relation) }}
+        {%- endif -%}
+        {{ adapter.rename_relation(intermediate_relation, target_relation) }}
+        {{ run_hooks(post_hooks, inside_transaction=True) }}
+        {% do persist_docs(target_relation, model) %}
+        {{ adapter.commit() }}
+        {{ drop_relation_if_exists(backup_relation) }}
+        {{ run_hooks(post_hooks, inside_transaction=False) }}
+        {%- set result = {'relations': [target_relation]} -%}
+    {%- else -%}
+        {%- set result = dbt.materialization_table_duckdb() -%}
+    {%- endif -%}
+    {%- set rows_after = relation_row_count(target_relation) -%}
+    {%- do record_build(target_relation, version, 'rebuilt', rows_before, rows_after, rows_after, rows_before) -%}
+    {{ return(result) }}
+{% endmaterialization %}
+
+
+{% materialization incremental, adapter='duckdb', supported_languages=['sql', 'python'] %}
+    {%- set target_relation = this.incorporate(type='table') -%}
+    {%- set version = node_input_version(compiled_code) -%}
+    {%- if build_state_unchanged(target_relation, version) -%}
+        {{ skip_unchanged_node(target_relation, version) }}
+        {{ return({'relations': [target_relation]}) }}
+    {%- endif -%}
+    {%- set existing = load_cached_relation(this) -%}
+    {%- set incremental_run = existing is not none and existing.is_table and not should_full_refresh() -%}
+    {%- set rows_before = relation_row_count(this) -%}
+    {%- set result = dbt.materialization_incremental_duckdb() -%}
+    {%- set rows_after = relation_row_count(target_relation) -%}
+    {%- if incremental_run -%}
+        {#- the rows of the run: the adapter's temporary relation (delete+insert) -#}
+        {%- set temporary = duckdb__dispatch_temporary_relation(
+            target_relation, adapter.batch_id_for_model(model)
+        ).relation -%}
+        {%- set inserted = temporary_row_count(temporary) -%}
+        {%- do record_build(
+            target_relation, version, 'incremental', rows_before, rows_after,
+            inserted, rows_before + inserted - rows_after
+        ) -%}
+    {%- else -%}
+        {%- do record_build(target_relation, version, 'rebuilt', rows_before, rows_after, rows_after, rows_before) -%}
+    {%- endif -%}
+    {{ return(result) }}
+{% endmaterialization %}
+
+
+{% materialization view, adapter='duckdb' %}
+    {%- set target_relation = this.incorporate(type='view') -%}
+    {%- set version = node_input_version(compiled_code) -%}
+    {%- if build_state_unchanged(target_relation, version) -%}
+        {{ skip_unchanged_node(target_relation, version) }}
+        {{ return({'relations': [target_relation]}) }}
+    {%- endif -%}
+    {%- set result = dbt.materialization_view_default() -%}
+    {#- a view stores no rows: it is recreated, nothing is written -#}
+    {%- do record_build(target_relation, version, 'view', none, none, 0, 0) -%}
+    {{ return(result) }}
+{% endmaterialization %}
+
+
+{% materialization seed, adapter='duckdb' %}
+    {%- set target_relation = this.incorporate(type='table') -%}
+    {%- set version = node_input_version('') -%}
+    {%- if build_state_unchanged(target_relation, version) -%}
+        {#- dbt's seed runner reports the seed's table -#}
+        {%- do store_result('agate_table', response='OK', agate_table=load_agate_table()) -%}
+        {{ skip_unchanged_node(target_relation, version) }}
+        {{ return({'relations': [target_relation]}) }}
+    {%- endif -%}
+    {%- set rows_before = relation_row_count(this) -%}
+    {%- set result = dbt.materialization_seed_default() -%}
+    {%- set rows_after = relation_row_count(target_relation) -%}
+    {%- do record_build(target_relation, version, 'rebuilt', rows_before, rows_after, rows_after, rows_before) -%}
+    {{ return(result) }}
+{% endmaterialization %}
+
+
+{# The node's inputs did not change: dbt's required 'main' statement is a no-op. #}
+{% macro skip_unchanged_node(relation, version) %}
+    {%- call statement('main', auto_begin=False) -%}
+        select 'unchanged: {{ relation }}' as skipped
+    {%- endcall -%}
+    {%- do record_build(relation, version, 'skipped', none, none, 0, 0) -%}
+{% endmacro %}
+
+
+{# Rows of the incremental run's temporary table (0 when there is none). #}
+{% macro temporary_row_count(relation) %}
+    {%- set found = build_log_query(
+        "select count(*) from duckdb_tables() where temporary and table_name = '"
+        ~ relation.identifier ~ "'"
+    ).rows[0][0] -%}
+    {%- if found == 0 -%}
+        {{ return(0) }}
+    {%- endif -%}
+    {{ return(build_log_query('select count(*) from ' ~ relation).rows[0][0]) }}
+{% endmacro %}
