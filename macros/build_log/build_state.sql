@@ -15,7 +15,9 @@
       incremental run that wrote nothing leaves it as it was);
     - raw-layer models: the fingerprint (path, size, modification time) of
       each raw file they read;
-    - seeds: the checksum of the seed file and its column types.
+    - seeds: the checksum of the seed file and its column types;
+    - code that reads the clock (current_date: build_date() with var
+      build_date null): the UTC date of the build.
     A node whose version equals the recorded one, and whose relation
     exists, is not rebuilt: it writes 0 rows (macros/build_log/materializations.sql).
 #}
@@ -30,6 +32,7 @@
         relation_name varchar,
         input_version varchar,
         content_version varchar,
+        rebuild_version varchar,
         recorded_at timestamp
     );
     create table if not exists meta.build_log (
@@ -112,7 +115,7 @@
 
 
 {# The input version of the node being materialized (see the header). #}
-{% macro node_input_version(code) %}
+{% macro node_input_version(code, excluded_parents=none) %}
     {%- set parts = [
         model.resource_type, model.unique_id, code,
         config.get('materialized'), config.get('unique_key') | string,
@@ -127,13 +130,27 @@
     {%- if model.resource_type == 'seed' -%}
         {%- do parts.append(model.checksum.checksum) -%}
     {%- endif -%}
-    {%- set parents = model.depends_on.nodes | sort -%}
+    {%- set parents = [] -%}
+    {%- for parent in model.depends_on.nodes | sort -%}
+        {%- if excluded_parents is none or parent.split('.')[-1] not in excluded_parents -%}
+            {%- do parents.append(parent) -%}
+        {%- endif -%}
+    {%- endfor -%}
     {%- set versions = recorded_versions(parents) -%}
     {%- for parent in parents -%}
         {#- a parent without a recorded version (never built here): always rebuild -#}
         {%- do parts.append(parent ~ '=' ~ versions.get(parent, 'unrecorded ' ~ invocation_id)) -%}
     {%- endfor -%}
-    {%- if model.fqn[1] == 'raw' and model.name.startswith('raw_') -%}
+    {#- code reading the clock (build_date() when var build_date is null)
+        depends on the day of the build too -#}
+    {%- set lowered = code | lower -%}
+    {%- set reads_clock = 'current_date' in lowered or 'current_timestamp' in lowered or 'now()' in lowered -%}
+    {#- a rebuild version leaves the day out: such a model re-checks its
+        date-dependent rows itself (base_shop__orders: future-dated rejects) -#}
+    {%- if reads_clock and excluded_parents is none -%}
+        {%- do parts.append('built on ' ~ modules.datetime.datetime.utcnow().date()) -%}
+    {%- endif -%}
+    {%- if model.fqn[1] == 'raw' and model.name.startswith('raw_') and excluded_parents is none -%}
         {%- do parts.append(raw_file_fingerprints(model.name[4:])) -%}
     {%- endif -%}
     {{ return(local_md5(parts | join('\n'))) }}
@@ -152,7 +169,12 @@
 
 {# Row count of a relation, none when it does not exist. #}
 {% macro relation_row_count(relation) %}
-    {%- if load_cached_relation(relation) is none -%}
+    {#- the catalog, not dbt's relation cache: a table created in place is not in the cache -#}
+    {%- set found = build_log_query(
+        "select count(*) from duckdb_tables() where database_name = '" ~ relation.database
+        ~ "' and schema_name = '" ~ relation.schema ~ "' and table_name = '" ~ relation.identifier ~ "'"
+    ).rows[0][0] -%}
+    {%- if found == 0 -%}
         {{ return(none) }}
     {%- endif -%}
     {{ return(build_log_query('select count(*) from ' ~ relation).rows[0][0]) }}
@@ -167,22 +189,42 @@
     meta.build_log gets one row. A skipped node, or an incremental run that
     wrote no row, keeps its content version: its children are not rebuilt.
 #}
-{% macro record_build(relation, version, action, rows_before, rows_after, rows_inserted, rows_deleted) %}
+{% macro record_build(relation, version, action, rows_before, rows_after, rows_inserted, rows_deleted, rebuild_version=none) %}
     {%- set written = (rows_inserted or 0) + (rows_deleted or 0) -%}
     {%- set content = version -%}
     {%- if action == 'skipped' or (action == 'incremental' and written == 0) -%}
         {%- set content = recorded_versions([model.unique_id]).get(model.unique_id, version) -%}
+    {%- endif -%}
+    {%- if rebuild_version is none -%}
+        {%- set rebuild_version = recorded_versions([model.unique_id], 'rebuild_version').get(model.unique_id) -%}
     {%- endif -%}
     {%- set null = 'null' -%}
     {%- set relation_name = relation | string | replace("'", "''") -%}
     {%- do build_log_query(
         "delete from meta.build_state where node_id = '" ~ model.unique_id ~ "';"
         ~ " insert into meta.build_state values ('" ~ model.unique_id ~ "', '" ~ relation_name
-        ~ "', '" ~ version ~ "', '" ~ content ~ "', current_localtimestamp());"
+        ~ "', '" ~ version ~ "', '" ~ content ~ "', "
+        ~ ("'" ~ rebuild_version ~ "'" if rebuild_version else null) ~ ", current_localtimestamp());"
         ~ " insert into meta.build_log values ('" ~ invocation_id ~ "', '" ~ model.unique_id ~ "', '"
         ~ relation_name ~ "', '" ~ config.get('materialized') ~ "', '" ~ action ~ "', '"
         ~ version ~ "', " ~ (rows_before if rows_before is not none else null) ~ ", "
         ~ (rows_after if rows_after is not none else null) ~ ", " ~ (rows_inserted or 0) ~ ", "
         ~ (rows_deleted or 0) ~ ", " ~ written ~ ", current_localtimestamp())"
     ) -%}
+{% endmacro %}
+
+
+{#
+    The rebuild version of an incremental model with config
+    incremental_inputs (e.g. ['raw_orders']): its input version without
+    those parents and without the parts of its code that differ between a
+    first build and an incremental one (between /* build-mode { */ and
+    /* } build-mode */). When it changes, something other than the
+    incremental inputs changed (code, vars, stores, FX rates): every bucket
+    is processed again.
+#}
+{% macro node_rebuild_version(code) %}
+    {%- set stripped = modules.re.sub('/\\* build-mode \\{ \\*/.*?/\\* \\} build-mode \\*/', ' ', code, flags=modules.re.DOTALL) -%}
+    {%- set normalised = modules.re.sub('\\s+', ' ', stripped) -%}
+    {{ return(node_input_version(normalised, config.get('incremental_inputs'))) }}
 {% endmacro %}

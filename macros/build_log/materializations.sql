@@ -59,6 +59,16 @@
     {%- endif -%}
     {%- set existing = load_cached_relation(this) -%}
     {%- set incremental_run = existing is not none and existing.is_table and not should_full_refresh() -%}
+    {%- set rebuild_version = none -%}
+    {%- if config.get('incremental_inputs') -%}
+        {#- incremental by bucket: when anything but the incremental inputs
+            changed, every bucket is processed again (its fingerprint is
+            forgotten, so the model sees every bucket as changed) -#}
+        {%- set rebuild_version = node_rebuild_version(compiled_code) -%}
+        {%- if incremental_run and recorded_versions([model.unique_id], 'rebuild_version').get(model.unique_id) != rebuild_version -%}
+            {%- do build_log_query('update ' ~ target_relation ~ ' set _bucket_fingerprint = null') -%}
+        {%- endif -%}
+    {%- endif -%}
     {%- set rows_before = relation_row_count(this) -%}
     {%- set result = dbt.materialization_incremental_duckdb() -%}
     {%- set rows_after = relation_row_count(target_relation) -%}
@@ -70,10 +80,13 @@
         {%- set inserted = temporary_row_count(temporary) -%}
         {%- do record_build(
             target_relation, version, 'incremental', rows_before, rows_after,
-            inserted, rows_before + inserted - rows_after
+            inserted, rows_before + inserted - rows_after, rebuild_version
         ) -%}
     {%- else -%}
-        {%- do record_build(target_relation, version, 'rebuilt', rows_before, rows_after, rows_after, rows_before) -%}
+        {%- do record_build(
+            target_relation, version, 'rebuilt', rows_before, rows_after, rows_after, rows_before,
+            rebuild_version
+        ) -%}
     {%- endif -%}
     {{ return(result) }}
 {% endmaterialization %}
