@@ -217,11 +217,13 @@
 {#
     The rebuild version of an incremental model with config
     incremental_inputs (e.g. ['raw_orders']): its input version without
-    those parents and without the parts of its code that differ between a
-    first build and an incremental one (between /* build-mode { */ and
-    /* } build-mode */). When it changes, something other than the
-    incremental inputs changed (code, vars, stores, FX rates): every bucket
-    is processed again.
+    those parents and without the parts of its code between
+    /* build-mode { */ and /* } build-mode */ (what differs between a first
+    build and an incremental one, and values the incremental branch
+    handles itself, such as fct_orders' as_of_date). When it changes,
+    something else changed (its code, a var, another parent): the
+    materialization deletes the published rows before the incremental run,
+    which then processes everything.
 #}
 {% macro node_rebuild_version(code) %}
     {%- set stripped = modules.re.sub('/\\* build-mode \\{ \\*/.*?/\\* \\} build-mode \\*/', ' ', code, flags=modules.re.DOTALL) -%}

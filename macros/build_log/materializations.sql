@@ -61,12 +61,13 @@
     {%- set incremental_run = existing is not none and existing.is_table and not should_full_refresh() -%}
     {%- set rebuild_version = none -%}
     {%- if config.get('incremental_inputs') -%}
-        {#- incremental by bucket: when anything but the incremental inputs
-            changed, every bucket is processed again (its fingerprint is
-            forgotten, so the model sees every bucket as changed) -#}
+        {#- when anything but the incremental inputs changed (its code, a
+            var it reads, another parent), the published rows are deleted
+            first: the incremental run then finds every row new, which
+            equals a full rebuild -#}
         {%- set rebuild_version = node_rebuild_version(compiled_code) -%}
         {%- if incremental_run and recorded_versions([model.unique_id], 'rebuild_version').get(model.unique_id) != rebuild_version -%}
-            {%- do build_log_query('update ' ~ target_relation ~ ' set _bucket_fingerprint = null') -%}
+            {%- do build_log_query('delete from ' ~ target_relation) -%}
         {%- endif -%}
     {%- endif -%}
     {%- set rows_before = relation_row_count(this) -%}
