@@ -13,8 +13,8 @@
     - the content versions of its parents, as recorded in meta.build_state
       (the input version of the build that last changed their rows: an
       incremental run that wrote nothing leaves it as it was);
-    - raw-layer models: the fingerprint (path, size, modification time) of
-      each raw file they read;
+    - raw-layer models: the fingerprint (path, size, modification time, and
+      for files up to 64 MB an md5 of the content) of each raw file they read;
     - seeds: the checksum of the seed file and its column types;
     - code that reads the clock (current_date: build_date() with var
       build_date null): the UTC date of the build.
@@ -106,11 +106,26 @@
     {%- for path in paths -%}
         {%- do quoted.append("'" ~ path ~ "'") -%}
     {%- endfor -%}
-    {%- set table = build_log_query(
-        "select string_agg(filename || ':' || size || ':' || last_modified, '|' order by filename) "
-        ~ "from read_blob([" ~ (quoted | join(", ")) ~ "])"
+    {%- set files = build_log_query(
+        "select filename, size, last_modified from read_blob([" ~ (quoted | join(", ")) ~ "]) order by filename"
     ) -%}
-    {{ return(table.rows[0][0] | string) }}
+    {#- modification times have one-second resolution: a file rewritten within
+        the same second at the same size would look unchanged, so files up
+        to 64 MB (every test fixture, a daily file) are hashed as well -#}
+    {%- set fingerprints = [] -%}
+    {%- set small = [] -%}
+    {%- for row in files.rows -%}
+        {%- do fingerprints.append(row[0] ~ ':' ~ row[1] ~ ':' ~ row[2]) -%}
+        {%- if row[1] <= 67108864 -%}
+            {%- do small.append("'" ~ row[0] ~ "'") -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if small -%}
+        {%- do fingerprints.append(build_log_query(
+            "select string_agg(md5(content), '|' order by filename) from read_blob([" ~ (small | join(", ")) ~ "])"
+        ).rows[0][0]) -%}
+    {%- endif -%}
+    {{ return(fingerprints | join('|')) }}
 {% endmacro %}
 
 

@@ -21,7 +21,8 @@ rows in both.
    duplicate order appearing; a refund larger than the order's value; an
    FX rate and a store row changed.
 3. Two months more, to 2024-03-01 (leap year, W = 365), the duplicate
-   gone, a var changed (churn_risk_days) and an explicit earlier
+   gone, the only order of one monthly file removed (the file goes), a var
+   changed (churn_risk_days) and an explicit earlier
    as_of_date (2024-02-29).
 4. The same export and vars again: every node is skipped and the build
    log (meta.build_log) shows zero rows written.
@@ -67,7 +68,7 @@ MADE_ORDERS = (
     ("CFIRST", "X-FIRST-2", "2023-09-09"),
 )
 LATE = {"X-BRIDGE-2", "X-FIRST-0"}  # absent in state 1
-REMOVED = {"X-SPLIT-2"}  # absent from state 2 on
+REMOVED = {2: {"X-SPLIT-2"}, 3: {"X-SPLIT-2", "X-SPLIT-1"}}  # the 2022-10 file goes in state 3
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +89,7 @@ def _orders_sql(full: Path, state: int) -> str:
     made = ", ".join(
         f"('{order}', '{customer}', timestamp '{day} 12:00:00')"
         for customer, order, day in MADE_ORDERS
-        if not (state == 1 and order in LATE) and not (state >= 2 and order in REMOVED)
+        if not (state == 1 and order in LATE) and order not in REMOVED.get(min(state, 3), set())
     )
     december = "ordered_at >= timestamp '2023-12-01' and ordered_at < timestamp '2024-01-01'"
     status = "status"
@@ -97,7 +98,10 @@ def _orders_sql(full: Path, state: int) -> str:
             when status = 'refunded' and {december} then 'completed'
             when status = 'completed' and {december} and hash(order_id) % 3 = 0 then 'pending'
             else status end"""
-    old_order = "(select min(order_id) from generated where status = 'completed' and ordered_at < '2023-04-01' and ordered_at >= '2023-03-01')"
+    old_order = (
+        "(select min(order_id) from generated where status = 'completed' "
+        "and ordered_at >= '2023-03-01' and ordered_at < '2023-04-01')"
+    )
     if state >= 2:  # a status change in an old month
         status = f"case when order_id = {old_order} then 'cancelled' else status end"
     duplicate = ""
@@ -159,6 +163,9 @@ def _write_state(full: Path, raw: Path, state: int) -> None:
     months = con.execute(
         "select distinct strftime(ordered_at, '%Y-%m') from state_orders order by 1"
     ).fetchall()
+    for stale in (raw / "orders").glob("*.parquet"):  # a month without orders: its file goes
+        if (stale.stem,) not in months:
+            stale.unlink()
     for (month,) in months:
         _write_if_changed(
             con,

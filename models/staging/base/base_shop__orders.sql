@@ -41,7 +41,9 @@ raw_buckets as (
         _source_file,
         {{ raw_order_bucket('source') }} as _bucket,
         cast(count(*) as {{ dbt.type_string() }}) || ':'
-        || cast(sum(hash(source)) as {{ dbt.type_string() }}) as _bucket_fingerprint
+        -- every raw column and the row number; the file's path is the bucket's
+        || cast(sum(hash(*columns(* exclude (_source_file)))) as {{ dbt.type_string() }})
+        as _bucket_fingerprint
     from source
     group by 1, 2
 ),
