@@ -37,13 +37,13 @@ with source as (
 ),
 
 raw_buckets as (
+    -- fingerprint: every raw column and the row number (the path is the bucket's)
     select
-        _source_file,
+        source._source_file,
         {{ raw_order_bucket('source') }} as _bucket,
         cast(count(*) as {{ dbt.type_string() }}) || ':'
-        -- every raw column and the row number; the file's path is the bucket's
         || cast(sum(hash(*columns(* exclude (_source_file)))) as {{ dbt.type_string() }})
-        as _bucket_fingerprint
+            as _bucket_fingerprint
     from source
     group by 1, 2
 ),
@@ -67,19 +67,6 @@ published_buckets as (
     group by 1, 2
 ),
 
--- new buckets and buckets whose rows changed
-changed_buckets as (
-    select raw_buckets.*
-    from raw_buckets
-    where not exists (
-        select 1 from published_buckets
-        where
-            published_buckets._source_file = raw_buckets._source_file
-            and published_buckets._bucket = raw_buckets._bucket
-            and published_buckets._bucket_fingerprint = raw_buckets._bucket_fingerprint
-    )
-),
-
 -- published buckets that are changed or gone: their rows are replaced
 replaced_buckets as (
     select
@@ -95,13 +82,24 @@ replaced_buckets as (
     )
 ),
 /* } build-mode */
-{%- else -%}
-/* build-mode { */
-changed_buckets as (
-    select * from raw_buckets
-),
-/* } build-mode */
 {%- endif %}
+
+-- new buckets and buckets whose rows changed (first build: every bucket)
+changed_buckets as (
+    select raw_buckets.*
+    from raw_buckets
+    {%- if is_incremental() %}
+        /* build-mode { */
+        where not exists (
+            select 1 from published_buckets
+            where
+                published_buckets._source_file = raw_buckets._source_file
+                and published_buckets._bucket = raw_buckets._bucket
+                and published_buckets._bucket_fingerprint = raw_buckets._bucket_fingerprint
+        )
+        /* } build-mode */
+    {%- endif %}
+),
 
 to_check as (
     select
