@@ -18,12 +18,13 @@ rows in both.
    that becomes a customer's first purchase (its cohort moves); a late
    order that bridges a gap longer than W = 365 days; a removed order
    that splits an activity span; a status change in an old month; a
-   duplicate order appearing; a refund larger than the order's value; an
-   FX rate and a store row changed.
+   duplicate order appearing; a refund larger than the order's value; a
+   var changed (churn_risk_days). Orders staging re-validates only the
+   changed buckets.
 3. Two months more, to 2024-03-01 (leap year, W = 365), the duplicate
-   gone, the only order of one monthly file removed (the file goes), a var
-   changed (churn_risk_days) and an explicit earlier
-   as_of_date (2024-02-29).
+   gone, the only order of one monthly file removed (the file goes), an
+   FX rate and a store row changed (orders staging re-validates every
+   bucket) and an explicit earlier as_of_date (2024-02-29).
 4. The same export and vars again: every node is skipped and the build
    log (meta.build_log) shows zero rows written.
 """
@@ -46,7 +47,7 @@ MODELS_AND_SEEDS = ("build", "--resource-type", "model", "--resource-type", "see
 COMPARED_SCHEMAS = ("staging", "intermediate", "marts")
 STATE_VARS: dict[int, dict[str, object]] = {
     1: {},
-    2: {},
+    2: {"churn_risk_days": 90},
     3: {"churn_risk_days": 90, "as_of_date": "2024-02-29"},
     4: {"churn_risk_days": 90, "as_of_date": "2024-02-29"},
 }
@@ -150,7 +151,7 @@ def _write_state(full: Path, raw: Path, state: int) -> None:
     con = duckdb.connect()
     cutoff = CUTOFFS[state]
     stores = f"select * from '{full}/stores.parquet'"
-    if state >= 2:  # a store row changed: its industry segment
+    if state >= 3:  # a store row changed: its industry segment
         stores = f"""select * replace (case when store_id = 'S0003' then 'supplements'
             else industry_segment end as industry_segment) from '{full}/stores.parquet'"""
     _write_if_changed(con, stores, raw / "stores.parquet")
@@ -193,7 +194,7 @@ def _write_state(full: Path, raw: Path, state: int) -> None:
     """
     _write_if_changed(con, refunds, raw / "refunds.parquet")
     con.close()
-    if state >= 2:  # an FX rate of the raw data overrides the seed's
+    if state >= 3:  # an FX rate of the raw data overrides the seed's
         fx = raw / "fx_rates.csv"
         content = "currency,month,rate_to_usd\nEUR,2023-06-01,1.2345\n"
         if not fx.exists() or fx.read_text() != content:
@@ -275,14 +276,21 @@ def _build(raw: Path, warehouse: Path, target: Path, state: int) -> DbtResult:
 
 
 def _build_log(warehouse: Path, target: Path) -> dict[str, tuple[str, int]]:
-    """The last invocation's build log: {model or seed name: (action, rows written)}."""
+    """The last invocation's build log: {model or seed name: (action, rows written)}.
+
+    Under the name "<name>.rows_after": the model's rows after the build.
+    """
     invocation = json.loads((target / "run_results.json").read_text())["metadata"]["invocation_id"]
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.execute(
-            "select node_id, action, rows_written from meta.build_log where invocation_id = ?",
+            "select node_id, action, rows_written, rows_after from meta.build_log "
+            "where invocation_id = ?",
             [invocation],
         ).fetchall()
-    return {node.split(".")[-1]: (action, written) for node, action, written in rows}
+    log = {node.split(".")[-1]: (action, written) for node, action, written, _ in rows}
+    for node, _, _, after in rows:
+        log[f"{node.split('.')[-1]}.rows_after"] = ("rows", after or 0)
+    return log
 
 
 def test_incremental_builds_equal_full_refresh(full_export: Path, tmp_path: Path) -> None:
@@ -319,14 +327,26 @@ def test_incremental_builds_equal_full_refresh(full_export: Path, tmp_path: Path
             f"state {state}: the incremental build differs from a full refresh"
         )
 
-    # state 2 touched orders: fct_orders ran its incremental branch; nodes
-    # whose inputs did not change were skipped
+    # state 2 changed orders and refunds only: staging re-validated the
+    # changed buckets, fct_orders ran its incremental branch, nodes whose
+    # inputs did not change were skipped
+    staged = logs[2]["base_shop__orders"]
+    total = logs[2]["base_shop__orders.rows_after"][1]
+    assert staged[0] == "incremental" and 0 < staged[1] < total / 2, (staged, total)
     assert logs[2]["fct_orders"][0] == "incremental", logs[2]["fct_orders"]
     assert logs[2]["raw_customers"][0] == "skipped"
     assert logs[2]["industry_segments"] == ("skipped", 0)
+    # state 3 changed a store row and an FX rate: every bucket re-validated
+    # (the published rows deleted, all inserted again)
+    staged = logs[3]["base_shop__orders"]
+    assert staged[1] >= logs[3]["base_shop__orders.rows_after"][1], staged
     # a build with no change touches no row, and changes no relation
     assert logs[4], "the no-change build logged nothing"
-    written = {name: entry for name, entry in logs[4].items() if entry != ("skipped", 0)}
+    written = {
+        name: entry
+        for name, entry in logs[4].items()
+        if entry != ("skipped", 0) and not name.endswith(".rows_after")
+    }
     assert written == {}, f"a build without changes wrote rows: {written}"
     assert differences(incremental, tmp_path / "fresh_3.duckdb") == {}
 
