@@ -49,6 +49,11 @@
         rows_written bigint,
         logged_at timestamp
     );
+    create table if not exists meta.incremental_rows (
+        invocation_id varchar,
+        node_id varchar,
+        rows_inserted bigint
+    );
 {% endmacro %}
 
 

@@ -74,11 +74,11 @@
     {%- set result = dbt.materialization_incremental_duckdb() -%}
     {%- set rows_after = relation_row_count(target_relation) -%}
     {%- if incremental_run -%}
-        {#- the rows of the run: the adapter's temporary relation (delete+insert) -#}
-        {%- set temporary = duckdb__dispatch_temporary_relation(
-            target_relation, adapter.batch_id_for_model(model)
-        ).relation -%}
-        {%- set inserted = temporary_row_count(temporary) -%}
+        {#- the rows the run inserted, counted by the delete+insert statement itself -#}
+        {%- set inserted = build_log_query(
+            "select coalesce(sum(rows_inserted), 0) from meta.incremental_rows where invocation_id = '"
+            ~ invocation_id ~ "' and node_id = '" ~ model.unique_id ~ "'"
+        ).rows[0][0] -%}
         {%- do record_build(
             target_relation, version, 'incremental', rows_before, rows_after,
             inserted, rows_before + inserted - rows_after, rebuild_version
@@ -133,14 +133,15 @@
 {% endmacro %}
 
 
-{# Rows of the incremental run's temporary table (0 when there is none). #}
-{% macro temporary_row_count(relation) %}
-    {%- set found = build_log_query(
-        "select count(*) from duckdb_tables() where temporary and table_name = '"
-        ~ relation.identifier ~ "'"
-    ).rows[0][0] -%}
-    {%- if found == 0 -%}
-        {{ return(0) }}
-    {%- endif -%}
-    {{ return(build_log_query('select count(*) from ' ~ relation).rows[0][0]) }}
-{% endmacro %}
+
+{#
+    DuckDB's delete+insert, unchanged, followed by the count of the rows it
+    inserted into meta.incremental_rows: the temporary table lives on the
+    statement's own connection only, so it is counted here, in the same
+    transaction as the insert.
+#}
+{% macro duckdb__get_delete_insert_merge_sql(target, source, unique_key, dest_columns, incremental_predicates) -%}
+    {{ dbt.duckdb__get_delete_insert_merge_sql(target, source, unique_key, dest_columns, incremental_predicates) }};
+    insert into meta.incremental_rows
+    select '{{ invocation_id }}', '{{ model.unique_id }}', count(*) from {{ source }}
+{%- endmacro %}
