@@ -67,12 +67,53 @@ def in_range(column: str) -> str:
     )
 
 
-def local_date(timestamp: str, timezone: str) -> str:
-    """The store's local date of a naive UTC timestamp (macro utc_to_local_date)."""
+def local_date(timestamp: str, timezone: str, offsets: str) -> str:
+    """The store's local date of a naive UTC timestamp (macro utc_to_local_date).
+    ``offsets`` is the alias of tz_days joined on (timezone, UTC date): a day whose
+    offset is constant adds it (an integer addition instead of an ICU conversion per
+    row); a DST-change day, or a day outside the table, is converted by ICU."""
     return (
         f"case when {timezone} is null then cast({timestamp} as date) "
+        f"when {offsets}.offset_us is not null "
+        f"then cast({timestamp} + to_microseconds({offsets}.offset_us) as date) "
         f"else cast(timezone({timezone}, cast({timestamp} as timestamptz)) as date) end"
     )
+
+
+def offsets_join(timestamp: str, timezone: str, alias: str) -> str:
+    return (
+        f"left join tz_days as {alias} on {alias}.timezone = {timezone} "
+        f"and {alias}.day = cast({timestamp} as date)"
+    )
+
+
+def _tz_days(first_timestamp: str) -> str:
+    """Per store time zone and UTC day from the first order to the day after
+    tomorrow: the zone's UTC offset, for the days on which it does not change."""
+    day_start = "cast(d.day as timestamp)"
+    day_end = "(cast(d.day as timestamp) + interval 1 day - interval 1 microsecond)"
+
+    def offset(instant: str) -> str:
+        return (
+            f"epoch_us(cast(timezone(z.timezone, cast({instant} as timestamptz)) as timestamp))"
+            f" - epoch_us({instant})"
+        )
+
+    return f"""
+        create temp table tz_days as
+        with z as (select distinct timezone from stores where timezone is not null),
+        d as (
+            select cast(unnest(generate_series(
+                       greatest(cast(({first_timestamp}) as date), date '{MIN_VALID_DATE}'),
+                       current_date + 2, interval 1 day)) as date) as day
+        ),
+        o as (
+            select z.timezone, d.day, {offset(day_start)} as at_start,
+                   {offset(day_end)} as at_end
+            from z, d
+        )
+        select timezone, day, at_start as offset_us from o where at_start = at_end;
+    """
 
 
 def timestamp_of(column: str, source_type: str) -> str:
@@ -162,8 +203,9 @@ def _cart_abandoners(raw: Path, carts_t: dict[str, str], as_of: str) -> str:
         ),
         window_carts as (
             select * from (
-                select c.*, {local_date("c.created_at", "s.timezone")} as created_date
+                select c.*, {local_date("c.created_at", "s.timezone", "z")} as created_date
                 from checked as c left join stores as s using (store_id)
+                {offsets_join("c.created_at", "s.timezone", "z")}
                 where c.order_id is null and c.customer_id is not null
                   and c.created_at >= {as_of} - interval {CART_WINDOW_DAYS + 2} day
             )
@@ -220,7 +262,7 @@ def _steps(
             "reference data",
             f"""
             -- stg_fx_rates from the seed: rates to USD triangulated to the reporting
-            -- currency; the reporting currency itself is 1 at any date (in the orders)
+            -- currency, the reporting currency itself is 1 at any date (in the orders)
             create temp table fx as
             with rates as (
                 select upper(currency) as currency, cast(month as date) as month,
@@ -259,6 +301,7 @@ def _steps(
         (
             "orders",
             f"""
+            {_tz_days(f"select min({ordered_at}) from read_parquet('{raw}/orders.parquet')")}
             create temp table valid_orders as
             with typed as (
                 select {clean("o.store_id")} as store_id, {clean("order_id")} as order_id,
@@ -302,12 +345,13 @@ def _steps(
             select d.* exclude (discount, shipping, tax),
                    coalesce(discount, 0) as discount, coalesce(shipping, 0) as shipping,
                    coalesce(tax, 0) as tax,
-                   {local_date("ordered_at", "timezone")} as order_date
+                   {local_date("d.ordered_at", "d.timezone", "z")} as order_date
             from ({deduplicated(
                 "valid_orders", "store_id, order_id",
                 "customer_id, ordered_at, status, currency, subtotal, discount, shipping, "
                 "tax, channel, device, discount_code",
-            )}) as d;
+            )}) as d
+            {offsets_join("d.ordered_at", "d.timezone", "z")};
             drop table valid_orders;
             create temp table as_of as select max(order_date) as as_of from orders;
             """,
@@ -339,8 +383,9 @@ def _steps(
             )
             select store_id, order_id, sum(amount) as refunded
             from running
+            {offsets_join("running.refunded_at", "running.timezone", "z")}
             where so_far <= order_value
-              and {local_date("refunded_at", "timezone")} <= {as_of}
+              and {local_date("running.refunded_at", "running.timezone", "z")} <= {as_of}
             group by store_id, order_id;
             drop table valid_refunds;
             """,
@@ -453,7 +498,7 @@ def _steps(
             )});
 
             -- is_cart_abandoner: an accepted abandoned cart in the last N local days
-            -- with no purchase after it; null for stores without any cart row
+            -- with no purchase after it, null for stores without any cart row
             {_cart_abandoners(raw, carts_t, as_of)}
 
             create temp table customer_values as
@@ -543,7 +588,7 @@ def _steps(
             "fct_retention_periods",
             f"""
             -- 1. activity spans: a purchase on day p makes the customer active on
-            --    [p, p + W - 1]; a gap of more than W days starts a new span
+            --    [p, p + W - 1], a gap of more than W days starts a new span
             create temp table spans as
             with days as (
                 select store_id, customer_id, order_date as d,
@@ -579,7 +624,7 @@ def _steps(
                         else {_period("s.active_until + 1", 1)} // g.months - 1 end as p2
             from spans as s, g, as_of as a;
 
-            -- 3. +1/-1 events; running sums over the period index give the counts
+            -- 3. +1/-1 events, running sums over the period index give the counts
             create temp table events as
             with kept as (
                 select *, lag(p2) over (partition by store_id, customer_id, period_grain
