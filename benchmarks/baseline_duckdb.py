@@ -62,9 +62,7 @@ def money(column: str) -> str:
 def in_range(column: str) -> str:
     """Not before min_valid_date nor after the end of the day after today (macro
     timestamp_out_of_range, negated; null when the timestamp is null)."""
-    return (
-        f"({column} >= date '{MIN_VALID_DATE}' and {column} < current_date + interval 2 day)"
-    )
+    return f"({column} >= date '{MIN_VALID_DATE}' and {column} < current_date + interval 2 day)"
 
 
 def local_date(timestamp: str, timezone: str, offsets: str) -> str:
@@ -154,6 +152,26 @@ def deduplicated(relation: str, keys: str, content: str) -> str:
     """
 
 
+def delete_duplicates(table: str, keys: str, content: str) -> str:
+    """flag_duplicates in place on ``table`` (with file_row_number and _k = hash of the
+    key): deletes the copies after the first of identical ones, and every copy of
+    keys whose copies differ (``content``: an expression of the row's content).
+    Only rows whose 64-bit key hash repeats are looked at."""
+    return f"""
+        delete from {table} where rowid in (
+            select rowid from (
+                select rowid, file_row_number,
+                       min(file_row_number) over w as _first,
+                       min({content}) over w as _low, max({content}) over w as _high
+                from {table}
+                where _k in (select _k from {table} group by _k having count(*) > 1)
+                window w as (partition by {keys})
+            )
+            where _low <> _high or file_row_number <> _first
+        );
+    """
+
+
 def _segment_lookup() -> str:
     """Every (R, F, M) score triple -> the rfm_segments seed row(s) it falls in."""
     return f"""
@@ -164,7 +182,6 @@ def _segment_lookup() -> str:
           on t.r between s.r_min and s.r_max
          and (t.f + t.m) / 2.0 between s.fm_min and s.fm_max
     """
-
 
 
 def _cart_abandoners(raw: Path, carts_t: dict[str, str], as_of: str) -> str:
@@ -224,8 +241,11 @@ def _cart_abandoners(raw: Path, carts_t: dict[str, str], as_of: str) -> str:
             where k.order_id is null or o.order_id is not null
         ),
         kept as (
-            {deduplicated("accepted", "store_id, cart_id",
-                          "customer_id, created_at, cart_value, order_id")}
+            {
+        deduplicated(
+            "accepted", "store_id, cart_id", "customer_id, created_at, cart_value, order_id"
+        )
+    }
         )
         select distinct w.store_id, w.customer_id
         from window_carts as w
@@ -236,8 +256,99 @@ def _cart_abandoners(raw: Path, carts_t: dict[str, str], as_of: str) -> str:
     """
 
 
+def _spans(window: int) -> str:
+    """Activity spans from the purchases that start one (the first, or a gap of more
+    than W days since the previous purchase: fct_orders.days_since_previous_order);
+    a span ends on the purchase day before the next start (its date minus its gap),
+    the last one on the customer's last purchase day. Needs purchase dates in
+    sequence order (no negative gap): run() checks, else _spans_from_days."""
+    return f"""
+            with starts as (
+                select store_id, customer_id, order_date as d,
+                       customer_order_number = 1 as is_first,
+                       order_date - days_since_previous_order as previous_day
+                from fct_orders
+                where customer_order_number is not null
+                  and (days_since_previous_order is null or days_since_previous_order > {window})
+            )
+            select s.store_id, s.customer_id, s.is_first, s.d as active_from,
+                   coalesce(lead(s.previous_day) over (
+                                partition by s.store_id, s.customer_id order by s.d),
+                            c.last_order_date) + {window} - 1 as active_until
+            from starts as s join customers as c using (store_id, customer_id);
+    """
+
+
+def _spans_from_days(window: int) -> str:
+    """Activity spans from each customer's distinct purchase days in date order."""
+    return f"""
+            with days as (
+                select store_id, customer_id, order_date as d,
+                       lag(order_date) over w as prev, lead(order_date) over w as next
+                from (select distinct store_id, customer_id, order_date from fct_orders
+                      where customer_order_number is not null)
+                window w as (partition by store_id, customer_id order by order_date)
+            ),
+            bounds as (
+                select store_id, customer_id, d,
+                       prev is null as is_first,
+                       prev is null or d - prev > {window} as is_start,
+                       next is null or next - d > {window} as is_end
+                from days
+                where prev is null or d - prev > {window} or next is null or next - d > {window}
+            ),
+            paired as (
+                select *, case when is_end then d else lead(d) over (
+                              partition by store_id, customer_id order by d) end as last_day
+                from bounds
+            )
+            select store_id, customer_id, is_first, d as active_from,
+                   last_day + {window} - 1 as active_until
+            from paired where is_start;
+
+    """
+
+
+def _purchase_periods(periods: str, monotone: bool) -> str:
+    """Purchasing / returning customers per store x grain x period. A customer's
+    purchase is their first of the period when the previous one (its date minus
+    days_since_previous_order) is in an earlier period: a count, no distinct
+    (needs purchase dates in sequence order, like _spans)."""
+    if monotone:
+        this = _period("order_date", 1) + " // g.months"
+        before = _period("order_date - days_since_previous_order", 1) + " // g.months"
+        return f"""
+            select store_id, g.period_grain, {this} as p, count(*) as purchasing,
+                   count(*) filter (where {this} > {_period("cohort_month", 1)} // g.months)
+                       as returners
+            from fct_orders, ({periods}) as g
+            where customer_order_number is not null
+              and (days_since_previous_order is null or {before} < {this})
+            group by all;
+        """
+    return f"""
+            with months as (
+                select distinct store_id, customer_id, {_period("order_date", 1)} as p,
+                       {_period("cohort_month", 1)} as first_p
+                from fct_orders where customer_order_number is not null
+            )
+            select store_id, g.period_grain, p // g.months as p,
+                   count(distinct customer_id) as purchasing,
+                   count(distinct customer_id) filter (where p // g.months > first_p // g.months)
+                       as returners
+            from months, ({periods}) as g
+            group by all;
+
+    """
+
+
 def _steps(
-    raw: Path, types: dict[str, dict[str, str]], window: int, salt: str, reporting: str
+    raw: Path,
+    types: dict[str, dict[str, str]],
+    window: int,
+    salt: str,
+    reporting: str,
+    monotone: bool = True,
 ) -> list[tuple[str, str]]:
     orders_t, refunds_t, customers_t, carts_t = (
         types["orders"],
@@ -253,6 +364,14 @@ def _steps(
         f"select '{name}' as period_grain, {months} as months" for name, months in GRAINS
     )
     as_of = "(select as_of from as_of)"
+    # a customer's purchase is their first of its month when the previous one is in
+    # an earlier month (a count instead of a distinct; see _purchase_periods)
+    active_customers = (
+        "count(*) filter (where days_since_previous_order is null or "
+        f"{_period('order_date - days_since_previous_order', 1)} < {_period('order_date', 1)})"
+        if monotone
+        else "count(distinct customer_id)"
+    )
     optional_amounts = " or ".join(
         unparsed(c, money(c), orders_t[c])
         for c in ("discount_amount", "shipping_amount", "tax_amount")
@@ -293,8 +412,13 @@ def _steps(
             )
             select store_id, coalesce(industry_segment, 'unclassified') as industry_segment,
                    currency, timezone
-            from ({deduplicated("accepted", "store_id",
-                                "store_name, industry_segment, currency, country_code, timezone")});
+            from ({
+                deduplicated(
+                    "accepted",
+                    "store_id",
+                    "store_name, industry_segment, currency, country_code, timezone",
+                )
+            });
             create temp table segment_lookup as {_segment_lookup()};
             """,
         ),
@@ -302,7 +426,7 @@ def _steps(
             "orders",
             f"""
             {_tz_days(f"select min({ordered_at}) from read_parquet('{raw}/orders.parquet')")}
-            create temp table valid_orders as
+            create temp table orders as
             with typed as (
                 select {clean("o.store_id")} as store_id, {clean("order_id")} as order_id,
                        {clean("customer_id")} as customer_id, {ordered_at} as ordered_at,
@@ -336,23 +460,19 @@ def _steps(
                   and (t.currency = '{reporting}'
                        or t.currency in (select distinct currency from fx))
             )
-            select * exclude (has_unparseable_optional_amount),
-                   hash(store_id, order_id) as _k
-            from priced
-            where rate is not null and subtotal * rate <= {MAX_PLAUSIBLE_ORDER_AMOUNT};
+            select p.* exclude (has_unparseable_optional_amount, discount, shipping, tax),
+                   coalesce(p.discount, 0) as discount, coalesce(p.shipping, 0) as shipping,
+                   coalesce(p.tax, 0) as tax, hash(p.store_id, p.order_id) as _k,
+                   -- the content as parsed (a missing discount differs from 0)
+                   hash(p.customer_id, p.ordered_at, p.status, p.currency, p.subtotal,
+                        p.discount, p.shipping, p.tax, p.channel, p.device, p.discount_code)
+                       as _h,
+                   {local_date("p.ordered_at", "p.timezone", "z")} as order_date
+            from priced as p
+            {offsets_join("p.ordered_at", "p.timezone", "z")}
+            where p.rate is not null and p.subtotal * p.rate <= {MAX_PLAUSIBLE_ORDER_AMOUNT};
+            {delete_duplicates("orders", "store_id, order_id", "_h")}
 
-            create temp table orders as
-            select d.* exclude (discount, shipping, tax),
-                   coalesce(discount, 0) as discount, coalesce(shipping, 0) as shipping,
-                   coalesce(tax, 0) as tax,
-                   {local_date("d.ordered_at", "d.timezone", "z")} as order_date
-            from ({deduplicated(
-                "valid_orders", "store_id, order_id",
-                "customer_id, ordered_at, status, currency, subtotal, discount, shipping, "
-                "tax, channel, device, discount_code",
-            )}) as d
-            {offsets_join("d.ordered_at", "d.timezone", "z")};
-            drop table valid_orders;
             create temp table as_of as select max(order_date) as as_of from orders;
             """,
         ),
@@ -378,8 +498,11 @@ def _steps(
                 select *, sum(amount) over (
                     partition by store_id, order_id order by refunded_at, refund_id
                     rows between unbounded preceding and current row) as so_far
-                from ({deduplicated("valid_refunds", "store_id, refund_id",
-                                    "order_id, refunded_at, amount")})
+                from ({
+                deduplicated(
+                    "valid_refunds", "store_id, refund_id", "order_id, refunded_at, amount"
+                )
+            })
             )
             select store_id, order_id, sum(amount) as refunded
             from running
@@ -472,12 +595,17 @@ def _steps(
                        sha256('{salt}' || lower({clean("p.email")})) as email_hash,
                        upper({clean("p.country_code")}) as country_code,
                        try_cast({clean("p.accepts_marketing")} as boolean) as accepts_marketing,
-                       {unparsed("p.accepts_marketing",
-                                 f"try_cast({clean('p.accepts_marketing')} as boolean)",
-                                 customers_t["accepts_marketing"])} as bad_boolean,
+                       {
+                unparsed(
+                    "p.accepts_marketing",
+                    f"try_cast({clean('p.accepts_marketing')} as boolean)",
+                    customers_t["accepts_marketing"],
+                )
+            } as bad_boolean,
                        {unparsed("created_at", created_at, customers_t["created_at"])}
-                       or {unparsed("loyalty_member_since", loyalty,
-                                    customers_t["loyalty_member_since"])} as bad_timestamp,
+                       or {
+                unparsed("loyalty_member_since", loyalty, customers_t["loyalty_member_since"])
+            } as bad_timestamp,
                        {loyalty} as loyalty_member_since, p.file_row_number,
                        hash(c.store_id, c.customer_id) as _k
                 from read_parquet('{raw}/customers.parquet', file_row_number = true) as p
@@ -492,10 +620,13 @@ def _steps(
                   and coalesce({in_range("loyalty_member_since")}, true)
             )
             select * exclude (file_row_number)
-            from ({deduplicated(
-                "accepted", "store_id, customer_id",
-                "created_at, email_hash, country_code, accepts_marketing, loyalty_member_since",
-            )});
+            from ({
+                deduplicated(
+                    "accepted",
+                    "store_id, customer_id",
+                    "created_at, email_hash, country_code, accepts_marketing, loyalty_member_since",
+                )
+            });
 
             -- is_cart_abandoner: an accepted abandoned cart in the last N local days
             -- with no purchase after it, null for stores without any cart row
@@ -590,29 +721,7 @@ def _steps(
             -- 1. activity spans: a purchase on day p makes the customer active on
             --    [p, p + W - 1], a gap of more than W days starts a new span
             create temp table spans as
-            with days as (
-                select store_id, customer_id, order_date as d,
-                       lag(order_date) over w as prev, lead(order_date) over w as next
-                from (select distinct store_id, customer_id, order_date from fct_orders
-                      where customer_order_number is not null)
-                window w as (partition by store_id, customer_id order by order_date)
-            ),
-            bounds as (
-                select store_id, customer_id, d,
-                       prev is null as is_first,
-                       prev is null or d - prev > {window} as is_start,
-                       next is null or next - d > {window} as is_end
-                from days
-                where prev is null or d - prev > {window} or next is null or next - d > {window}
-            ),
-            paired as (
-                select *, case when is_end then d else lead(d) over (
-                              partition by store_id, customer_id order by d) end as last_day
-                from bounds
-            )
-            select store_id, customer_id, is_first, d as active_from,
-                   last_day + {window} - 1 as active_until
-            from paired where is_start;
+            {_spans(window) if monotone else _spans_from_days(window)}
 
             -- 2. per grain, the run of periods whose measurement day
             --    least(period end, as_of) a span contains: [p1, p2]
@@ -649,17 +758,7 @@ def _steps(
             -- 4. purchasing / returning customers: one per customer x period with a
             --    purchase (months first, then quarters and years from the months)
             create temp table purchase_periods as
-            with months as (
-                select distinct store_id, customer_id, {_period("order_date", 1)} as p,
-                       {_period("cohort_month", 1)} as first_p
-                from fct_orders where customer_order_number is not null
-            )
-            select store_id, g.period_grain, p // g.months as p,
-                   count(distinct customer_id) as purchasing,
-                   count(distinct customer_id) filter (where p // g.months > first_p // g.months)
-                       as returners
-            from months, ({periods}) as g
-            group by all;
+            {_purchase_periods(periods, monotone)}
 
             create table fct_retention_periods as
             with g as ({periods}),
@@ -723,26 +822,19 @@ def _steps(
             with purchases as (
                 select * from fct_orders where customer_order_number is not null
             ),
-            customer_cohorts as (
-                select store_id, customer_id, min(industry_segment) as industry_segment,
-                       min(cohort_month) as cohort_month,
-                       min(months_since_first_order) filter (where customer_order_number = 2)
-                           as repeat_offset
-                from purchases group by store_id, customer_id
-            ),
             cohorts as (
                 select store_id, cohort_month, min(industry_segment) as industry_segment,
                        count(*) as cohort_size
-                from customer_cohorts group by store_id, cohort_month
+                from purchases where customer_order_number = 1 group by all
             ),
             first_repeats as (
-                select store_id, cohort_month, repeat_offset as months_since_first_order,
+                select store_id, cohort_month, months_since_first_order,
                        count(*) as first_repeats
-                from customer_cohorts where repeat_offset is not null group by all
+                from purchases where customer_order_number = 2 group by all
             ),
             activity as (
                 select store_id, cohort_month, months_since_first_order,
-                       count(distinct customer_id) as active_customers,
+                       {active_customers} as active_customers,
                        sum(net_revenue) as net_revenue
                 from purchases group by all
             ),
@@ -805,6 +897,10 @@ def _source_types(con: duckdb.DuckDBPyConnection, raw: Path) -> dict[str, dict[s
     return types
 
 
+#: a purchase whose local date is before its predecessor's in sequence order
+MONOTONE_CHECK = "select count(*) > 0 from fct_orders where days_since_previous_order < 0"
+
+
 def run(
     raw: Path,
     out: Path,
@@ -835,8 +931,13 @@ def run(
         if memory_limit:
             con.execute(f"set memory_limit = '{memory_limit}'")
         types = _source_types(con, raw)
-        for name, sql in _steps(raw, types, window, salt, reporting):
+        steps = _steps(raw, types, window, salt, reporting)
+        for index, (name, sql) in enumerate(steps):
             start = time.perf_counter()
+            if name == "fct_retention_periods" and con.execute(MONOTONE_CHECK).fetchone()[0]:
+                # a purchase dated before the previous one (a DST change across
+                # midnight): the formulations on distinct purchase days
+                sql = _steps(raw, types, window, salt, reporting, monotone=False)[index][1]
             try:
                 con.execute(sql)
             except duckdb.Error as error:

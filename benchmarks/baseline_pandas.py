@@ -296,7 +296,9 @@ def _profiles(raw: Path, customers: pd.DataFrame, salt: str) -> pd.DataFrame:
     profiles = pd.read_parquet(raw / "customers.parquet")
     for column in ("store_id", "customer_id"):
         profiles[column] = _clean(profiles[column])
-    profiles = profiles.merge(customers[["store_id", "customer_id"]], on=["store_id", "customer_id"])
+    profiles = profiles.merge(
+        customers[["store_id", "customer_id"]], on=["store_id", "customer_id"]
+    )
     profiles["country_code"] = _clean(profiles["country_code"]).str.upper()
     marketing = profiles["accepts_marketing"]
     if not pd.api.types.is_bool_dtype(marketing):
@@ -429,9 +431,7 @@ def dim_customers(
     revenue_cents = _cents(customers["net_revenue"])
     customers["is_first_time_buyer"] = customers["orders_count"] == 1
     customers["is_repeat_buyer"] = customers["orders_count"] >= 2
-    customers["is_vip"] = _in_top_share(
-        revenue_cents, stores, n, round(VIP_TOP_SHARE * 1_000_000)
-    )
+    customers["is_vip"] = _in_top_share(revenue_cents, stores, n, round(VIP_TOP_SHARE * 1_000_000))
     customers["is_discount_shopper"] = (
         2 * customers["discounted_orders_count"] > customers["orders_count"]
     )

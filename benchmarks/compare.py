@@ -141,13 +141,22 @@ MARTS: dict[str, tuple[tuple[str, ...], dict[str, float | None], tuple[str, ...]
 NOT_COMPARED: dict[str, frozenset[str]] = {
     "dim_customers": frozenset(
         {
-            "frequency", "recency_days", "tenure_days", "monetary_value", "historical_clv",
-            "probability_alive", "predicted_purchases", "expected_average_spend",
-            "predicted_clv", "simple_clv", "probability_purchase_30d",
-            "probability_purchase_90d", "median_days_to_next_purchase",
+            "frequency",
+            "recency_days",
+            "tenure_days",
+            "monetary_value",
+            "historical_clv",
+            "probability_alive",
+            "predicted_purchases",
+            "expected_average_spend",
+            "predicted_clv",
+            "simple_clv",
+            "probability_purchase_30d",
+            "probability_purchase_90d",
+            "median_days_to_next_purchase",
             "expected_next_order_date",
         }
-    ),  # fmt: skip
+    ),
 }
 
 

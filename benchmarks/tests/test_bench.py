@@ -78,8 +78,7 @@ def _add_dirty_rows(base: Path, dirty: Path) -> None:
         "customers": [
             "select * replace ('ZZ' as country_code) from t where n = 50",
             "select * from t where n = 60",
-            "select * replace (timestamp '2099-01-01' as loyalty_member_since)"
-            " from t where n = 70",
+            "select * replace (timestamp '2099-01-01' as loyalty_member_since) from t where n = 70",
         ],
         "carts": [
             "select * replace (cart_value + 1 as cart_value) from t"
@@ -127,10 +126,15 @@ def bench_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 @pytest.mark.slow
 def test_the_added_rows_are_rejected_by_the_warehouse(bench_run: dict[str, Path]) -> None:
     with duckdb.connect(str(bench_run["warehouse"]), read_only=True) as con:
-        reasons = {r for (r,) in con.execute(
-            "select distinct reject_reason from staging.stg_shop__rejects").fetchall()}
+        reasons = {
+            r
+            for (r,) in con.execute(
+                "select distinct reject_reason from staging.stg_shop__rejects"
+            ).fetchall()
+        }
         (abandoners,) = con.execute(
-            "select count(*) from marts.dim_customers where is_cart_abandoner").fetchone()
+            "select count(*) from marts.dim_customers where is_cart_abandoner"
+        ).fetchone()
     assert reasons >= DIRTY_REASONS, DIRTY_REASONS - reasons
     assert abandoners > 0
 
