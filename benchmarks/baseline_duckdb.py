@@ -440,9 +440,12 @@ def _steps(
                        {optional_amounts} as has_unparseable_optional_amount,
                        lower({clean("channel")}) as channel, lower({clean("device")}) as device,
                        {clean("discount_code")} as discount_code,
-                       s.timezone, s.industry_segment, file_row_number
+                       s.timezone, s.industry_segment, file_row_number,
+                       {local_date(ordered_at, "s.timezone", "z")} as order_date
                 from read_parquet('{raw}/orders.parquet', file_row_number = true) as o
                 left join stores as s on {clean("o.store_id")} = s.store_id
+                -- here, where the planner knows the row count: tz_days is the build side
+                {offsets_join(ordered_at, "s.timezone", "z")}
             ),
             priced as (
                 select t.*,
@@ -466,10 +469,8 @@ def _steps(
                    -- the content as parsed (a missing discount differs from 0)
                    hash(p.customer_id, p.ordered_at, p.status, p.currency, p.subtotal,
                         p.discount, p.shipping, p.tax, p.channel, p.device, p.discount_code)
-                       as _h,
-                   {local_date("p.ordered_at", "p.timezone", "z")} as order_date
+                       as _h
             from priced as p
-            {offsets_join("p.ordered_at", "p.timezone", "z")}
             where p.rate is not null and p.subtotal * p.rate <= {MAX_PLAUSIBLE_ORDER_AMOUNT};
             {delete_duplicates("orders", "store_id, order_id", "_h")}
 
