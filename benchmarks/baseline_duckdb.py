@@ -172,6 +172,11 @@ def delete_duplicates(table: str, keys: str, content: str) -> str:
     """
 
 
+def top_share_limit(share: float) -> str:
+    """ceil(share x the store's customers) (macro is_in_top_share), in a group by store."""
+    return f"cast(ceil(cast({share} as decimal(9, 6)) * count(*)) as bigint)"
+
+
 def _segment_lookup() -> str:
     """Every (R, F, M) score triple -> the rfm_segments seed row(s) it falls in."""
     return f"""
@@ -516,21 +521,23 @@ def _steps(
         ),
         (
             "fct_orders",
-            f"""
+            """
             create table fct_orders as
-            with joined as (
-                select o.*, coalesce(r.refunded, 0) as refunded,
-                       o.is_purchase and o.customer_id is not null as is_customer_purchase
+            -- as_of is the latest order date: every order is on or before it, only the
+            -- columns of the mart go through the window's sort
+            with converted as (
+                select o.store_id, o.order_id, o.customer_id, o.industry_segment,
+                       o.ordered_at, o.order_date, o.status, o.is_purchase, o.currency,
+                       o.discount, o.discount_code, o.channel, o.device,
+                       o.is_purchase and o.customer_id is not null as is_customer_purchase,
+                       round(o.subtotal * o.rate, 2) as subtotal_r,
+                       round(o.discount * o.rate, 2) as discount_r,
+                       round(coalesce(r.refunded, 0) * o.rate, 2) as refund_r,
+                       round(o.shipping * o.rate, 2) as shipping_r,
+                       round(o.tax * o.rate, 2) as tax_r
                 from (select *, status in ('completed', 'refunded') as is_purchase
-                      from orders where order_date <= {as_of}) as o
+                      from orders) as o
                 left join refunds as r using (store_id, order_id)
-            ),
-            converted as (
-                select *,
-                       round(subtotal * rate, 2) as subtotal_r,
-                       round(discount * rate, 2) as discount_r,
-                       round(refunded * rate, 2) as refund_r
-                from joined
             ),
             sequenced as (
                 select *,
@@ -555,8 +562,8 @@ def _steps(
                    cast(subtotal_r as decimal(18, 2)) as subtotal_amount,
                    cast(discount_r as decimal(18, 2)) as discount_amount,
                    cast(refund_amount_r as decimal(18, 2)) as refund_amount,
-                   cast(round(shipping * rate, 2) as decimal(18, 2)) as shipping_amount,
-                   cast(round(tax * rate, 2) as decimal(18, 2)) as tax_amount,
+                   cast(shipping_r as decimal(18, 2)) as shipping_amount,
+                   cast(tax_r as decimal(18, 2)) as tax_amount,
                    cast(case when is_purchase
                         then subtotal_r - discount_r - refund_amount_r else 0 end
                         as decimal(18, 2)) as net_revenue,
@@ -583,7 +590,8 @@ def _steps(
             select store_id, customer_id, min(industry_segment) as industry_segment,
                    min(ordered_at) as first_order_at, max(ordered_at) as last_order_at,
                    min(order_date) as first_order_date, max(order_date) as last_order_date,
-                   count(*) as orders_count, sum(net_revenue) as net_revenue,
+                   count(*) as orders_count,
+                   cast(sum(net_revenue) as decimal(18, 2)) as net_revenue,
                    count(*) filter (where has_discount) as discounted_orders_count
             from fct_orders
             where customer_order_number is not null
@@ -633,48 +641,63 @@ def _steps(
             -- with no purchase after it, null for stores without any cart row
             {_cart_abandoners(raw, carts_t, as_of)}
 
-            create temp table customer_values as
-            select c.*, {as_of} - c.last_order_date as days_since_last_order,
-                   round(c.net_revenue / c.orders_count, 2) as average_order_value,
-                   count(*) over (partition by c.store_id) as store_customers
-            from customers as c;
+            -- per store: customers and the rank limits of the top-share flags
+            create temp table store_sizes as
+            select store_id, count(*) as n,
+                   greatest(count(*) - 1, 1) as n_minus_1,
+                   {top_share_limit(VIP_TOP_SHARE)} as vip_limit,
+                   {top_share_limit(0.2)} as high_aov_limit,
+                   {top_share_limit(0.1)} as big_spender_limit
+            from customers group by store_id;
 
-            -- ranks of low-cardinality values from per-value counts, not sorts
-            create temp table recency_ranks as
-            select store_id, days_since_last_order, coalesce(sum(k) over (
-                       partition by store_id order by days_since_last_order desc
-                       rows between unbounded preceding and 1 preceding), 0) as worse
-            from (select store_id, days_since_last_order, count(*) as k
-                  from customer_values group by all);
-            create temp table frequency_ranks as
-            select store_id, orders_count, coalesce(sum(k) over (
+            -- scores of low-cardinality values (recency, frequency) from per-value
+            -- counts, not sorts, keyed by one text column so that the planner joins
+            -- each lookup to the customers (never the two lookups on store_id)
+            create temp table recency_scores as
+            select store_id || '|' || days as key,
+                   least(5, 1 + 5 * cast(coalesce(sum(k) over (
+                       partition by store_id order by days desc
+                       rows between unbounded preceding and 1 preceding), 0) as bigint)
+                       // n_minus_1) as r
+            from (select store_id, {as_of} - last_order_date as days, count(*) as k
+                  from customers group by all)
+            join store_sizes using (store_id);
+            create temp table frequency_scores as
+            select store_id || '|' || orders_count as key,
+                   least(5, 1 + 5 * cast(coalesce(sum(k) over (
                        partition by store_id order by orders_count
-                       rows between unbounded preceding and 1 preceding), 0) as worse
-            from (select store_id, orders_count, count(*) as k
-                  from customer_values group by all);
+                       rows between unbounded preceding and 1 preceding), 0) as bigint)
+                       // n_minus_1) as f
+            from (select store_id, orders_count, count(*) as k from customers group by all)
+            join store_sizes using (store_id);
 
             create table dim_customers as
-            with ranked as (
-                select v.*, rr.worse as recency_worse, fr.worse as frequency_worse,
-                       rank() over (partition by v.store_id order by v.net_revenue) - 1
-                           as monetary_worse,
-                       rank() over (partition by v.store_id order by v.net_revenue desc)
-                           as revenue_rank,
-                       rank() over (partition by v.store_id order by v.average_order_value desc)
+            with valued as (
+                select c.*, {as_of} - c.last_order_date as days_since_last_order,
+                       round(c.net_revenue / c.orders_count, 2) as average_order_value,
+                       z.n_minus_1, z.vip_limit, z.high_aov_limit, z.big_spender_limit
+                from customers as c join store_sizes as z using (store_id)
+            ),
+            ranked as (
+                select *,
+                       -- one sort for both directions: customers with a higher value =
+                       -- n - (those with a lower or equal one)
+                       rank() over monetary - 1 as monetary_worse,
+                       count(*) over (monetary range between current row and current row)
+                           as monetary_peers,
+                       count(*) over (partition by store_id) as n,
+                       rank() over (partition by store_id order by average_order_value desc)
                            as aov_rank
-                from customer_values as v
-                join recency_ranks as rr using (store_id, days_since_last_order)
-                join frequency_ranks as fr using (store_id, orders_count)
+                from valued
+                window monetary as (partition by store_id order by net_revenue)
             ),
             scored as (
-                select *,
-                       least(5, 1 + 5 * recency_worse
-                             // greatest(store_customers - 1, 1)) as r,
-                       least(5, 1 + 5 * frequency_worse
-                             // greatest(store_customers - 1, 1)) as f,
-                       least(5, 1 + 5 * monetary_worse
-                             // greatest(store_customers - 1, 1)) as m
-                from ranked
+                select v.*, rs.r, fs.f,
+                       least(5, 1 + 5 * v.monetary_worse // v.n_minus_1) as m,
+                       v.n - v.monetary_worse - v.monetary_peers + 1 as revenue_rank
+                from ranked as v
+                join recency_scores as rs on rs.key = v.store_id || '|' || v.days_since_last_order
+                join frequency_scores as fs on fs.key = v.store_id || '|' || v.orders_count
             )
             select s.store_id, s.customer_id, coalesce(s.industry_segment, 'unclassified')
                        as industry_segment,
@@ -697,16 +720,13 @@ def _steps(
                    l.rfm_segment,
                    s.orders_count = 1 as is_first_time_buyer,
                    s.orders_count >= 2 as is_repeat_buyer,
-                   s.revenue_rank <= ceil(cast({VIP_TOP_SHARE} as decimal(9, 6))
-                                          * s.store_customers) as is_vip,
+                   s.revenue_rank <= s.vip_limit as is_vip,
                    2 * s.discounted_orders_count > s.orders_count as is_discount_shopper,
                    s.discounted_orders_count = 0 as is_full_price_buyer,
                    case when w.store_id is not null then a.customer_id is not null end
                        as is_cart_abandoner,
-                   s.aov_rank <= ceil(cast(0.2 as decimal(9, 6)) * s.store_customers)
-                       as is_high_aov,
-                   s.revenue_rank <= ceil(cast(0.1 as decimal(9, 6)) * s.store_customers)
-                       as is_big_spender,
+                   s.aov_rank <= s.high_aov_limit as is_high_aov,
+                   s.revenue_rank <= s.big_spender_limit as is_big_spender,
                    s.days_since_last_order >= {CHURN_RISK_DAYS} as is_churn_risk,
                    p.email_hash
             from scored as s
