@@ -617,6 +617,11 @@ def fct_cohort_retention(orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFr
 
 def run(raw: Path, out: Path, window: int = ACTIVE_WINDOW_DAYS) -> dict[str, float]:
     """Compute the marts into ``out`` (replaced); returns seconds per step."""
+    if (raw / "fx_rates.parquet").exists() or (raw / "fx_rates.csv").exists():
+        raise SystemExit(
+            f"{raw} has a raw fx_rates file: baseline B reads the seed rates only "
+            "(the warehouse would override them), so its results would differ"
+        )
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     seconds: dict[str, float] = {}
