@@ -202,38 +202,42 @@ def _cart_abandoners(raw: Path, carts_t: dict[str, str], as_of: str) -> str:
         )
     file = f"read_parquet('{raw}/carts.parquet', file_row_number = true)"
     created = timestamp_of("created_at", carts_t["created_at"])
+    typed = f"""
+        select {clean("cart_id")} as cart_id, {clean("store_id")} as store_id,
+               {clean("customer_id")} as customer_id, {created} as created_at,
+               {money("cart_value")} as cart_value,
+               {unparsed("cart_value", money("cart_value"), carts_t["cart_value"])} as bad_value,
+               {clean("order_id")} as order_id, file_row_number
+        from {file}
+    """
+    # every check but unknown_order (done on the few rows that matter)
+    checked = f"""
+        select * exclude (bad_value), hash(store_id, cart_id) as _k from typed
+        where cart_id is not null and store_id is not null
+          and {in_range("created_at")} and not bad_value and coalesce(cart_value, 0) >= 0
+    """
+    key = f"hash({clean('store_id')}, {clean('cart_id')})"
     return f"""
         create temp table stores_with_carts as
         select distinct {clean("store_id")} as store_id from {file}
         where {clean("store_id")} is not null;
-        create temp table cart_abandoners as
+        -- the abandoned carts of the last N local days (a day's margin in UTC)
+        create temp table window_carts as
         with typed as (
-            select {clean("cart_id")} as cart_id, {clean("store_id")} as store_id,
-                   {clean("customer_id")} as customer_id, {created} as created_at,
-                   {money("cart_value")} as cart_value,
-                   {unparsed("cart_value", money("cart_value"), carts_t["cart_value"])}
-                       as bad_value,
-                   {clean("order_id")} as order_id, file_row_number
-            from {file}
+            {typed} where {created} >= getvariable('as_of') - interval {CART_WINDOW_DAYS + 2} day
         ),
-        -- every check but unknown_order (done below on the few rows that matter)
-        checked as (
-            select * exclude (bad_value), hash(store_id, cart_id) as _k from typed
-            where cart_id is not null and store_id is not null
-              and {in_range("created_at")} and not bad_value
-              and coalesce(cart_value, 0) >= 0
-        ),
-        window_carts as (
-            select * from (
-                select c.*, {local_date("c.created_at", "s.timezone", "z")} as created_date
-                from checked as c left join stores as s using (store_id)
-                {offsets_join("c.created_at", "s.timezone", "z")}
-                where c.order_id is null and c.customer_id is not null
-                  and c.created_at >= {as_of} - interval {CART_WINDOW_DAYS + 2} day
-            )
-            where created_date > {as_of} - {CART_WINDOW_DAYS} and created_date <= {as_of}
-        ),
-        same_key as (select * from checked where _k in (select _k from window_carts)),
+        checked as ({checked})
+        select * from (
+            select c.*, {local_date("c.created_at", "s.timezone", "z")} as created_date
+            from checked as c left join stores as s using (store_id)
+            {offsets_join("c.created_at", "s.timezone", "z")}
+            where c.order_id is null and c.customer_id is not null
+        )
+        where created_date > {as_of} - {CART_WINDOW_DAYS} and created_date <= {as_of};
+        create temp table cart_abandoners as
+        -- every row sharing a key with one of them: duplicates
+        with typed as ({typed} where {key} in (select _k from window_carts)),
+        same_key as ({checked}),
         known_orders as (
             select o.store_id, o.order_id from orders as o
             semi join (select distinct store_id, order_id from same_key
@@ -480,6 +484,7 @@ def _steps(
             {delete_duplicates("orders", "store_id, order_id", "_h")}
 
             create temp table as_of as select max(order_date) as as_of from orders;
+            set variable as_of = (select as_of from as_of);
             """,
         ),
         (
