@@ -29,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from benchmarks.baseline_duckdb import (
@@ -64,17 +65,24 @@ def _cents(values: pd.Series) -> pd.Series:
 
 
 def _clean(values: pd.Series) -> pd.Series:
-    """Trimmed text, blank = missing."""
-    return values.str.strip().replace("", None)
+    """Trimmed text (spaces, like SQL trim), blank = missing."""
+    return values.str.strip(" ").replace("", None)
 
 
 def _read(path: Path) -> pd.DataFrame:
-    """Read a Parquet file; decimals become float64 in Arrow (pandas would make Decimal objects)."""
+    """Read a raw Parquet file: text trimmed of spaces with blanks as missing (the
+    staging models' clean_text, done by Arrow's string kernels), decimals as float64
+    (pandas would make Decimal objects)."""
     table = pq.read_table(path)
-    schema = pa.schema(
-        pa.field(f.name, pa.float64()) if pa.types.is_decimal(f.type) else f for f in table.schema
-    )
-    return table.cast(schema).to_pandas()
+    columns = []
+    for column, kind in zip(table.columns, table.schema.types, strict=True):
+        if pa.types.is_decimal(kind):
+            column = column.cast(pa.float64())
+        elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
+            trimmed = pc.utf8_trim(column, characters=" ")
+            column = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, kind), trimmed)
+        columns.append(column)
+    return pa.table(columns, names=table.column_names).to_pandas()
 
 
 def _in_range(values: pd.Series) -> pd.Series:
@@ -111,9 +119,7 @@ def _fx(reporting: str) -> pd.DataFrame:
 
 
 def _stores(raw: Path) -> pd.DataFrame:
-    stores = pd.read_parquet(raw / "stores.parquet")
-    for column in stores.columns:
-        stores[column] = _clean(stores[column])
+    stores = _read(raw / "stores.parquet")
     stores["industry_segment"] = stores["industry_segment"].str.lower()
     stores["currency"] = stores["currency"].str.upper()
     stores["country_code"] = stores["country_code"].str.upper()
@@ -139,10 +145,8 @@ def _local_dates(utc: pd.Series, zones: pd.Series) -> pd.Series:
 
 def _orders(raw: Path, stores: pd.DataFrame, fx: pd.DataFrame, reporting: str) -> pd.DataFrame:
     orders = _read(raw / "orders.parquet")
-    for column in ("store_id", "order_id", "customer_id", "discount_code"):
-        orders[column] = _clean(orders[column])
     for column in ("status", "channel", "device"):
-        orders[column] = _clean(orders[column]).str.lower()
+        orders[column] = orders[column].str.lower()
     orders["ordered_at"] = pd.to_datetime(orders["ordered_at"], errors="coerce")
     amounts = ("subtotal_amount", "discount_amount", "shipping_amount", "tax_amount")
     unparseable = pd.Series(False, index=orders.index)
@@ -153,7 +157,7 @@ def _orders(raw: Path, stores: pd.DataFrame, fx: pd.DataFrame, reporting: str) -
         orders[column] = parsed
     orders = orders.merge(stores, on="store_id", how="left")
     orders["currency"] = (
-        _clean(orders["currency"]).str.upper().fillna(orders["store_currency"]).fillna(reporting)
+        orders["currency"].str.upper().fillna(orders["store_currency"]).fillna(reporting)
     )
     orders["month"] = orders["ordered_at"].dt.to_period("M").dt.to_timestamp()
     orders = orders.merge(fx, on=["currency", "month"], how="left")
@@ -189,8 +193,6 @@ def _orders(raw: Path, stores: pd.DataFrame, fx: pd.DataFrame, reporting: str) -
 
 def _refunds(raw: Path, orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     refunds = _read(raw / "refunds.parquet")
-    for column in ("store_id", "refund_id", "order_id"):
-        refunds[column] = _clean(refunds[column])
     refunds["refunded_at"] = pd.to_datetime(refunds["refunded_at"], errors="coerce")
     refunds["amount"] = pd.to_numeric(refunds["amount"], errors="coerce").astype("float64")
     keyed = orders[
@@ -285,7 +287,7 @@ def fct_orders(raw: Path, reporting: str = "USD") -> tuple[pd.DataFrame, pd.Time
 
 
 def _email_hash(emails: pd.Series, salt: str) -> pd.Series:
-    cleaned = _clean(emails).str.lower()
+    cleaned = emails.str.lower()
     return cleaned.map(
         lambda e: hashlib.sha256((salt + e).encode()).hexdigest() if isinstance(e, str) else None
     )
@@ -293,13 +295,11 @@ def _email_hash(emails: pd.Series, salt: str) -> pd.Series:
 
 def _profiles(raw: Path, customers: pd.DataFrame, salt: str) -> pd.DataFrame:
     """The accepted customers-file rows of the buying customers."""
-    profiles = pd.read_parquet(raw / "customers.parquet")
-    for column in ("store_id", "customer_id"):
-        profiles[column] = _clean(profiles[column])
+    profiles = _read(raw / "customers.parquet")
     profiles = profiles.merge(
         customers[["store_id", "customer_id"]], on=["store_id", "customer_id"]
     )
-    profiles["country_code"] = _clean(profiles["country_code"]).str.upper()
+    profiles["country_code"] = profiles["country_code"].str.upper()
     marketing = profiles["accepts_marketing"]
     if not pd.api.types.is_bool_dtype(marketing):
         text = _clean(marketing.astype("string")).str.lower()
@@ -332,8 +332,6 @@ def _cart_abandoners(
     if not (raw / "carts.parquet").exists():
         return set(), pd.DataFrame(columns=["store_id", "customer_id"])
     carts = _read(raw / "carts.parquet")
-    for column in ("cart_id", "store_id", "customer_id", "order_id"):
-        carts[column] = _clean(carts[column])
     stores_with_carts = set(carts["store_id"].dropna().unique())
     carts["created_at"] = pd.to_datetime(carts["created_at"], errors="coerce")
     value = pd.to_numeric(carts["cart_value"], errors="coerce")
@@ -509,9 +507,11 @@ def fct_retention_periods(
         bought = bought.drop_duplicates()
         bought["store"] = store_of_key[bought["key"]]
         bought["returning"] = bought["period"].to_numpy() > first_period[bought["key"]]
-        buyers = bought.groupby(["store", "period"]).agg(
+        counted = bought.groupby(["store", "period"]).agg(
             purchasing=("key", "size"), returning=("returning", "sum")
         )
+        buyers = dict(zip(counted.index, counted.itertuples(index=False), strict=True))
+        store_start = _period_index(pd.DatetimeIndex(store_first[store_names]), months)
         last = int(_period_index(pd.DatetimeIndex([as_of]), months)[0])
         start = int(_period_index(pd.DatetimeIndex([store_first.min()]), months)[0])
         previous = np.array([], dtype=np.int64)
@@ -531,11 +531,9 @@ def fct_retention_periods(
                 "acquired_customers": per_store(acquired),
             }
             for code, store in enumerate(store_names):
-                if _period_index(pd.DatetimeIndex([store_first[store]]), months)[0] > index:
+                if store_start[code] > index:
                     continue
-                purchasing, returning = (
-                    buyers.loc[(code, index)] if (code, index) in buyers.index else (0, 0)
-                )
+                purchasing, returning = buyers.get((code, index), (0, 0))
                 rows.append(
                     {
                         "store_id": store,
