@@ -26,20 +26,12 @@ from typing import Any
 from websockets.sync.client import ClientConnection, connect
 
 from bi.data import dashboard_file
+from retention.report.browser import FLAGS as CHROMIUM_FLAGS
+from retention.report.browser import find_chromium
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # page url path -> charts it must draw
 PAGES = {"cohorts": 2, "industry": 2, "clv": 2, "segments": 2}
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # one JSON snapshot of the page: charts and the marks drawn in each
 PROBE = """
 (() => {
@@ -167,7 +159,7 @@ def check_page(tools: DevTools, base: str, page: str, charts: int, timeout: floa
 
 
 def run(file: Path, timeout: float = 90) -> list[PageResult]:
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    chromium = find_chromium()
     if chromium is None:
         raise SystemExit("chromium not found: apt-get install chromium (Debian package)")
     app_port, debug_port = _free_port(), _free_port()

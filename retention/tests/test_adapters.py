@@ -15,6 +15,7 @@ import shutil
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from retention.dbt import dbt_env, run_dbt
@@ -41,6 +42,7 @@ def build(
     raw_format: str,
     vars: dict[str, object] | None = None,
     select: str | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> Warehouse:
     directory = factory.mktemp(f"{raw.name}_{raw_format}")
     path = directory / "warehouse.duckdb"
@@ -48,7 +50,7 @@ def build(
         raw_data_dir=raw,
         warehouse_path=path,
         target_path=directory / "target",
-        extra={"RAW_FORMAT": raw_format},
+        extra={"RAW_FORMAT": raw_format, **(extra_env or {})},
     )
     # a partial build runs only the tests of the selected models
     command = ["build"] + (
@@ -366,6 +368,76 @@ def test_fivetran_by_email(tmp_path_factory: pytest.TempPathFactory) -> None:
     assert cohort_sizes(warehouse)[("ft_a", "2024-01-01")] == 2
     assert monthly_returning(warehouse)[("ft_a", "2024-03-01")] == (1, 1, 1.0)  # bea returns
     assert_rejects_reconcile(warehouse, {})
+
+
+def fivetran_database(directory: Path, schemas: dict[str, str]) -> Path:
+    """The Parquet fixture as a DuckDB file like a Fivetran destination's:
+    one schema per connector, here schema <- store folder of `schemas`."""
+    path = directory / "fivetran.duckdb"
+    with duckdb.connect(str(path)) as con:
+        for schema, folder in schemas.items():
+            con.execute(f'create schema "{schema}"')
+            for table in sorted((ADAPTERS / "fivetran_shopify" / folder).glob("*.parquet")):
+                con.execute(
+                    f'create table "{schema}"."{table.stem}" as select * from read_parquet(?)',
+                    [str(table)],
+                )
+    return path
+
+
+def test_fivetran_from_an_attached_database(
+    fivetran: Warehouse, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """RAW_DATABASE: the same tables in a DuckDB file give the same warehouse."""
+    directory = tmp_path_factory.mktemp("fivetran_database")
+    database = fivetran_database(directory, {"ft_a": "ft_a", "ft_b": "ft_b"})
+    # the folder keeps only the contract stores.csv (segment, zone of ft_a)
+    raw = directory / "raw"
+    raw.mkdir()
+    shutil.copy(ADAPTERS / "fivetran_shopify" / "stores.csv", raw)
+    warehouse = build(
+        tmp_path_factory,
+        raw,
+        "fivetran_shopify",
+        select=EMAIL_MODE_MODELS + " +stg_shop__stores",
+        extra_env={"RAW_DATABASE": str(database)},
+    )
+    for relation in (
+        "marts.fct_orders",
+        "marts.fct_retention_periods",
+        "marts.fct_cohort_retention",
+        "staging.stg_shop__stores",
+        "staging.stg_shop__carts",
+        "staging.stg_shop__customers",
+    ):
+        sql = f"select * from {relation} order by all"
+        assert warehouse.query(sql) == fivetran.query(sql), relation
+    # each raw row names its table in the database; the raw views read it attached
+    with duckdb.connect(str(warehouse.path), read_only=True) as con:
+        con.execute(f"attach '{database}' as raw_export (read_only)")
+        sql = "select distinct _source_file from raw.raw_orders order by 1"
+        sources = con.execute(sql).fetchall()
+        assert sources == [(f"{database}/ft_a/order",), (f"{database}/ft_b/order",)]
+        for table in ("orders", "refunds", "customers", "carts", "stores"):
+            raw_rows = con.execute(f"select count(*) from raw.raw_{table}").fetchone()[0]
+            parquet_rows = fivetran.query(f"select count(*) from raw.raw_{table}")[0][0]
+            assert raw_rows == parquet_rows, table
+
+
+def test_fivetran_database_without_order_tables_is_named(tmp_path: Path) -> None:
+    database = fivetran_database(tmp_path, {"shopify": "ft_b"})
+    with duckdb.connect(str(database)) as con:
+        con.execute('drop table shopify."order"')
+    env = dbt_env(
+        raw_data_dir=tmp_path,
+        warehouse_path=tmp_path / "w.duckdb",
+        target_path=tmp_path / "target",
+        extra={"RAW_FORMAT": "fivetran_shopify", "RAW_DATABASE": str(database)},
+    )
+    result = run_dbt(["run", "--select", "raw_orders"], env=env)
+    assert not result.ok
+    assert "no schema of RAW_DATABASE=" in result.output
+    assert "schemas found: shopify" in result.output
 
 
 # --- contract format, customer_identity = email ----------------------------

@@ -286,6 +286,15 @@ CORRUPTIONS: dict[str, Corruption] = {
         "(select max(period_start) from marts.rpt_retention_by_industry)",
         "rpt_retention_by_industry: counts = fct_retention_periods summed",
     ),
+    "rpt_aov_by_device_channel purchase lost": (
+        "rpt_aov_by_device_channel",
+        "update marts.rpt_aov_by_device_channel set purchases = purchases - 1, "
+        "net_revenue = net_revenue - average_order_value "
+        "where (store_id, order_month, breakdown, breakdown_value) in (select store_id, "
+        "order_month, breakdown, breakdown_value from marts.rpt_aov_by_device_channel "
+        "where breakdown = 'channel' and purchases > 1 order by all limit 1)",
+        "rpt_aov_by_device_channel: purchases and net revenue per store, month and breakdown",
+    ),
     "rpt_customer_segments unknown segment": (
         "rpt_customer_segments",
         "update marts.rpt_customer_segments set rfm_segment = 'Whales' "

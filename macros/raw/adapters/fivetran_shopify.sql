@@ -1,8 +1,11 @@
 {#
     RAW_FORMAT=fivetran_shopify: the Fivetran Shopify connector's tables
-    (the ones fivetran/dbt_shopify_source reads) as Parquet files named by
-    table, RAW_DATA_DIR/<store_id>/<table>.parquet, turned into the raw
-    tables of docs/raw-data.md. Only `order` is required; `order_line`,
+    (the ones fivetran/dbt_shopify_source reads), turned into the raw tables
+    of docs/raw-data.md. Read from Parquet files named by table,
+    RAW_DATA_DIR/<store_id>/<table>.parquet, or, when the env var
+    RAW_DATABASE names a DuckDB file, from its tables: one schema per store,
+    named by its store_id (the connector's destination schema), attached
+    read-only (macros/raw/adapters/raw_database.sql). Only `order` is required; `order_line`,
     `refund`, `order_line_refund`, `order_adjustment`, `customer`, `shop`
     and `abandoned_checkout` are read when present. Mapping decisions:
     DECISIONLOG.md "Store-export adapters" and README "Bring your store".
@@ -37,18 +40,26 @@
         {# not in the connector: the optional contract file beside the store folders #}
         {{ return(select_raw_file(name)) }}
     {%- endif -%}
-    {%- set order_files = adapter_store_files([], ["order.parquet"]) -%}
+    {%- set order_files = fivetran_sources("order") -%}
     {%- if order_files | length == 0 -%}
+        {%- if raw_database() -%}
+            {{ exceptions.raise_compiler_error(
+                "RAW_FORMAT=fivetran_shopify: no schema of RAW_DATABASE='" ~ raw_database()
+                ~ "' has an `order` table. Each store's Fivetran Shopify tables must be in a schema"
+                ~ " named by its store_id (schemas found: "
+                ~ (raw_database_schemas() | join(", ")) ~ ")."
+            ) }}
+        {%- endif -%}
         {{ exceptions.raise_compiler_error(
             "RAW_FORMAT=fivetran_shopify: no order.parquet found. Put each store's Fivetran Shopify"
             ~ " tables as Parquet files named by table in RAW_DATA_DIR/<store_id>/ (RAW_DATA_DIR='"
-            ~ raw_data_dir() ~ "')."
+            ~ raw_data_dir() ~ "'), or set RAW_DATABASE to the DuckDB file holding them."
         ) }}
     {%- endif -%}
     {%- set order_columns = adapter_checked_columns(
         order_files,
         ["id", "created_at", "financial_status", "currency", "total_discounts"],
-        "Fivetran Shopify order", "parquet"
+        "Fivetran Shopify order", fivetran_source_kind()
     ) -%}
     {%- set tables = {
         "order_line": ["order_id", "price", "quantity"],
@@ -62,9 +73,9 @@
     {%- set files = {} -%}
     {%- set columns = {} -%}
     {%- for table, required in tables.items() -%}
-        {%- set found = adapter_store_files([], [table ~ ".parquet"]) -%}
+        {%- set found = fivetran_sources(table) -%}
         {%- do files.update({table: found}) -%}
-        {%- do columns.update({table: adapter_checked_columns(found, required, "Fivetran Shopify " ~ table, "parquet")}) -%}
+        {%- do columns.update({table: adapter_checked_columns(found, required, "Fivetran Shopify " ~ table, fivetran_source_kind())}) -%}
     {%- endfor -%}
     {%- set by_email = customer_identity() == "email" -%}
 
@@ -426,8 +437,30 @@
 {%- endmacro %}
 
 
-{# The Parquet reader of the Fivetran adapter: columns matched by name
-   across stores, file path in `filename`, row number in `file_row_number`. #}
+{# Where the connector's tables are: "database" (RAW_DATABASE set) or "parquet". #}
+{% macro fivetran_source_kind() -%}
+    {{ return("database" if raw_database() else "parquet") }}
+{%- endmacro %}
+
+
+{# The sources of one connector table, one per store: Parquet files
+   RAW_DATA_DIR/<store_id>/<table>.parquet, or the tables <store_id>.<table>
+   of RAW_DATABASE (named like files: <RAW_DATABASE>/<store_id>/<table>). #}
+{% macro fivetran_sources(table) -%}
+    {%- if raw_database() -%}
+        {{ return(raw_database_tables(table)) }}
+    {%- endif -%}
+    {{ return(adapter_store_files([], [table ~ ".parquet"])) }}
+{%- endmacro %}
+
+
+{# The reader of the Fivetran adapter: columns matched by name across
+   stores, the source (file path, or <RAW_DATABASE>/<schema>/<table>) in
+   `filename`, the row's position in it in `file_row_number`. #}
 {% macro fivetran_reader(files) -%}
-    read_parquet({{ adapter_file_list(files) }}, union_by_name = true, filename = true, file_row_number = true)
+    {%- if raw_database() -%}
+        {{ raw_database_reader(files) }}
+    {%- else -%}
+        read_parquet({{ adapter_file_list(files) }}, union_by_name = true, filename = true, file_row_number = true)
+    {%- endif -%}
 {%- endmacro %}

@@ -23,42 +23,24 @@
 
 {% macro shopify_csv_raw_table(name) %}
     {%- set spec = raw_tables()[name] -%}
-    {%- if not execute -%}
-        {{ return(empty_raw_relation(spec)) }}
-    {%- endif -%}
-    {%- if name in ("carts", "marketing_spend") -%}
-        {# not in the export: the optional contract file beside the store folders #}
-        {{ return(select_raw_file(name)) }}
-    {%- endif -%}
-    {%- set files = adapter_store_files([".csv", ".csv.gz"]) -%}
-    {%- if files | length == 0 -%}
-        {{ exceptions.raise_compiler_error(
-            "RAW_FORMAT=shopify_csv: no Shopify orders export found. Put each store's export"
-            ~ " CSV files in RAW_DATA_DIR/<store_id>/ (RAW_DATA_DIR='" ~ raw_data_dir() ~ "')."
-        ) }}
-    {%- endif -%}
-    {%- set columns = adapter_checked_columns(
-        files,
+    {%- set export = adapter_csv_export(
+        name, "shopify_csv", "Shopify orders export",
         ["Name", "Email", "Financial Status", "Created at", "Currency", "Subtotal",
-         "Lineitem quantity", "Lineitem price"],
-        "Shopify orders export"
+         "Lineitem quantity", "Lineitem price"]
     ) -%}
-    {%- if name == "stores" -%}
-        {{ return(adapter_stores(adapter_folder_stores(files))) }}
-    {%- endif %}
+    {%- if export.relation is not none -%}
+        {{ return(export.relation) }}
+    {%- endif -%}
+    {%- set columns = export.columns %}
 
     with line_rows as (
-        select
-            *,
-            row_number() over () as _global_row_number
-        from {{ adapter_csv_reader(files) }}
+        {{ adapter_csv_line_rows(export.files) }}
     ),
 
     line_items as (
         select
             filename as _source_file,
-            _global_row_number - min(_global_row_number) over (partition by filename) + 1
-                as _source_row_number,
+            {{ adapter_csv_row_number() }} as _source_row_number,
             {{ adapter_store_id("filename") }} as store_id,
             {{ adapter_column(columns, "Name") }} as order_name,
             {{ adapter_column(columns, "Id") }} as shopify_order_id,

@@ -49,6 +49,57 @@
 
 
 {#
+    What every CSV store-export adapter does first, for raw table `name`:
+    returns {relation: the whole raw relation, when the export does not hold
+    that table (carts and marketing spend: the optional contract files beside
+    the store folders; stores: one row per store folder; or an empty
+    relation while dbt parses), files, columns}. Without export files in the
+    store folders the build stops saying where they belong; a file without
+    a required column stops it naming both (adapter_checked_columns).
+#}
+{% macro adapter_csv_export(name, raw_format, format_label, required) %}
+    {%- set export = {"relation": none, "files": [], "columns": {}} -%}
+    {%- if not execute -%}
+        {%- do export.update({"relation": empty_raw_relation(raw_tables()[name])}) -%}
+        {{ return(export) }}
+    {%- endif -%}
+    {%- if name in ("carts", "marketing_spend") -%}
+        {%- do export.update({"relation": select_raw_file(name)}) -%}
+        {{ return(export) }}
+    {%- endif -%}
+    {%- set files = adapter_store_files([".csv", ".csv.gz"]) -%}
+    {%- if files | length == 0 -%}
+        {{ exceptions.raise_compiler_error(
+            "RAW_FORMAT=" ~ raw_format ~ ": no " ~ format_label ~ " found. Put each store's export"
+            ~ " CSV files in RAW_DATA_DIR/<store_id>/ (RAW_DATA_DIR='" ~ raw_data_dir() ~ "')."
+        ) }}
+    {%- endif -%}
+    {%- do export.update({"files": files, "columns": adapter_checked_columns(files, required, format_label)}) -%}
+    {%- if name == "stores" -%}
+        {%- do export.update({"relation": adapter_stores(adapter_folder_stores(files))}) -%}
+    {%- endif -%}
+    {{ return(export) }}
+{%- endmacro %}
+
+
+{# The rows of CSV export files with a running number over all of them
+   (_global_row_number), for adapter_csv_row_number(). #}
+{% macro adapter_csv_line_rows(files) -%}
+    select
+        *,
+        row_number() over () as _global_row_number
+    from {{ adapter_csv_reader(files) }}
+{%- endmacro %}
+
+
+{# SQL: a row's number within its file (1 = the first data row), over the
+   rows of adapter_csv_line_rows(). #}
+{% macro adapter_csv_row_number() -%}
+    _global_row_number - min(_global_row_number) over (partition by filename) + 1
+{%- endmacro %}
+
+
+{#
     Checks the header of every export file: a file lacking a required column
     stops the build naming the file and the column. Returns {lower-case
     column name: name as written} over all the files.
@@ -58,6 +109,8 @@
     {%- for path in files -%}
         {%- if reader_kind == "csv" -%}
             {%- set reader = "read_csv('" ~ path ~ "', header = true, all_varchar = true, delim = ',', quote = '\"', escape = '\"')" -%}
+        {%- elif reader_kind == "database" -%}
+            {%- set reader = raw_database_relation(path) -%}
         {%- else -%}
             {%- set reader = "read_parquet('" ~ path ~ "')" -%}
         {%- endif -%}

@@ -29,36 +29,19 @@
 
 {% macro woocommerce_csv_raw_table(name) %}
     {%- set spec = raw_tables()[name] -%}
-    {%- if not execute -%}
-        {{ return(empty_raw_relation(spec)) }}
-    {%- endif -%}
-    {%- if name in ("carts", "marketing_spend") -%}
-        {# not in the export: the optional contract file beside the store folders #}
-        {{ return(select_raw_file(name)) }}
-    {%- endif -%}
-    {%- set files = adapter_store_files([".csv", ".csv.gz"]) -%}
-    {%- if files | length == 0 -%}
-        {{ exceptions.raise_compiler_error(
-            "RAW_FORMAT=woocommerce_csv: no WooCommerce order export found. Put each store's export"
-            ~ " CSV files in RAW_DATA_DIR/<store_id>/ (RAW_DATA_DIR='" ~ raw_data_dir() ~ "')."
-        ) }}
-    {%- endif -%}
-    {%- set columns = adapter_checked_columns(
-        files,
+    {%- set export = adapter_csv_export(
+        name, "woocommerce_csv", "WooCommerce order export",
         ["order_id", "order_date", "status", "customer_id", "billing_email", "order_currency",
-         "discount_total", "item_subtotal"],
-        "WooCommerce order export"
+         "discount_total", "item_subtotal"]
     ) -%}
-    {%- if name == "stores" -%}
-        {{ return(adapter_stores(adapter_folder_stores(files))) }}
-    {%- endif %}
+    {%- if export.relation is not none -%}
+        {{ return(export.relation) }}
+    {%- endif -%}
+    {%- set columns = export.columns %}
     {%- set by_email = customer_identity() == "email" %}
 
     with line_rows as (
-        select
-            *,
-            row_number() over () as _global_row_number
-        from {{ adapter_csv_reader(files) }}
+        {{ adapter_csv_line_rows(export.files) }}
     ),
 
     store_time_zones as (
@@ -72,8 +55,7 @@
     line_items as (
         select
             filename as _source_file,
-            _global_row_number - min(_global_row_number) over (partition by filename) + 1
-                as _source_row_number,
+            {{ adapter_csv_row_number() }} as _source_row_number,
             {{ adapter_store_id("filename") }} as store_id,
             {{ adapter_column(columns, "order_id") }} as order_id,
             {{ adapter_column(columns, "parent_id") }} as parent_id,

@@ -29,6 +29,15 @@ from great_expectations.expectations.expectation import Expectation
 
 ORDER_STATUSES = ("completed", "cancelled", "refunded", "pending")
 PERIOD_GRAINS = ("month", "quarter", "year")
+#: the customer counts of a retention period (fct_retention_periods and the marts built like it)
+PERIOD_COUNTS = (
+    "customers_start",
+    "customers_end",
+    "new_customers",
+    "retained_customers",
+    "churned_customers",
+    "reactivated_customers",
+)
 # Reconciliations compare sums of decimal(18,2) money; allow a cent per row.
 MONEY_TOLERANCE = 0.01
 RATE_TOLERANCE = 1e-9

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from retention.validate.suites.builder import (
     MONEY_TOLERANCE,
+    PERIOD_COUNTS,
     RATE_TOLERANCE,
     SuiteBuilder,
     contract_suite,
@@ -143,14 +144,7 @@ def suite_rpt_retention_scenarios(b: SuiteBuilder) -> None:
 @contract_suite
 def suite_rpt_loyalty_retention(b: SuiteBuilder) -> None:
     key = ("store_id", "is_loyalty_member", "period_grain", "period_start")
-    counts = (
-        "customers_start",
-        "customers_end",
-        "new_customers",
-        "retained_customers",
-        "churned_customers",
-        "reactivated_customers",
-    )
+    counts = PERIOD_COUNTS
     b.rows_at_least(1)
     b.not_null(*key, *counts)
     b.unique(*key)

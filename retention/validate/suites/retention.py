@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from retention.validate.suites.builder import (
     MONEY_TOLERANCE,
+    PERIOD_COUNTS,
     PERIOD_GRAINS,
     RATE_TOLERANCE,
     SuiteBuilder,
@@ -68,14 +69,7 @@ def suite_fct_cohort_retention(b: SuiteBuilder) -> None:
 
 def _retention_identities(b: SuiteBuilder) -> None:
     """Checks shared by fct_retention_periods and rpt_retention_by_industry."""
-    counts = (
-        "customers_start",
-        "customers_end",
-        "new_customers",
-        "retained_customers",
-        "churned_customers",
-        "reactivated_customers",
-    )
+    counts = PERIOD_COUNTS
     b.not_null("period_grain", "period_start", "period_end", *counts)
     b.in_set("period_grain", PERIOD_GRAINS)
     for column in counts:
@@ -167,14 +161,7 @@ def suite_rpt_retention_by_industry(b: SuiteBuilder) -> None:
     b.unique(*key)
     _retention_identities(b)
     b.between("benchmark_retention_rate", low=0, high=1)
-    counts = (
-        "customers_start",
-        "customers_end",
-        "new_customers",
-        "retained_customers",
-        "churned_customers",
-        "reactivated_customers",
-    )
+    counts = PERIOD_COUNTS
     mismatches = " or ".join(f"rpt.{c} is distinct from stores.{c}" for c in counts)
     b.no_rows(
         "counts = fct_retention_periods summed over the segment's stores",
