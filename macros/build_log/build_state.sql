@@ -14,7 +14,9 @@
       (the input version of the build that last changed their rows: an
       incremental run that wrote nothing leaves it as it was);
     - raw-layer models: the fingerprint (path, size, modification time, and
-      for files up to 64 MB an md5 of the content) of each raw file they read;
+      for files up to 64 MB an md5 of the content) of each raw file they read
+      (the store-export adapters: every file of RAW_DATA_DIR, and the
+      RAW_DATABASE file when set);
     - seeds: the checksum of the seed file and its column types;
     - code that reads the clock (current_date: build_date() with var
       build_date null): the UTC date of the build.
@@ -103,6 +105,10 @@
     {%- else -%}
         {#- an adapter reads files of its own layout: any file of the folder counts -#}
         {%- set paths = [directory ~ '/**'] -%}
+    {%- endif -%}
+    {%- if raw_database() -%}
+        {#- RAW_DATABASE: the adapters read the export tables of this DuckDB file -#}
+        {%- set paths = paths + [raw_database()] -%}
     {%- endif -%}
     {%- if paths | length == 0 -%}
         {{ return('no files') }}
