@@ -135,13 +135,34 @@
 
 
 {#
-    DuckDB's delete+insert, unchanged, followed by the count of the rows it
-    inserted into meta.incremental_rows: the temporary table lives on the
-    statement's own connection only, so it is counted here, in the same
-    transaction as the insert.
+    DuckDB's delete+insert, with two changes:
+    - the delete is a semi-join (`exists`): the adapter's `delete ... using`
+      joins every source row to every target row of the same key, which
+      explodes when the key is not unique (base_shop__orders replaces whole
+      buckets: 1,700 × 1,700 matches per bucket at 1M orders);
+    - the count of the inserted rows goes to meta.incremental_rows, in the
+      same statement and transaction (the temporary table is visible on this
+      connection only).
 #}
 {% macro duckdb__get_delete_insert_merge_sql(target, source, unique_key, dest_columns, incremental_predicates) -%}
-    {{ dbt.duckdb__get_delete_insert_merge_sql(target, source, unique_key, dest_columns, incremental_predicates) }};
+    {%- set dest_cols_csv = get_quoted_csv(dest_columns | map(attribute="name")) -%}
+    {%- set keys = [unique_key] if unique_key is string else unique_key -%}
+    {%- if unique_key %}
+    delete from {{ target }} as dbt_incremental_target
+    where exists (
+        select 1 from {{ source }} as dbt_incremental_source
+        where
+            {%- for key in keys %}
+            dbt_incremental_source.{{ key }} = dbt_incremental_target.{{ key }}
+            {{- " and" if not loop.last }}
+            {%- endfor %}
+    )
+    {%- for predicate in incremental_predicates or [] %}
+        and {{ predicate }}
+    {%- endfor %};
+    {%- endif %}
+    insert into {{ target }} ({{ dest_cols_csv }})
+    select {{ dest_cols_csv }} from {{ source }};
     insert into meta.incremental_rows
     select '{{ invocation_id }}', '{{ model.unique_id }}', count(*) from {{ source }}
 {%- endmacro %}

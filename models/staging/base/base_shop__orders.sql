@@ -20,7 +20,7 @@
 
     Incremental by bucket (DuckDB; DECISIONLOG.md "Incremental staging by
     bucket"): raw rows are grouped in buckets of one file, one raw store_id
-    and one raw month (the first 7 characters of ordered_at as written),
+    and one raw day (the first 10 characters of ordered_at as written),
     each with a fingerprint (row count and the sum of the rows' hashes,
     file row numbers included). A build re-validates only the buckets whose
     fingerprint changed, deletes the rows of vanished buckets, and
