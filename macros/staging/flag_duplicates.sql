@@ -11,15 +11,21 @@
                                      no way to tell which version is right, so
                                      none is counted (see DECISIONLOG.md)
 
+    content_columns = none: `relation` has the hash already, as _content_hash
+    (an incremental base model stores it); keep_hash = true keeps
+    _content_hash in the output.
+
     Duplicate keys are found by a hash aggregate and joined back, not by
     window functions over every row: no sort of the whole raw table (see
     BENCHMARKS.md; about 25 % less CPU for base_shop__orders).
 #}
-{% macro flag_duplicates(relation, key_columns, entity, content_columns) %}
+{% macro flag_duplicates(relation, key_columns, entity, content_columns, keep_hash=false) %}
     with hashed as (
         select
-            *,
+            *
+            {%- if content_columns %},
             {{ content_hash(content_columns) }} as _content_hash
+            {%- endif %}
         from {{ relation }}
     ),
 
@@ -35,7 +41,7 @@
     )
 
     select
-        {{ star_exclude('hashed', ['reject_reason', '_content_hash']) }},
+        {{ star_exclude('hashed', ['reject_reason'] if keep_hash else ['reject_reason', '_content_hash']) }},
         case
             when hashed.reject_reason is not null then hashed.reject_reason
             when not duplicate_keys._copies_identical then 'conflicting_duplicate_{{ entity }}'

@@ -11,7 +11,10 @@
     macros/cross_engine/incremental.sql): a build re-sequences
     only the customers whose orders changed since the previous build and
     gives the same rows as a full refresh (DECISIONLOG.md, "Incremental
-    fct_orders"; tested in retention/tests/test_incremental.py).
+    fct_orders"; tested in retention/tests/test_incremental.py). A change
+    of anything but the data it reads (its code, a macro, a var other than
+    as_of_date) rebuilds it in full (config incremental_inputs,
+    macros/build_log/materializations.sql).
 #}
 
 {{ config(
@@ -20,6 +23,7 @@
     unique_key=['store_id', 'order_id'],
     on_schema_change='fail',
     post_hook="{{ delete_unpublishable_orders() }}",
+    incremental_inputs=['stg_shop__orders', 'int_order_refunds_summed', 'stg_shop__stores'],
 ) }}
 
 {#- the columns that do not depend on the customer's other orders, in the
@@ -33,7 +37,7 @@
 
 with orders as (
     select * from {{ ref('stg_shop__orders') }}
-    where order_date <= {{ as_of_date() }}
+    where order_date <= /* build-mode { */{{ as_of_date() }}/* } build-mode */
 ),
 
 refunds as (
@@ -114,6 +118,7 @@ unsequenced as (
 ),
 
 {% if is_incremental() %}
+/* build-mode { */
 -- Incremental run: an order changed when its row differs from the one
 -- published (new, late-arriving, status or refund changed, moved past
 -- as_of_date, gone from the export). Every customer owning a changed order,
@@ -164,13 +169,14 @@ affected_customers as (
     from changed_orders
     where published_customer_id is not null
 ),
-
+/* } build-mode */
 {% endif %}
 
 to_sequence as (
     select unsequenced.*
     from unsequenced
     {%- if is_incremental() %}
+        /* build-mode { */
         where
             exists (
                 select 1 from affected_customers
@@ -184,6 +190,7 @@ to_sequence as (
                     changed_orders.store_id = unsequenced.store_id
                     and changed_orders.order_id = unsequenced.order_id
             )
+        /* } build-mode */
     {%- endif %}
 ),
 

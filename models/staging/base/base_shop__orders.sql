@@ -1,4 +1,10 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental' if target.type == 'duckdb' else 'table',
+    incremental_strategy='delete+insert',
+    unique_key=['_source_file', '_bucket'],
+    incremental_inputs=['raw_orders'],
+    post_hook="{{ delete_bucket_tombstones() }}",
+) }}
 
 {#
     Every raw order row, typed, with its reject_reason (null = accepted).
@@ -11,12 +17,100 @@
     match the store's own admin. An order in the reporting currency has
     rate 1 at any date; other currencies need a rate for the order's month
     (stg_fx_rates: the seed, overridden and extended by raw fx_rates).
+
+    Incremental by bucket (DuckDB; DECISIONLOG.md "Incremental staging by
+    bucket"): raw rows are grouped in buckets of one file, one raw store_id
+    and one raw day (the first 10 characters of ordered_at as written),
+    each with a fingerprint (row count and the sum of the rows' hashes,
+    file row numbers included). A build re-validates only the buckets whose
+    fingerprint changed, deletes the rows of vanished buckets, and
+    re-flags duplicates for the order keys those buckets hold (with every
+    other row of the same keys, taken from the table as it is). Anything
+    else this model reads (stores, FX rates, vars, its code) changing
+    re-validates every bucket (macros/build_log/materializations.sql).
 #}
 
 {%- set raw_types = column_types(ref('raw_orders')) %}
 
 with source as (
     select * from {{ ref('raw_orders') }}
+),
+
+raw_buckets as (
+    -- fingerprint: every raw column and the row number (the path is the bucket's)
+    select
+        source._source_file,
+        {{ raw_order_bucket('source') }} as _bucket,
+        cast(count(*) as {{ dbt.type_string() }}) || ':'
+        || cast(sum(hash(*columns(* exclude (_source_file)))) as {{ dbt.type_string() }})
+            as _bucket_fingerprint
+    from source
+    group by 1, 2
+),
+
+{% if is_incremental() -%}
+/* build-mode { */
+-- a bucket holding a row rejected as dated in the future is checked again
+-- on every build: with var build_date null, the row may be valid today
+published_buckets as (
+    select
+        _source_file,
+        _bucket,
+        case
+            when not bool_or(coalesce(
+                reject_reason = 'out_of_range_timestamp'
+                and ordered_at >= cast('{{ var("min_valid_date", "1990-01-01") }}' as date), false
+            ))
+                then min(_bucket_fingerprint)
+        end as _bucket_fingerprint
+    from {{ this }}
+    group by 1, 2
+),
+
+-- published buckets that are changed or gone: their rows are replaced
+replaced_buckets as (
+    select
+        _source_file,
+        _bucket
+    from published_buckets
+    where not exists (
+        select 1 from raw_buckets
+        where
+            raw_buckets._source_file = published_buckets._source_file
+            and raw_buckets._bucket = published_buckets._bucket
+            and raw_buckets._bucket_fingerprint = published_buckets._bucket_fingerprint
+    )
+),
+/* } build-mode */
+{%- endif %}
+
+-- new buckets and buckets whose rows changed (first build: every bucket)
+changed_buckets as (
+    select raw_buckets.*
+    from raw_buckets
+    {%- if is_incremental() %}
+        /* build-mode { */
+        where not exists (
+            select 1 from published_buckets
+            where
+                published_buckets._source_file = raw_buckets._source_file
+                and published_buckets._bucket = raw_buckets._bucket
+                and published_buckets._bucket_fingerprint = raw_buckets._bucket_fingerprint
+        )
+        /* } build-mode */
+    {%- endif %}
+),
+
+to_check as (
+    select
+        source.*,
+        buckets._bucket,
+        buckets._bucket_fingerprint
+    from source
+    inner join changed_buckets as buckets
+        on
+            source._source_file = buckets._source_file
+            and {{ raw_order_bucket('source') }} = buckets._bucket
 ),
 
 stores as (
@@ -38,7 +132,7 @@ cleaned as (
         {{ clean_text('source.store_id') }} as clean_store_id,
         stores.timezone as store_timezone,
         stores.currency as store_currency
-    from source
+    from to_check as source
     left join stores
         on {{ clean_text('source.store_id') }} = stores.store_id
 ),
@@ -47,6 +141,8 @@ typed as (
     select
         _source_file,
         _source_row_number,
+        _bucket,
+        _bucket_fingerprint,
         has_wrong_field_count,
         store_timezone,
         store_currency,
@@ -119,16 +215,18 @@ checked as (
     from with_fx
 ),
 
-deduplicated as (
-    {{ flag_duplicates(
-        'checked', ['store_id', 'order_id'], 'order_id',
-        ['customer_id', 'ordered_at', 'status', 'currency', 'subtotal_amount',
-         'discount_amount', 'shipping_amount', 'tax_amount', 'channel', 'device',
-         'discount_code']
-    ) }}
+hashed as (
+    select
+        *,
+        {{ content_hash([
+            'customer_id', 'ordered_at', 'status', 'currency', 'subtotal_amount',
+            'discount_amount', 'shipping_amount', 'tax_amount', 'channel', 'device',
+            'discount_code',
+        ]) }} as _content_hash
+    from checked
 ),
 
-final as (
+validated as (
     select
         store_id,
         order_id,
@@ -147,8 +245,108 @@ final as (
         discount_code,
         reject_reason,
         _source_file,
-        _source_row_number
-    from deduplicated
+        _source_row_number,
+        _bucket,
+        _bucket_fingerprint,
+        _content_hash
+    from hashed
+),
+
+{% if is_incremental() -%}
+/* build-mode { */
+-- keys whose copies may have changed: in a replaced bucket before, or in a
+-- changed bucket now (rows that passed every check but the duplicate one)
+affected_keys as (
+    select
+        store_id,
+        order_id
+    from validated
+    where reject_reason is null
+    union
+    select
+        published.store_id,
+        published.order_id
+    from {{ this }} as published
+    inner join replaced_buckets
+        on
+            published._source_file = replaced_buckets._source_file
+            and published._bucket = replaced_buckets._bucket
+    where {{ before_duplicate_check('published.reject_reason', 'order_id') }} is null
+),
+
+-- unchanged buckets holding an affected key: re-emitted whole, re-flagged
+touched_buckets as (
+    select distinct
+        published._source_file,
+        published._bucket
+    from {{ this }} as published
+    inner join affected_keys
+        on
+            published.store_id = affected_keys.store_id
+            and published.order_id = affected_keys.order_id
+    where not exists (
+        select 1 from replaced_buckets
+        where
+            replaced_buckets._source_file = published._source_file
+            and replaced_buckets._bucket = published._bucket
+    )
+),
+
+restored as (
+    select
+        {{ star_exclude('published', ['reject_reason']) }},
+        {{ before_duplicate_check('published.reject_reason', 'order_id') }} as reject_reason
+    from {{ this }} as published
+    inner join touched_buckets
+        on
+            published._source_file = touched_buckets._source_file
+            and published._bucket = touched_buckets._bucket
+),
+
+-- vanished buckets: one row each, deleted again by the post-hook
+-- (delete+insert on the bucket removes the published rows first)
+tombstones as (
+    select
+        {{ star_exclude('published', ['_source_row_number']) }},
+        cast(null as bigint) as _source_row_number
+    from {{ this }} as published
+    inner join replaced_buckets
+        on
+            published._source_file = replaced_buckets._source_file
+            and published._bucket = replaced_buckets._bucket
+    where not exists (
+        select 1 from changed_buckets
+        where
+            changed_buckets._source_file = replaced_buckets._source_file
+            and changed_buckets._bucket = replaced_buckets._bucket
+    )
+    qualify row_number() over (partition by published._source_file, published._bucket) = 1
+),
+/* } build-mode */
+{%- endif %}
+
+candidates as (
+    select * from validated
+    {%- if is_incremental() %}
+        /* build-mode { */
+        union all by name
+        select * from restored
+        /* } build-mode */
+    {%- endif %}
+),
+
+deduplicated as (
+    {{ flag_duplicates('candidates', ['store_id', 'order_id'], 'order_id', none, keep_hash=true) }}
+),
+
+final as (
+    select * from deduplicated
+    {%- if is_incremental() %}
+        /* build-mode { */
+        union all by name
+        select * from tombstones
+        /* } build-mode */
+    {%- endif %}
 )
 
 select * from final

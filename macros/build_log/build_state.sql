@@ -1,0 +1,258 @@
+{#
+    Build state and build log (DuckDB; README "Incremental builds",
+    DECISIONLOG.md "Build state: a model is rebuilt only when its inputs changed").
+
+    meta.build_state: one row per model or seed, the input version of the
+    relation as it stands in the warehouse. meta.build_log: one row per
+    model or seed and invocation: what the materialization did (rebuilt,
+    incremental, skipped, view) and how many rows it wrote.
+
+    A node's input version is the hash of everything its rows depend on:
+    - its compiled code (vars, as_of_date and every macro are rendered into
+      it), its materialization config and contract;
+    - the content versions of its parents, as recorded in meta.build_state
+      (the input version of the build that last changed their rows: an
+      incremental run that wrote nothing leaves it as it was);
+    - raw-layer models: the fingerprint (path, size, modification time, and
+      for files up to 64 MB an md5 of the content) of each raw file they read
+      (the store-export adapters: every file of RAW_DATA_DIR, and the
+      RAW_DATABASE file when set);
+    - seeds: the checksum of the seed file and its column types;
+    - code that reads the clock (current_date: build_date() with var
+      build_date null): the UTC date of the build.
+    A node whose version equals the recorded one, and whose relation
+    exists, is not rebuilt: it writes 0 rows (macros/build_log/materializations.sql).
+#}
+
+{% macro build_log_setup() %}
+    {%- if target.type != 'duckdb' -%}
+        {{ return('') }}
+    {%- endif -%}
+    create schema if not exists meta;
+    create table if not exists meta.build_state (
+        node_id varchar,
+        relation_name varchar,
+        input_version varchar,
+        content_version varchar,
+        rebuild_version varchar,
+        recorded_at timestamp
+    );
+    create table if not exists meta.build_log (
+        invocation_id varchar,
+        node_id varchar,
+        relation_name varchar,
+        materialization varchar,
+        action varchar,
+        input_version varchar,
+        rows_before bigint,
+        rows_after bigint,
+        rows_inserted bigint,
+        rows_deleted bigint,
+        rows_written bigint,
+        logged_at timestamp
+    );
+    create table if not exists meta.incremental_rows (
+        invocation_id varchar,
+        node_id varchar,
+        rows_inserted bigint
+    );
+{% endmacro %}
+
+
+{# Runs `sql` outside dbt's transaction (autocommit) and returns the agate table. #}
+{% macro build_log_query(sql) %}
+    {%- call statement('build_log_query', fetch_result=True, auto_begin=False) -%}
+        {{ sql }}
+    {%- endcall -%}
+    {{ return(load_result('build_log_query').table) }}
+{% endmacro %}
+
+
+{#
+    The recorded versions of each of `node_ids`: {node_id: version}, the
+    input version (column input_version) or the version of the relation's
+    rows (column content_version: the input version of the build that last
+    changed them).
+#}
+{% macro recorded_versions(node_ids, column='content_version') %}
+    {%- set found = {} -%}
+    {%- if node_ids | length == 0 -%}
+        {{ return(found) }}
+    {%- endif -%}
+    {%- set quoted = [] -%}
+    {%- for node_id in node_ids -%}
+        {%- do quoted.append("'" ~ node_id ~ "'") -%}
+    {%- endfor -%}
+    {%- set table = build_log_query(
+        "select node_id, " ~ column ~ " from meta.build_state where node_id in ("
+        ~ (quoted | join(", ")) ~ ")"
+    ) -%}
+    {%- for row in table.rows -%}
+        {%- do found.update({row[0]: row[1]}) -%}
+    {%- endfor -%}
+    {{ return(found) }}
+{% endmacro %}
+
+
+{# Path, size and modification time of every raw file a raw-layer model reads. #}
+{% macro raw_file_fingerprints(raw_name) %}
+    {%- set directory = raw_data_dir() -%}
+    {%- if raw_format() == 'contract' and raw_name in raw_tables() -%}
+        {%- set paths = find_raw_files(directory, raw_name, raw_tables()[raw_name]) -%}
+        {%- if customer_identity() == 'email' and raw_name in ('orders', 'carts') -%}
+            {%- set paths = paths + find_raw_files(directory, 'customers', raw_tables()['customers']) -%}
+        {%- endif -%}
+    {%- else -%}
+        {#- an adapter reads files of its own layout: any file of the folder counts -#}
+        {%- set paths = [directory ~ '/**'] -%}
+    {%- endif -%}
+    {%- if raw_database() -%}
+        {#- RAW_DATABASE: the adapters read the export tables of this DuckDB file -#}
+        {%- set paths = paths + [raw_database()] -%}
+    {%- endif -%}
+    {%- if paths | length == 0 -%}
+        {{ return('no files') }}
+    {%- endif -%}
+    {%- set quoted = [] -%}
+    {%- for path in paths -%}
+        {%- do quoted.append("'" ~ path ~ "'") -%}
+    {%- endfor -%}
+    {%- set files = build_log_query(
+        "select filename, size, last_modified from read_blob([" ~ (quoted | join(", ")) ~ "]) order by filename"
+    ) -%}
+    {#- modification times have one-second resolution: a file rewritten within
+        the same second at the same size would look unchanged, so files up
+        to 64 MB (every test fixture, a daily file) are hashed as well -#}
+    {%- set fingerprints = [] -%}
+    {%- set small = [] -%}
+    {%- for row in files.rows -%}
+        {%- do fingerprints.append(row[0] ~ ':' ~ row[1] ~ ':' ~ row[2]) -%}
+        {%- if row[1] <= 67108864 -%}
+            {%- do small.append("'" ~ row[0] ~ "'") -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if small -%}
+        {%- do fingerprints.append(build_log_query(
+            "select string_agg(md5(content), '|' order by filename) from read_blob([" ~ (small | join(", ")) ~ "])"
+        ).rows[0][0]) -%}
+    {%- endif -%}
+    {{ return(fingerprints | join('|')) }}
+{% endmacro %}
+
+
+{# The input version of the node being materialized (see the header). #}
+{% macro node_input_version(code, excluded_parents=none) %}
+    {%- set parts = [
+        model.resource_type, model.unique_id, code,
+        config.get('materialized'), config.get('unique_key') | string,
+        config.get('incremental_strategy') | string,
+        config.get('column_types') | string,
+        model.config.get('pre-hook', []) | string, model.config.get('post-hook', []) | string,
+        model.contract | string,
+    ] -%}
+    {%- for name, column in model.columns.items() | sort -%}
+        {%- do parts.append(name ~ ':' ~ column.data_type) -%}
+    {%- endfor -%}
+    {%- if model.resource_type == 'seed' -%}
+        {%- do parts.append(model.checksum.checksum) -%}
+    {%- endif -%}
+    {%- set parents = [] -%}
+    {%- for parent in model.depends_on.nodes | sort -%}
+        {%- if excluded_parents is none or parent.split('.')[-1] not in excluded_parents -%}
+            {%- do parents.append(parent) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set versions = recorded_versions(parents) -%}
+    {%- for parent in parents -%}
+        {#- a parent without a recorded version (never built here): always rebuild -#}
+        {%- do parts.append(parent ~ '=' ~ versions.get(parent, 'unrecorded ' ~ invocation_id)) -%}
+    {%- endfor -%}
+    {#- code reading the clock (build_date() when var build_date is null)
+        depends on the day of the build too -#}
+    {%- set lowered = code | lower -%}
+    {%- set reads_clock = 'current_date' in lowered or 'current_timestamp' in lowered or 'now()' in lowered -%}
+    {#- a rebuild version leaves the day out: such a model re-checks its
+        date-dependent rows itself (base_shop__orders: future-dated rejects) -#}
+    {%- if reads_clock and excluded_parents is none -%}
+        {%- do parts.append('built on ' ~ modules.datetime.datetime.utcnow().date()) -%}
+    {%- endif -%}
+    {%- if model.fqn[1] == 'raw' and model.name.startswith('raw_') and excluded_parents is none -%}
+        {%- do parts.append(raw_file_fingerprints(model.name[4:])) -%}
+    {%- endif -%}
+    {{ return(local_md5(parts | join('\n'))) }}
+{% endmacro %}
+
+
+{# True when `relation` exists and was built from `version`. #}
+{% macro build_state_unchanged(relation, version) %}
+    {%- if should_full_refresh() or load_cached_relation(relation) is none -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set recorded = recorded_versions([model.unique_id], 'input_version') -%}
+    {{ return(recorded.get(model.unique_id) == version) }}
+{% endmacro %}
+
+
+{# Row count of a relation, none when it does not exist. #}
+{% macro relation_row_count(relation) %}
+    {#- the catalog, not dbt's relation cache: a table created in place is not in the cache -#}
+    {%- set found = build_log_query(
+        "select count(*) from duckdb_tables() where database_name = '" ~ relation.database
+        ~ "' and schema_name = '" ~ relation.schema ~ "' and table_name = '" ~ relation.identifier ~ "'"
+    ).rows[0][0] -%}
+    {%- if found == 0 -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {{ return(build_log_query('select count(*) from ' ~ relation).rows[0][0]) }}
+{% endmacro %}
+
+
+{#
+    Records what the materialization did: meta.build_state gets the new
+    input version (autocommit, after the model's own commit: if the run
+    stops in between, the recorded version is the old one and the next
+    build rebuilds) and, when rows changed, the new content version;
+    meta.build_log gets one row. A skipped node, or an incremental run that
+    wrote no row, keeps its content version: its children are not rebuilt.
+#}
+{% macro record_build(relation, version, action, rows_before, rows_after, rows_inserted, rows_deleted, rebuild_version=none) %}
+    {%- set written = (rows_inserted or 0) + (rows_deleted or 0) -%}
+    {%- set content = version -%}
+    {%- if action == 'skipped' or (action == 'incremental' and written == 0) -%}
+        {%- set content = recorded_versions([model.unique_id]).get(model.unique_id, version) -%}
+    {%- endif -%}
+    {%- if rebuild_version is none -%}
+        {%- set rebuild_version = recorded_versions([model.unique_id], 'rebuild_version').get(model.unique_id) -%}
+    {%- endif -%}
+    {%- set null = 'null' -%}
+    {%- set relation_name = relation | string | replace("'", "''") -%}
+    {%- do build_log_query(
+        "delete from meta.build_state where node_id = '" ~ model.unique_id ~ "';"
+        ~ " insert into meta.build_state values ('" ~ model.unique_id ~ "', '" ~ relation_name
+        ~ "', '" ~ version ~ "', '" ~ content ~ "', "
+        ~ ("'" ~ rebuild_version ~ "'" if rebuild_version else null) ~ ", current_localtimestamp());"
+        ~ " insert into meta.build_log values ('" ~ invocation_id ~ "', '" ~ model.unique_id ~ "', '"
+        ~ relation_name ~ "', '" ~ config.get('materialized') ~ "', '" ~ action ~ "', '"
+        ~ version ~ "', " ~ (rows_before if rows_before is not none else null) ~ ", "
+        ~ (rows_after if rows_after is not none else null) ~ ", " ~ (rows_inserted or 0) ~ ", "
+        ~ (rows_deleted or 0) ~ ", " ~ written ~ ", current_localtimestamp())"
+    ) -%}
+{% endmacro %}
+
+
+{#
+    The rebuild version of an incremental model with config
+    incremental_inputs (e.g. ['raw_orders']): its input version without
+    those parents and without the parts of its code between
+    /* build-mode { */ and /* } build-mode */ (what differs between a first
+    build and an incremental one, and values the incremental branch
+    handles itself, such as fct_orders' as_of_date). When it changes,
+    something else changed (its code, a var, another parent): the
+    materialization deletes the published rows before the incremental run,
+    which then processes everything.
+#}
+{% macro node_rebuild_version(code) %}
+    {%- set stripped = modules.re.sub('/\\* build-mode \\{ \\*/.*?/\\* \\} build-mode \\*/', ' ', code, flags=modules.re.DOTALL) -%}
+    {%- set normalised = modules.re.sub('\\s+', ' ', stripped) -%}
+    {{ return(node_input_version(normalised, config.get('incremental_inputs'))) }}
+{% endmacro %}

@@ -1,0 +1,168 @@
+{#
+    DuckDB's table, incremental, view and seed materializations, wrapped:
+    a node whose input version (node_input_version(), macros/build_log/build_state.sql)
+    equals the one recorded for its relation is skipped; every node writes
+    one row to meta.build_log with the rows it inserted and deleted. The
+    work itself is done by the adapter's own materializations
+    (dbt.materialization_<name>_<adapter>), unchanged. `--full-refresh`
+    rebuilds every node.
+#}
+
+{% materialization table, adapter='duckdb', supported_languages=['sql', 'python'] %}
+    {%- set target_relation = this.incorporate(type='table') -%}
+    {%- set version = node_input_version(compiled_code) -%}
+    {%- if build_state_unchanged(target_relation, version) -%}
+        {{ skip_unchanged_node(target_relation, version) }}
+        {{ return({'relations': [target_relation]}) }}
+    {%- endif -%}
+    {%- set rows_before = relation_row_count(this) -%}
+    {%- if model.language == 'python' -%}
+        {#- dbt submits a Python job only from a materialization's own
+            statement('main'): the adapter's steps, for a plain table -#}
+        {%- set existing_relation = load_cached_relation(this) -%}
+        {%- set intermediate_relation = make_intermediate_relation(target_relation) -%}
+        {%- set backup_relation = make_backup_relation(
+            target_relation, 'table' if existing_relation is none else existing_relation.type
+        ) -%}
+        {{ drop_relation_if_exists(load_cached_relation(intermediate_relation)) }}
+        {{ drop_relation_if_exists(load_cached_relation(backup_relation)) }}
+        {{ run_hooks(pre_hooks, inside_transaction=False) }}
+        {{ run_hooks(pre_hooks, inside_transaction=True) }}
+        {% call statement('main', language='python') -%}
+            {{- create_table_as(False, intermediate_relation, compiled_code, 'python') }}
+        {%- endcall %}
+        {%- if existing_relation is not none -%}
+            {{ adapter.rename_relation(existing_relation, backup_relation) }}
+        {%- endif -%}
+        {{ adapter.rename_relation(intermediate_relation, target_relation) }}
+        {{ run_hooks(post_hooks, inside_transaction=True) }}
+        {% do persist_docs(target_relation, model) %}
+        {{ adapter.commit() }}
+        {{ drop_relation_if_exists(backup_relation) }}
+        {{ run_hooks(post_hooks, inside_transaction=False) }}
+        {%- set result = {'relations': [target_relation]} -%}
+    {%- else -%}
+        {%- set result = dbt.materialization_table_duckdb() -%}
+    {%- endif -%}
+    {%- set rows_after = relation_row_count(target_relation) -%}
+    {%- do record_build(target_relation, version, 'rebuilt', rows_before, rows_after, rows_after, rows_before) -%}
+    {{ return(result) }}
+{% endmaterialization %}
+
+
+{% materialization incremental, adapter='duckdb', supported_languages=['sql', 'python'] %}
+    {%- set target_relation = this.incorporate(type='table') -%}
+    {%- set version = node_input_version(compiled_code) -%}
+    {%- if build_state_unchanged(target_relation, version) -%}
+        {{ skip_unchanged_node(target_relation, version) }}
+        {{ return({'relations': [target_relation]}) }}
+    {%- endif -%}
+    {%- set existing = load_cached_relation(this) -%}
+    {%- set incremental_run = existing is not none and existing.is_table and not should_full_refresh() -%}
+    {%- set rebuild_version = none -%}
+    {%- if config.get('incremental_inputs') -%}
+        {#- when anything but the incremental inputs changed (its code, a
+            var it reads, another parent), the published rows are deleted
+            first: the incremental run then finds every row new, which
+            equals a full rebuild -#}
+        {%- set rebuild_version = node_rebuild_version(compiled_code) -%}
+        {%- if incremental_run and recorded_versions([model.unique_id], 'rebuild_version').get(model.unique_id) != rebuild_version -%}
+            {%- do build_log_query('delete from ' ~ target_relation) -%}
+        {%- endif -%}
+    {%- endif -%}
+    {%- set rows_before = relation_row_count(this) -%}
+    {%- set result = dbt.materialization_incremental_duckdb() -%}
+    {%- set rows_after = relation_row_count(target_relation) -%}
+    {%- if incremental_run -%}
+        {#- the rows the run inserted, counted by the delete+insert statement itself -#}
+        {%- set inserted = build_log_query(
+            "select coalesce(sum(rows_inserted), 0) from meta.incremental_rows where invocation_id = '"
+            ~ invocation_id ~ "' and node_id = '" ~ model.unique_id ~ "'"
+        ).rows[0][0] -%}
+        {%- do record_build(
+            target_relation, version, 'incremental', rows_before, rows_after,
+            inserted, rows_before + inserted - rows_after, rebuild_version
+        ) -%}
+    {%- else -%}
+        {%- do record_build(
+            target_relation, version, 'rebuilt', rows_before, rows_after, rows_after, rows_before,
+            rebuild_version
+        ) -%}
+    {%- endif -%}
+    {{ return(result) }}
+{% endmaterialization %}
+
+
+{% materialization view, adapter='duckdb' %}
+    {%- set target_relation = this.incorporate(type='view') -%}
+    {%- set version = node_input_version(compiled_code) -%}
+    {%- if build_state_unchanged(target_relation, version) -%}
+        {{ skip_unchanged_node(target_relation, version) }}
+        {{ return({'relations': [target_relation]}) }}
+    {%- endif -%}
+    {%- set result = dbt.materialization_view_default() -%}
+    {#- a view stores no rows: it is recreated, nothing is written -#}
+    {%- do record_build(target_relation, version, 'view', none, none, 0, 0) -%}
+    {{ return(result) }}
+{% endmaterialization %}
+
+
+{% materialization seed, adapter='duckdb' %}
+    {%- set target_relation = this.incorporate(type='table') -%}
+    {%- set version = node_input_version('') -%}
+    {%- if build_state_unchanged(target_relation, version) -%}
+        {#- dbt's seed runner reports the seed's table -#}
+        {%- do store_result('agate_table', response='OK', agate_table=load_agate_table()) -%}
+        {{ skip_unchanged_node(target_relation, version) }}
+        {{ return({'relations': [target_relation]}) }}
+    {%- endif -%}
+    {%- set rows_before = relation_row_count(this) -%}
+    {%- set result = dbt.materialization_seed_default() -%}
+    {%- set rows_after = relation_row_count(target_relation) -%}
+    {%- do record_build(target_relation, version, 'rebuilt', rows_before, rows_after, rows_after, rows_before) -%}
+    {{ return(result) }}
+{% endmaterialization %}
+
+
+{# The node's inputs did not change: dbt's required 'main' statement is a no-op. #}
+{% macro skip_unchanged_node(relation, version) %}
+    {%- call statement('main', auto_begin=False) -%}
+        select 'unchanged: {{ relation }}' as skipped
+    {%- endcall -%}
+    {%- do record_build(relation, version, 'skipped', none, none, 0, 0) -%}
+{% endmacro %}
+
+
+
+{#
+    DuckDB's delete+insert, with two changes:
+    - the delete is a semi-join (`exists`): the adapter's `delete ... using`
+      joins every source row to every target row of the same key, which
+      explodes when the key is not unique (base_shop__orders replaces whole
+      buckets: 1,700 × 1,700 matches per bucket at 1M orders);
+    - the count of the inserted rows goes to meta.incremental_rows, in the
+      same statement and transaction (the temporary table is visible on this
+      connection only).
+#}
+{% macro duckdb__get_delete_insert_merge_sql(target, source, unique_key, dest_columns, incremental_predicates) -%}
+    {%- set dest_cols_csv = get_quoted_csv(dest_columns | map(attribute="name")) -%}
+    {%- set keys = [unique_key] if unique_key is string else unique_key -%}
+    {%- if unique_key %}
+    delete from {{ target }} as dbt_incremental_target
+    where exists (
+        select 1 from {{ source }} as dbt_incremental_source
+        where
+            {%- for key in keys %}
+            dbt_incremental_source.{{ key }} = dbt_incremental_target.{{ key }}
+            {{- " and" if not loop.last }}
+            {%- endfor %}
+    )
+    {%- for predicate in incremental_predicates or [] %}
+        and {{ predicate }}
+    {%- endfor %};
+    {%- endif %}
+    insert into {{ target }} ({{ dest_cols_csv }})
+    select {{ dest_cols_csv }} from {{ source }};
+    insert into meta.incremental_rows
+    select '{{ invocation_id }}', '{{ model.unique_id }}', count(*) from {{ source }}
+{%- endmacro %}
