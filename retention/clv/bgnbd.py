@@ -24,8 +24,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
-from retention.clv._optim import dot as _dot
-from retention.clv._optim import minimize_log_params
+from retention._optim import dot as _dot
+from retention._optim import minimize_log_params
 
 FloatArray = NDArray[np.float64]
 

@@ -13,7 +13,7 @@ Data are survival counts per cohort: a cohort observed for K periods contributes
 (S(t-1) - S(t)) customers who left in period t (t = 1..K), each with log P(T = t), and S(K)
 right-censored survivors with log S(K) (paper eq. 7 for one cohort; several cohorts of
 different ages simply add their terms). Fitted by maximum likelihood in log-parameters with an
-analytic gradient (retention.clv._optim, the driver of the BG/NBD fit).
+analytic gradient (retention._optim, the driver of the BG/NBD fit).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
-from retention.clv._optim import minimize_log_params
+from retention._optim import minimize_log_params
 
 FloatArray = NDArray[np.float64]
 
