@@ -59,20 +59,18 @@
     {%- endif -%}
     {%- set existing = load_cached_relation(this) -%}
     {%- set incremental_run = existing is not none and existing.is_table and not should_full_refresh() -%}
-    {%- set rows_before = relation_row_count(this) -%}
     {%- set rebuild_version = none -%}
     {%- if config.get('incremental_inputs') -%}
         {#- when anything but the incremental inputs changed (its code, a
-            var it reads, another parent), or the warehouse has no record
-            (built by an older version), the table is dropped: the run
-            creates it anew with the columns the code now has, which is a
-            full rebuild -#}
+            var it reads, another parent), the published rows are deleted
+            first: the incremental run then finds every row new, which
+            equals a full rebuild -#}
         {%- set rebuild_version = node_rebuild_version(compiled_code) -%}
         {%- if incremental_run and recorded_versions([model.unique_id], 'rebuild_version').get(model.unique_id) != rebuild_version -%}
-            {%- do adapter.drop_relation(existing) -%}
-            {%- set incremental_run = false -%}
+            {%- do build_log_query('delete from ' ~ target_relation) -%}
         {%- endif -%}
     {%- endif -%}
+    {%- set rows_before = relation_row_count(this) -%}
     {%- set result = dbt.materialization_incremental_duckdb() -%}
     {%- set rows_after = relation_row_count(target_relation) -%}
     {%- if incremental_run -%}
