@@ -56,6 +56,13 @@ def dbt_env(
     return env
 
 
+def dbt_arguments(args: Sequence[str], vars: Mapping[str, object] | None = None) -> list[str]:
+    """dbt's command-line arguments: `args`, then `--vars` as JSON when given."""
+    if not vars:
+        return list(args)
+    return [*args, "--vars", json.dumps(dict(vars), default=str)]
+
+
 def run_dbt(
     args: Sequence[str],
     *,
@@ -64,9 +71,7 @@ def run_dbt(
     echo: bool = False,
 ) -> DbtResult:
     """Run `dbt <args>` in the project root; returns code and combined output."""
-    command = [dbt_executable(), *args]
-    if vars:
-        command += ["--vars", json.dumps(dict(vars), default=str)]
+    command = [dbt_executable(), *dbt_arguments(args, vars)]
     process = subprocess.Popen(
         command,
         cwd=PROJECT_ROOT,

@@ -20,7 +20,7 @@ import pytest
 
 from retention.dbt import PROJECT_ROOT, DbtResult, dbt_env
 from retention.tests.dbt_runs import SLOTS_VARIABLE, run_dbt
-from retention.tests.hermetic import SAMPLE_DIR, TEST_PII_HASH_SALT
+from retention.tests.hermetic import SAMPLE_DIR, TEST_PII_HASH_SALT, UNIT_TESTS
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -168,7 +168,7 @@ def sample_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     """The bundled sample (data/sample): make test's build, or built once per session."""
     reuse = os.environ.get("TEST_SAMPLE_WAREHOUSE")
     if not reuse:
-        return build_once(tmp_path_factory, SAMPLE_DIR, "sample")
+        return build_once(tmp_path_factory, SAMPLE_DIR, "sample", extra_env=UNIT_TESTS)
     built = Path(reuse)
     target = Path(os.environ.get("TEST_SAMPLE_TARGET_PATH", built.parent / "target"))
     _check_reusable(built, target)

@@ -26,15 +26,21 @@ import fcntl
 import hashlib
 import json
 import os
+import resource
 import shutil
+import tempfile
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from retention.dbt import DbtResult, dbt_env
+from retention.dbt import PROJECT_ROOT, DbtResult, dbt_arguments, dbt_env
 from retention.dbt import run_dbt as _run_dbt
+from retention.tests import dbt_server
 
 SLOTS_VARIABLE = "RETENTION_TEST_DBT_SLOTS"
+#: a file to which every run appends one JSON line (test, arguments, exit code, wall and CPU s)
+LOG_VARIABLE = "RETENTION_TEST_DBT_LOG"
 PARSE_FILE = "partial_parse.msgpack"
 #: files DuckDB keeps next to a database file
 SIDECARS = (".wal", ".tmp")
@@ -80,7 +86,7 @@ def run_dbt(
     env = dict(env) if env is not None else dbt_env()
     root = os.environ.get(SLOTS_VARIABLE)
     if not root or "WAREHOUSE_PATH" not in env or "DBT_TARGET_PATH" not in env:
-        return _run_dbt(args, vars=vars, env=env, echo=echo)
+        return _dbt(args, vars, env, echo)
     warehouse = Path(env["WAREHOUSE_PATH"])
     target = Path(env["DBT_TARGET_PATH"])
     state = json.dumps([warehouse.name, dict(vars or {})], sort_keys=True, default=str)
@@ -94,9 +100,7 @@ def run_dbt(
             shutil.copyfile(saved, target / PARSE_FILE)
         _move(warehouse, borrowed)
         try:
-            result = _run_dbt(
-                args, vars=vars, env={**env, "WAREHOUSE_PATH": str(borrowed)}, echo=echo
-            )
+            result = _dbt(args, vars, {**env, "WAREHOUSE_PATH": str(borrowed)}, echo)
         finally:
             warehouse.parent.mkdir(parents=True, exist_ok=True)
             _move(borrowed, warehouse)
@@ -104,4 +108,36 @@ def run_dbt(
             saved.parent.mkdir(exist_ok=True)
             shutil.copyfile(target / PARSE_FILE, saved.with_suffix(".part"))
             os.replace(saved.with_suffix(".part"), saved)
+    return result
+
+
+def _dbt(
+    args: Sequence[str], vars: Mapping[str, object] | None, env: dict[str, str], echo: bool
+) -> DbtResult:
+    """One dbt run: a child of the session's fork server (dbt_server.py) when it
+    runs, else the `dbt` executable; logged to RETENTION_TEST_DBT_LOG if set."""
+    server = os.environ.get(dbt_server.SERVER_VARIABLE)
+    started = time.monotonic()
+    if server and not echo:
+        with tempfile.TemporaryDirectory(prefix="dbt-run-") as scratch:
+            code, output, cpu = dbt_server.run(
+                Path(server), dbt_arguments(args, vars), env, PROJECT_ROOT, Path(scratch) / "out"
+            )
+        result = DbtResult(code, output)
+    else:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        result = _run_dbt(args, vars=vars, env=env, echo=echo)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    log = os.environ.get(LOG_VARIABLE)
+    if log:
+        entry = {
+            "test": os.environ.get("PYTEST_CURRENT_TEST", ""),
+            "args": dbt_arguments(args, vars),
+            "returncode": result.returncode,
+            "wall_s": round(time.monotonic() - started, 1),
+            "cpu_s": round(cpu, 1),
+        }
+        with open(log, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(entry) + "\n")
     return result

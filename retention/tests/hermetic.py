@@ -16,12 +16,16 @@
    SPREAD_FILES last, to fill the gaps at the end.
 3. One folder of dbt slots per session (retention/tests/dbt_runs.py), shared
    by the xdist workers: test builds keep dbt's partial parsing.
+4. One dbt fork server per session (retention/tests/dbt_server.py), shared
+   by the xdist workers: dbt is imported once, every test run is a fresh
+   process forked from it (RETENTION_TEST_DBT_FORK=0: the `dbt` executable).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -29,6 +33,7 @@ from pathlib import Path
 
 import pytest
 
+from retention.tests import dbt_server
 from retention.tests.dbt_runs import SLOTS_VARIABLE
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -44,7 +49,16 @@ PINNED = {
     "RAW_DATA_DIR": str(SAMPLE_DIR),
     "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     "GX_ANALYTICS_ENABLED": "false",
+    # the tests read dbt's output, not logs/dbt.log (every statement at debug
+    # level: 1.5-3 CPU s per run, and one file for all concurrent runs)
+    "DBT_LOG_LEVEL_FILE": "none",
+    # dbt unit tests have given inputs: they do not depend on the raw data,
+    # so they run in the sample's build only (UNIT_TESTS below), not in each
+    # test's build of another dataset (about 1 CPU s each)
+    "DBT_EXCLUDE_RESOURCE_TYPES": "unit_test",
 }
+#: the variables of the builds that run the dbt unit tests: the sample's
+UNIT_TESTS = {"DBT_EXCLUDE_RESOURCE_TYPES": ""}
 #: paths pointed into a temporary directory: no test touches the user's warehouse
 PINNED_PATHS = {
     "WAREHOUSE_PATH": "retention.duckdb",
@@ -86,17 +100,25 @@ def pin_environment(scratch: Path) -> None:
 
 
 _SCRATCH: list[Path] = []
+_SERVERS: list[tuple[subprocess.Popen[bytes], Path]] = []
 
 
 def pytest_configure(config: pytest.Config) -> None:
     scratch = Path(tempfile.mkdtemp(prefix="retention-tests-env-"))
     _SCRATCH.append(scratch)
     pin_environment(scratch)
-    if "PYTEST_XDIST_WORKER" not in os.environ:  # the workers inherit the controller's
-        os.environ[SLOTS_VARIABLE] = str(scratch / "dbt-slots")
+    if "PYTEST_XDIST_WORKER" in os.environ:  # the workers inherit the controller's
+        return
+    os.environ[SLOTS_VARIABLE] = str(scratch / "dbt-slots")
+    if os.environ.get(dbt_server.SWITCH_VARIABLE, "1") != "0":
+        socket = scratch / "dbt.sock"
+        _SERVERS.append((dbt_server.start(socket), socket))
+        os.environ[dbt_server.SERVER_VARIABLE] = str(socket)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
+    for server, socket in _SERVERS:
+        dbt_server.stop(server, socket)
     for scratch in _SCRATCH:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -138,6 +160,7 @@ def build_sample(directory: Path) -> int:
 
     directory.mkdir(parents=True, exist_ok=True)
     pin_environment(directory)
+    os.environ.update(UNIT_TESTS)
     os.environ["WAREHOUSE_PATH"] = str(directory / "sample.duckdb")
     return build_main(["--no-publish"])
 

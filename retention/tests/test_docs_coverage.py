@@ -46,3 +46,14 @@ def test_marts_enforce_contracts(sample_warehouse: Warehouse) -> None:
     assert marts
     unenforced = [node["name"] for node in marts if not node["contract"]["enforced"]]
     assert not unenforced
+
+
+def test_the_sample_build_runs_every_unit_test(sample_warehouse: Warehouse) -> None:
+    """The tests' other builds leave dbt's unit tests out (hermetic.py): the
+    sample's build must run and pass every one of them."""
+    manifest = json.loads((sample_warehouse.target_path / "manifest.json").read_text())
+    results = json.loads((sample_warehouse.target_path / "run_results.json").read_text())
+    defined = set(manifest["unit_tests"])
+    passed = {r["unique_id"] for r in results["results"] if r["status"] == "pass"}
+    assert len(defined) >= 10, "the project's unit tests are gone from the manifest"
+    assert defined <= passed, f"unit tests not run or not passed: {sorted(defined - passed)}"
