@@ -21,8 +21,9 @@ its last order day. Two raw states of one folder are cut from it:
   cancelled (a correction of an old month).
 
 Orders are a folder table, one Parquet file per month of ``ordered_at``
-(``orders/YYYY-MM.parquet``); the other tables are single files, as the
-generator writes them. A file is rewritten only when its rows change
+(``orders/YYYY-MM.parquet``), each in the order its rows reached the shop:
+by ``ordered_at``, the late orders last (they arrived on D); the other
+tables are single files, as the generator writes them. A file is rewritten only when its rows change
 (compared by row count and an order-independent hash of the rows): the
 warehouse's change detection sees unchanged files as unchanged.
 """
@@ -127,9 +128,14 @@ def _marked_orders_sql(full: Path, day: date) -> str:
     """
 
 
-def _orders_of_state_sql(marked: str, state: State, day: date) -> str:
-    """The orders of ``state`` from the marked orders (relation ``marked``)."""
-    cutoff = day if state == "before" else day + timedelta(days=1)
+def _cutoff(state: State, day: date) -> date:
+    """The export of ``state`` holds what happened before this midnight (UTC)."""
+    return day if state == "before" else day + timedelta(days=1)
+
+
+def _status_sql(state: State, day: date) -> str:
+    """An order's status in the export of ``state`` (columns of the marked orders)."""
+    cutoff = _cutoff(state, day)
     status = f"""case
         when status = 'refunded' and not (first_refund < timestamp '{cutoff}') then 'completed'
         when status = 'completed'
@@ -138,11 +144,24 @@ def _orders_of_state_sql(marked: str, state: State, day: date) -> str:
         else status end"""
     if state == "after":
         status = f"case when changed then 'cancelled' else {status} end"
-    withheld = "and not late" if state == "before" else ""
+    return status
+
+
+def _in_state_sql(state: State, day: date) -> str:
+    """Whether an order is in the export of ``state``."""
+    withheld = " and not late" if state == "before" else ""
+    return f"ordered_at < timestamp '{_cutoff(state, day)}'{withheld}"
+
+
+def _orders_of_state_sql(marked: str, state: State, day: date, arrival: bool = False) -> str:
+    """The orders of ``state`` from the marked orders (relation ``marked``);
+    ``arrival``: with the column _arrived_late (late orders in ``after``)."""
+    arrived = f", late and {state == 'after'} as _arrived_late" if arrival else ""
     return f"""
-        select * exclude (first_refund, month, h, late, changed) replace ({status} as status)
+        select * exclude (first_refund, month, h, late, changed)
+               replace ({_status_sql(state, day)} as status){arrived}
         from {marked}
-        where ordered_at < timestamp '{cutoff}' {withheld}
+        where {_in_state_sql(state, day)}
     """
 
 
@@ -152,14 +171,21 @@ def _fingerprint(con: duckdb.DuckDBPyConnection, relation: str) -> tuple[int, in
 
 
 def _write_if_changed(
-    con: duckdb.DuckDBPyConnection, query: str, path: Path, scratch: Path
+    con: duckdb.DuckDBPyConnection,
+    query: str,
+    path: Path,
+    scratch: Path,
+    fingerprint: tuple[int, int] | None = None,
 ) -> bool:
-    """Write ``query`` to ``path`` unless the file already holds exactly these rows.
+    """Write ``query`` to ``path`` unless the file already holds exactly these rows
+    (``fingerprint``: the query's, when already known).
 
     Written first to ``scratch`` (a folder outside the raw folder, on the same
     file system), then moved: the raw folder never holds a partial file."""
-    if path.exists() and _fingerprint(con, f"'{path}'") == _fingerprint(con, f"({query})"):
-        return False
+    if path.exists():
+        wanted = fingerprint or _fingerprint(con, f"({query})")
+        if _fingerprint(con, f"'{path}'") == wanted:
+            return False
     partial = scratch / f"{path.name}.partial"
     con.execute(
         f"copy ({query}) to '{partial}' (format parquet, compression zstd, row_group_size 500000)"
@@ -171,7 +197,7 @@ def _write_if_changed(
 def write_state(full: Path, raw: Path, state: State, day: date | None = None) -> Written:
     """Bring the raw folder ``raw`` to ``state``, rewriting only the files that change."""
     day = day or last_day(full)
-    cutoff = day if state == "before" else day + timedelta(days=1)
+    cutoff = _cutoff(state, day)
     (raw / "orders").mkdir(parents=True, exist_ok=True)
     rewritten: list[str] = []
     unchanged = 0
@@ -187,7 +213,8 @@ def write_state(full: Path, raw: Path, state: State, day: date | None = None) ->
         con.execute(f"create table marked as {_marked_orders_sql(full, day)}")
         con.execute(
             "create table state_orders as "
-            f"{_orders_of_state_sql('marked', state, day)} order by ordered_at, store_id, order_id"
+            f"{_orders_of_state_sql('marked', state, day, arrival=True)} "
+            "order by ordered_at, store_id, order_id"
         )
         queries = {
             "stores": f"select * from '{full}/stores.parquet'",
@@ -214,12 +241,15 @@ def write_state(full: Path, raw: Path, state: State, day: date | None = None) ->
                 rewritten.append(path.name)
             else:
                 unchanged += 1
-        months = [
-            m
-            for (m,) in con.execute(
-                "select distinct strftime(ordered_at, '%Y-%m') from state_orders order by 1"
+        # every month's fingerprint in one pass
+        months = {
+            month: (int(count), int(total))
+            for month, count, total in con.execute(
+                "select strftime(t.ordered_at, '%Y-%m'), count(*), sum(hash(t)) "
+                "from (select * exclude (_arrived_late) from state_orders) as t "
+                "group by 1 order by 1"
             ).fetchall()
-        ]
+        }
         for stale in sorted((raw / "orders").glob("*.parquet")):
             if stale.stem not in months:
                 stale.unlink()
@@ -227,12 +257,14 @@ def write_state(full: Path, raw: Path, state: State, day: date | None = None) ->
         for month in months:
             start = date.fromisoformat(f"{month}-01")
             end = (start + timedelta(days=32)).replace(day=1)
+            # in the order the rows reached the shop: a late order comes last
             query = (
-                "select * from state_orders "
+                "select * exclude (_arrived_late) from state_orders "
                 f"where ordered_at >= timestamp '{start}' and ordered_at < timestamp '{end}' "
-                "order by ordered_at, store_id, order_id"
+                "order by _arrived_late, ordered_at, store_id, order_id"
             )
-            if _write_if_changed(con, query, raw / "orders" / f"{month}.parquet", scratch):
+            path = raw / "orders" / f"{month}.parquet"
+            if _write_if_changed(con, query, path, scratch, months[month]):
                 rewritten.append(f"orders/{month}.parquet")
             else:
                 unchanged += 1
@@ -245,32 +277,34 @@ def write_state(full: Path, raw: Path, state: State, day: date | None = None) ->
 def change_facts(full: Path, day: date | None = None) -> dict[str, object]:
     """What the one-day change holds: rows appended, arriving late, changing status."""
     day = day or last_day(full)
+    before, after = (
+        (_in_state_sql(state, day), _status_sql(state, day)) for state in ("before", "after")
+    )
+    both = f"({before[0]}) and ({after[0]})"
     with duckdb.connect() as con:
         con.execute("set preserve_insertion_order = false")
-        con.execute(f"create temp table marked as {_marked_orders_sql(full, day)}")
-        for state in ("before", "after"):
-            con.execute(
-                f"create temp table {state} as {_orders_of_state_sql('marked', state, day)}"
-            )
-        row = con.execute(
+        found = con.execute(
             f"""
+            with marked as ({_marked_orders_sql(full, day)})
             select
-                (select count(*) from before) as orders_before,
-                (select count(*) from after) as orders_after,
-                (select count(*) from after where ordered_at >= timestamp '{day}') as appended,
-                (select count(*) from marked where late) as late,
-                (select count(distinct strftime(ordered_at, '%Y-%m')) from marked where late)
-                    as late_months,
-                (select count(*) from before join after using (store_id, order_id)
-                 where before.status = 'pending' and after.status <> 'pending') as completed,
-                (select count(*) from before join after using (store_id, order_id)
-                 where before.status = 'completed' and after.status = 'refunded') as refunded,
-                (select count(*) from marked where changed) as cancelled_in_old_months,
+                count(*) filter (where {before[0]}) as orders_before,
+                count(*) filter (where {after[0]}) as orders_after,
+                count(*) filter (where ordered_at >= timestamp '{day}' and {after[0]})
+                    as appended,
+                count(*) filter (where late) as late,
+                count(distinct month) filter (where late) as late_months,
+                count(*) filter (where {both} and {before[1]} = 'pending'
+                                 and {after[1]} <> 'pending') as completed,
+                count(*) filter (where {both} and {before[1]} = 'completed'
+                                 and {after[1]} = 'refunded') as refunded,
+                count(*) filter (where changed) as cancelled_in_old_months,
                 (select count(*) from '{full}/refunds.parquet'
                  where cast(refunded_at as date) = date '{day}') as refunds_issued
+            from marked
             """
-        ).fetchone()
-        names = [d[0] for d in con.description]
+        )
+        row = found.fetchone()
+        names = [d[0] for d in found.description]
     facts: dict[str, object] = {name: int(value) for name, value in zip(names, row, strict=True)}
     facts["day"] = day.isoformat()
     return facts

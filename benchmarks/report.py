@@ -42,8 +42,9 @@ process and its children. Each size's section below is rewritten by its run.
 The one-day change is what a store's daily export does to one raw folder,
 rewritten in place (`benchmarks/daily.py`; DECISIONLOG.md, "Benchmark: the
 one-day change is one raw folder rewritten in place"). Orders are a folder
-table, one Parquet file per month (`orders/YYYY-MM.parquet`); the other
-tables are single files, as the generator writes them. The full build reads
+table, one Parquet file per month (`orders/YYYY-MM.parquet`, rows in the
+order they reached the shop: a late order last); the other tables are
+single files, as the generator writes them. The full build reads
 the export of the evening before the generated history's last day D: recent
 orders still `pending` (each order has a fulfilment lag of 0-3 days), orders
 refunded later still `completed` (their refunds not issued yet), and a few
