@@ -133,6 +133,19 @@ def unparsed(column: str, parsed: str, source_type: str) -> str:
     return f"({column} is not null and {parsed} is null)"
 
 
+def raw_parquet(raw: Path, table: str) -> str:
+    """The rows of a raw table with their file_row_number: ``NAME.parquet``, or every
+    Parquet file of the folder ``NAME/`` (a folder table, docs/raw-data.md), numbered
+    across its files in file name order (the first of identical copies wins)."""
+    folder = raw / table
+    if (raw / f"{table}.parquet").exists() or not folder.is_dir():
+        return f"read_parquet('{raw}/{table}.parquet', file_row_number = true)"
+    return (
+        f"(select * replace (cast(file_index as bigint) * {1 << 40} + file_row_number"
+        f" as file_row_number) from read_parquet('{folder}/*.parquet', file_row_number = true))"
+    )
+
+
 def deduplicated(relation: str, keys: str, content: str) -> str:
     """flag_duplicates: rows of ``relation`` (accepted so far, with file_row_number and
     _k = hash of the key) minus duplicates: identical copies keep the first, copies
@@ -200,7 +213,7 @@ def _cart_abandoners(raw: Path, carts_t: dict[str, str], as_of: str) -> str:
             " create temp table cart_abandoners as select null::varchar as store_id,"
             " null::varchar as customer_id where false;"
         )
-    file = f"read_parquet('{raw}/carts.parquet', file_row_number = true)"
+    file = raw_parquet(raw, "carts")
     created = timestamp_of("created_at", carts_t["created_at"])
     typed = f"""
         select {clean("cart_id")} as cart_id, {clean("store_id")} as store_id,
@@ -411,7 +424,7 @@ def _steps(
                        upper({clean("currency")}) as currency, {clean("timezone")} as timezone,
                        {clean("store_name")} as store_name,
                        upper({clean("country_code")}) as country_code, file_row_number
-                from read_parquet('{raw}/stores.parquet', file_row_number = true)
+                from {raw_parquet(raw, "stores")}
             ),
             accepted as (
                 select *, hash(store_id) as _k from typed
@@ -434,7 +447,7 @@ def _steps(
         (
             "orders",
             f"""
-            {_tz_days(f"select min({ordered_at}) from read_parquet('{raw}/orders.parquet')")}
+            {_tz_days(f"select min({ordered_at}) from {raw_parquet(raw, 'orders')}")}
             create temp table orders as
             with typed as (
                 select {clean("o.store_id")} as store_id, {clean("order_id")} as order_id,
@@ -451,7 +464,7 @@ def _steps(
                        {clean("discount_code")} as discount_code,
                        s.timezone, s.industry_segment, file_row_number,
                        {local_date(ordered_at, "s.timezone", "z")} as order_date
-                from read_parquet('{raw}/orders.parquet', file_row_number = true) as o
+                from {raw_parquet(raw, "orders")} as o
                 left join stores as s on {clean("o.store_id")} = s.store_id
                 -- here, where the planner knows the row count: tz_days is the build side
                 {offsets_join(ordered_at, "s.timezone", "z")}
@@ -495,7 +508,7 @@ def _steps(
                 select {clean("store_id")} as store_id, {clean("refund_id")} as refund_id,
                        {clean("order_id")} as order_id, {refunded_at} as refunded_at,
                        {money("amount")} as amount, file_row_number
-                from read_parquet('{raw}/refunds.parquet', file_row_number = true)
+                from {raw_parquet(raw, "refunds")}
             )
             select t.*, o.subtotal - o.discount as order_value, o.timezone,
                    hash(t.store_id, t.refund_id) as _k
@@ -622,7 +635,7 @@ def _steps(
             } as bad_timestamp,
                        {loyalty} as loyalty_member_since, p.file_row_number,
                        hash(c.store_id, c.customer_id) as _k
-                from read_parquet('{raw}/customers.parquet', file_row_number = true) as p
+                from {raw_parquet(raw, "customers")} as p
                 join customers as c
                   on {clean("p.store_id")} = c.store_id
                  and {clean("p.customer_id")} = c.customer_id
@@ -913,12 +926,14 @@ def _source_types(con: duckdb.DuckDBPyConnection, raw: Path) -> dict[str, dict[s
     types: dict[str, dict[str, str]] = {}
     for table in ("stores", "orders", "refunds", "customers", "carts"):
         file = raw / f"{table}.parquet"
-        if not file.exists():
+        if not file.exists() and not (raw / table).is_dir():
             if table != "carts":
                 raise SystemExit(f"{file} is missing")
             types[table] = {}
             continue
-        rows = con.execute(f"describe select * from read_parquet('{file}')").fetchall()
+        rows = con.execute(
+            f"describe select * exclude (file_row_number) from {raw_parquet(raw, table)}"
+        ).fetchall()
         types[table] = {row[0]: str(row[1]) for row in rows}
     return types
 

@@ -72,7 +72,10 @@ def _clean(values: pd.Series) -> pd.Series:
 def _read(path: Path) -> pd.DataFrame:
     """Read a raw Parquet file: text trimmed of spaces with blanks as missing (the
     staging models' clean_text, done by Arrow's string kernels), decimals as float64
-    (pandas would make Decimal objects)."""
+    (pandas would make Decimal objects). A folder table (``NAME/`` instead of
+    ``NAME.parquet``) is read whole, its files in file name order."""
+    if not path.exists() and path.with_suffix("").is_dir():
+        path = path.with_suffix("")
     table = pq.read_table(path)
     columns = []
     for column, kind in zip(table.columns, table.schema.types, strict=True):

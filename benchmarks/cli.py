@@ -1,13 +1,18 @@
 """`python -m benchmarks --size 1M`: time the warehouse build and check it against two baselines.
 
-Steps, on one cached dataset (see data.py), each in its own process so that
-its wall time and peak memory are its own:
+Steps, on one cached dataset (see data.py) whose raw folder is first brought
+to the export of the evening before its last day D (benchmarks/daily.py),
+each in its own process so that its wall time and peak memory are its own:
 1. dbt build of every model and test into a fresh bench DuckDB file;
 2. Great Expectations validation of that warehouse;
 3. BG/NBD + Gamma-Gamma fit alone, retention.clv vs lifetimes;
-4. baseline A (hand-written DuckDB SQL) and baseline B (pandas), compared
-   row by row with the warehouse's marts;
-5. the one-day append: dbt build again after adding the last day's rows.
+4. baseline A (hand-written DuckDB SQL) and baseline B (pandas) on the same
+   raw folder, compared row by row with the warehouse's marts;
+5. the one-day change: the raw folder rewritten in place to the export of D
+   (only the files whose rows change), dbt build again on the same warehouse;
+6. a build with no change: dbt build again, nothing rewritten.
+Builds 5 and 6 are described by the warehouse's build log (meta.build_log):
+what each model did and the rows it wrote.
 Writes .bench/results/SIZE.json and the SIZE section of BENCHMARKS.md.
 """
 
@@ -18,22 +23,22 @@ import json
 import os
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import psutil
 
-from benchmarks import report
+from benchmarks import daily, report
 from benchmarks.compare import compare_all
-from benchmarks.data import BENCH_DIR, Dataset, ensure_dataset, parse_size, size_label
-from benchmarks.dbt_timing import DbtBuild, dbt_build
+from benchmarks.data import BENCH_DIR, ensure_dataset, parse_size, size_label
+from benchmarks.dbt_timing import DbtBuild, build_log, dbt_build
 from benchmarks.measure import Measured, run_measured
 from retention.dbt import dbt_env, dbt_executable
 
 BENCH_SALT = "retention-bench-synthetic-data"
-STEPS = ("build", "validation", "clv", "baseline-a", "baseline-b", "append")
+STEPS = ("build", "validation", "clv", "baseline-a", "baseline-b", "change")
 #: pandas bytes per order when no smaller run has been measured yet
 DEFAULT_PANDAS_BYTES_PER_ORDER = 1_500
 
@@ -60,6 +65,7 @@ def _python(module: str, *args: str) -> list[str]:
 def _build_step(build: DbtBuild) -> dict[str, Any]:
     step: dict[str, Any] = {
         "seconds": build.measured.seconds,
+        "cpu_seconds": build.measured.cpu_seconds,
         "peak_gb": build.measured.peak_rss_gb,
         "ok": build.ok,
         "models_seconds": build.seconds_of("model"),
@@ -116,30 +122,80 @@ def _pandas_guard(orders: int) -> str | None:
     return None
 
 
-def _data_facts(dataset: Dataset, warehouse: Path) -> dict[str, Any]:
-    con = duckdb.connect()
-    try:
-        (base_orders,) = con.execute(
-            f"select count(*) from '{dataset.base_dir}/orders.parquet'"
-        ).fetchone()
-        (full_orders,) = con.execute(
-            f"select count(*) from '{dataset.full_dir}/orders.parquet'"
-        ).fetchone()
-    finally:
-        con.close()
-    customers = 0
-    if warehouse.exists():
-        with duckdb.connect(str(warehouse), read_only=True) as w:
-            (customers,) = w.execute("select count(*) from marts.dim_customers").fetchone()
-    return {
-        "orders": int(base_orders),
-        "append_orders": int(full_orders - base_orders),
-        "append_day": dataset.append_day.isoformat(),
-        "base_last_day": (dataset.append_day - timedelta(days=1)).isoformat(),
-        "customers": int(customers),
-        "stores": dataset.stores,
-        "seed": dataset.seed,
+def _customers(warehouse: Path) -> int:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        (customers,) = con.execute("select count(*) from marts.dim_customers").fetchone()
+    return int(customers)
+
+
+def logged_step(build: DbtBuild, warehouse: Path, target: Path) -> dict[str, Any]:
+    """A build's step, with what its build log says each model and seed did."""
+    step = _build_step(build)
+    if not (target / "run_results.json").exists():
+        return step
+    logged = build_log(warehouse, target)
+    actions: dict[str, int] = {}
+    for node in logged:
+        actions[node.action] = actions.get(node.action, 0) + 1
+    seconds = {m.name: m.seconds for m in build.models}
+    materialized = {m.name: m.materialized for m in build.models}
+    orders = next((node for node in logged if node.name == "base_shop__orders"), None)
+    step["build_log"] = {
+        "nodes": len(logged),
+        "actions": dict(sorted(actions.items())),
+        "rows_written": sum(node.rows_written for node in logged),
+        # base_shop__orders: the raw order rows validated again (the changed buckets)
+        "orders_revalidated": None if orders is None else orders.rows_inserted,
+        "orders_rows": None if orders is None else orders.rows_after,
+        "logged": [
+            {
+                "name": node.name,
+                "action": node.action,
+                "materialized": materialized.get(node.name),
+                "seconds": seconds.get(node.name),
+                "rows_written": node.rows_written,
+                "rows_inserted": node.rows_inserted,
+                "rows_deleted": node.rows_deleted,
+                "rows_after": node.rows_after,
+            }
+            for node in logged
+        ],
     }
+    return step
+
+
+def change_builds(
+    dataset_full: Path,
+    raw: Path,
+    warehouse: Path,
+    target: Path,
+    extra_env: dict[str, str],
+    steps: dict[str, Any],
+    build_args: tuple[str, ...] = (),
+) -> None:
+    """Steps 5 and 6: the one-day change on the built warehouse, then no change."""
+    _log("one-day change: raw folder rewritten to the export of the last day ...")
+    written = daily.write_state(dataset_full, raw, "after")
+    _log(f"one-day change: {len(written.rewritten)} files rewritten, {written.unchanged} unchanged")
+    change = dbt_build(raw, warehouse, target, fresh=False, extra_env=extra_env, args=build_args)
+    steps["change_build"] = {**logged_step(change, warehouse, target), "files": written.as_dict()}
+    _log(
+        f"one-day change build: {change.measured.seconds:.1f} s, "
+        f"{change.measured.cpu_seconds:.1f} CPU s, peak {change.measured.peak_rss_gb:.2f} GB, "
+        f"{steps['change_build'].get('build_log', {}).get('actions')}"
+    )
+    if not change.ok:
+        steps["no_change_build"] = {"skipped": "the one-day change build failed"}
+        return
+    unchanged = daily.write_state(dataset_full, raw, "after")
+    if unchanged.rewritten or unchanged.removed:
+        raise SystemExit(f"writing the same state again changed files: {unchanged}")
+    again = dbt_build(raw, warehouse, target, fresh=False, extra_env=extra_env, args=build_args)
+    steps["no_change_build"] = logged_step(again, warehouse, target)
+    _log(
+        f"no-change build: {again.measured.seconds:.1f} s, rows written "
+        f"{steps['no_change_build'].get('build_log', {}).get('rows_written')}"
+    )
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -151,6 +207,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     load_before = _load()
     _log(f"size {label}: load average {load_before}")
     dataset = ensure_dataset(orders, args.stores, args.seed, args.raw_dir, log=_log)
+    raw = dataset.daily_dir
+    _log(f"data: raw folder {raw} to the export of the evening before {dataset.last_day} ...")
+    daily.write_state(dataset.full_dir, raw, "before", dataset.last_day)
+    change = daily.change_facts(dataset.full_dir, dataset.last_day)
     warehouse = work / "warehouse.duckdb"
     target = work / "target"
     steps: dict[str, Any] = {}
@@ -159,7 +219,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     # generated data holds no real address: without PII_HASH_SALT the build
     # and both baselines (subprocesses inheriting os.environ) share this salt
     os.environ.setdefault("PII_HASH_SALT", BENCH_SALT)
-    env = dbt_env(dataset.base_dir, warehouse, target, extra_env)
+    env = dbt_env(raw, warehouse, target, extra_env)
     _log("dbt parse (not timed as part of the build) ...")
     parse = run_measured([dbt_executable(), "parse"], env=env)
     steps["dbt_parse"] = {"seconds": parse.seconds, "ok": parse.ok}
@@ -167,12 +227,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if "build" in skip:
         raise SystemExit("the dbt build step cannot be skipped: the others need its warehouse")
     _log("dbt build (full, fresh warehouse) ...")
-    build = dbt_build(dataset.base_dir, warehouse, target, fresh=True, extra_env=extra_env)
+    build = dbt_build(raw, warehouse, target, fresh=True, extra_env=extra_env)
     steps["dbt_build"] = _build_step(build)
     _log(f"dbt build: {build.measured.seconds:.1f} s, peak {build.measured.peak_rss_gb:.2f} GB")
     if not build.ok:
         print(build.measured.output[-4000:])
         raise SystemExit("dbt build failed")
+    customers = _customers(warehouse)
 
     if "validation" in skip:
         steps["validation"] = {"skipped": "--skip validation"}
@@ -213,7 +274,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         measured = run_measured(
             _python(
                 "benchmarks.baseline_duckdb",
-                *(str(dataset.base_dir), str(baseline_a), "--memory-limit", limit),
+                *(str(raw), str(baseline_a), "--memory-limit", limit),
             )
         )
         steps["baseline_a"] = _measured_step(measured)
@@ -228,33 +289,23 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         _log(f"baseline B skipped: {guard}")
     else:
         _log("baseline B: pandas ...")
-        measured = run_measured(
-            _python("benchmarks.baseline_pandas", str(dataset.base_dir), str(baseline_b))
-        )
+        measured = run_measured(_python("benchmarks.baseline_pandas", str(raw), str(baseline_b)))
         steps["baseline_b"] = _measured_step(measured)
         ran_b = measured.ok
         _log(f"baseline B: {measured.seconds:.1f} s, peak {measured.peak_rss_gb:.2f} GB")
 
+    # the marts of the state before the change: compared before the change build
     comparisons = compare_all(
         warehouse, baseline_a if ran_a else None, baseline_b if ran_b else None
     )
     for comparison in comparisons:
         _log(comparison.line())
 
-    facts = _data_facts(dataset, warehouse)
-    if "append" in skip:
-        steps["append_build"] = {"skipped": "--skip append"}
+    if "change" in skip:
+        steps["change_build"] = {"skipped": "--skip change"}
+        steps["no_change_build"] = {"skipped": "--skip change"}
     else:
-        _log(f"one-day append ({dataset.append_day}): dbt build on the grown raw data ...")
-        append = dbt_build(dataset.full_dir, warehouse, target, fresh=False, extra_env=extra_env)
-        steps["append_build"] = _build_step(append)
-        incremental = append.incremental_models
-        steps["append_build"]["note"] = (
-            f"incremental models: {', '.join(incremental)}; the others rebuilt in full"
-            if incremental
-            else "a full rebuild: the project has no incremental models yet"
-        )
-        _log(f"append build: {append.measured.seconds:.1f} s ({steps['append_build']['note']})")
+        change_builds(dataset.full_dir, raw, warehouse, target, extra_env, steps)
 
     return {
         "label": label,
@@ -262,7 +313,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "load_before": load_before,
         "load_after": _load(),
         "machine": report.machine(),
-        "data": facts,
+        "data": {
+            "orders": change["orders_before"],
+            "customers": customers,
+            "stores": dataset.stores,
+            "seed": dataset.seed,
+            "change": change,
+        },
         "steps": steps,
         "comparisons": [c.line() for c in comparisons],
         "comparisons_ok": all(c.ok for c in comparisons),

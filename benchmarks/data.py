@@ -1,11 +1,12 @@
 """Benchmark data: generated once per (orders, stores, seed), cached under .bench/.
 
-Each dataset has two raw-data folders of the same generation:
+Each dataset has two raw-data folders:
 
-- ``base``: every raw row dated before the last order day (the full build and
-  both baselines run on this folder);
-- ``full``: the generator's output, i.e. ``base`` plus one more day of orders,
-  refunds, carts and customers (the "one-day append").
+- ``full``: the generator's output, the history through day D (its last
+  order day); read only;
+- ``daily``: the folder the warehouse is built on, rewritten in place to the
+  store export of the evening before D and then to the export of D (the
+  one-day change: benchmarks/daily.py).
 """
 
 from __future__ import annotations
@@ -21,8 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import duckdb
-
+from benchmarks.daily import last_day
 from retention.dbt import PROJECT_ROOT
 
 BENCH_DIR = PROJECT_ROOT / ".bench"
@@ -53,15 +53,16 @@ class Dataset:
     stores: int
     seed: int
     root: Path
-    append_day: date
-
-    @property
-    def base_dir(self) -> Path:
-        return self.root / "base"
+    #: day D, the last order day: the day the one-day change adds
+    last_day: date
 
     @property
     def full_dir(self) -> Path:
         return self.root / "full"
+
+    @property
+    def daily_dir(self) -> Path:
+        return self.root / "daily"
 
     @property
     def label(self) -> str:
@@ -90,53 +91,6 @@ def _link_or_copy(source: Path, destination: Path) -> None:
             target.symlink_to(os.path.relpath(file.resolve(), destination.resolve()))
 
 
-def _split_base(full: Path, base: Path) -> date:
-    """Write ``base``: the rows of ``full`` dated before its last order day."""
-    partial = base.with_name(base.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
-    con = duckdb.connect()
-    try:
-        con.execute("set enable_progress_bar = false")
-        (last_day,) = con.execute(
-            f"select max(cast(ordered_at as date)) from '{full}/orders.parquet'"
-        ).fetchone()
-        cut = f"timestamp '{last_day}'"
-        filters = {
-            "orders": f"ordered_at < {cut}",
-            "refunds": f"refunded_at < {cut}",
-            "customers": f"created_at is null or created_at < {cut}",
-            # a cart converted on the appended day is still open the day before
-            "carts": f"created_at < {cut}",
-        }
-        for table in RAW_TABLES:
-            source = full / f"{table}.parquet"
-            if not source.exists():
-                continue
-            if table not in filters:
-                link = os.path.relpath(source.resolve(), partial.resolve())
-                (partial / source.name).symlink_to(link)
-                continue
-            select = f"select * from '{source}' where {filters[table]}"
-            if table == "carts":
-                select = (
-                    f"select * replace (case when orders.order_id is null then null "
-                    f"else carts.order_id end as order_id) "
-                    f"from '{source}' as carts "
-                    f"left join (select store_id, order_id from '{partial}/orders.parquet') "
-                    f"as orders using (store_id, order_id) where {filters[table]}"
-                )
-            con.execute(
-                f"copy ({select}) to '{partial}/{source.name}' "
-                "(format parquet, compression zstd, row_group_size 1000000)"
-            )
-    finally:
-        con.close()
-    shutil.rmtree(base, ignore_errors=True)
-    partial.rename(base)
-    return last_day
-
-
 def ensure_dataset(
     orders: int,
     stores: int = 40,
@@ -145,7 +99,7 @@ def ensure_dataset(
     log: Callable[[str], object] = print,
     cache_dir: Path = BENCH_DIR / "data",
 ) -> Dataset:
-    """The cached dataset; generates (or links ``raw_dir``) and splits it when missing."""
+    """The cached dataset; generates it (or links ``raw_dir``) when missing."""
     root = cache_dir / f"orders{orders}_stores{stores}_seed{seed}"
     marker = root / "append_day.txt"
     if marker.exists():
@@ -160,8 +114,7 @@ def ensure_dataset(
     else:
         log(f"data: generating {orders:,} orders, {stores} stores, seed {seed} ...")
         _generate(full, orders, stores, seed)
-    log("data: splitting off the last day (the one-day append) ...")
-    day = _split_base(full, root / "base")
+    day = last_day(full)
     marker.write_text(day.isoformat() + "\n")
     log(f"data: ready in {time.perf_counter() - start:.1f} s under {root}")
     return Dataset(orders, stores, seed, root, day)

@@ -7,6 +7,8 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
+
 from benchmarks.measure import Measured, run_measured
 from retention.dbt import dbt_env, dbt_executable
 
@@ -95,3 +97,40 @@ def dbt_build(
     measured = run_measured([dbt_executable(), "build", *args], env=env)
     nodes = _nodes(target) if (target / "run_results.json").exists() else []
     return DbtBuild(measured, nodes)
+
+
+@dataclass(frozen=True)
+class LoggedNode:
+    """One model's or seed's row of meta.build_log (macros/build_log/)."""
+
+    name: str
+    action: str
+    rows_before: int | None
+    rows_after: int | None
+    rows_inserted: int
+    rows_deleted: int
+    rows_written: int
+
+
+def build_log(warehouse: Path, target: Path) -> list[LoggedNode]:
+    """meta.build_log of the invocation whose run_results.json is in ``target``."""
+    results = json.loads((target / "run_results.json").read_text())
+    invocation = results["metadata"]["invocation_id"]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            "select node_id, action, rows_before, rows_after, rows_inserted, rows_deleted, "
+            "rows_written from meta.build_log where invocation_id = ? order by node_id",
+            [invocation],
+        ).fetchall()
+    return [
+        LoggedNode(
+            name=node_id.split(".")[-1],
+            action=action,
+            rows_before=before,
+            rows_after=after,
+            rows_inserted=int(inserted or 0),
+            rows_deleted=int(deleted or 0),
+            rows_written=int(written or 0),
+        )
+        for node_id, action, before, after, inserted, deleted, written in rows
+    ]

@@ -29,6 +29,8 @@ class Measured:
     seconds: float
     peak_rss_bytes: int
     output: str
+    #: user + system CPU time of the process and its waited-for descendants
+    cpu_seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -95,4 +97,5 @@ def run_measured(
     if echo:
         print(output, end="")
     peak = max(peak, int(usage.ru_maxrss) * 1024)  # Linux: kilobytes
-    return Measured(tuple(command), process.returncode, seconds, peak, output)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Measured(tuple(command), process.returncode, seconds, peak, output, cpu)

@@ -1,22 +1,29 @@
-"""The benchmark harness on a tiny dataset: baseline A == baseline B == warehouse.
+"""The benchmark harness on a tiny dataset: baseline A == baseline B == warehouse,
+then the one-day change and a build with no change.
 
 A real dbt build of generated data and both baselines, compared row by row
-(benchmarks/compare.py). The baselines are independent computations:
-pandas computes period retention by brute force on the definition. The
-generated data is clean, so rows that each validation rule must reject or
-deduplicate are added to it first (_add_dirty_rows): the three must exclude
-them the same way.
+(benchmarks/compare.py). The raw folder is the bench's: the export of the
+evening before the last day, orders one Parquet file per month
+(benchmarks/daily.py). The baselines are independent computations: pandas
+computes period retention by brute force on the definition. The generated
+data is clean, so rows that each validation rule must reject or deduplicate
+are added to it first (_add_dirty_rows): the three must exclude them the same
+way. Then the folder is rewritten in place to the export of the last day
+(the dirty rows go) and built again on the same warehouse, then once more
+without any change: the build log must show 0 rows written.
 """
 
 from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
 
-from benchmarks import baseline_duckdb, baseline_pandas
+from benchmarks import baseline_duckdb, baseline_pandas, daily, report
+from benchmarks.cli import change_builds
 from benchmarks.compare import MARTS, compare_all
 from benchmarks.data import ensure_dataset, parse_size, size_label
 from benchmarks.dbt_timing import dbt_build
@@ -41,10 +48,10 @@ DIRTY_REASONS = {
 }  # fmt: skip
 
 
-def _add_dirty_rows(base: Path, dirty: Path) -> None:
-    """``dirty``: the files of ``base`` plus copies of existing rows, changed so that
-    one validation rule applies to each (and a few that must be accepted as clean)."""
-    dirty.mkdir()
+def _add_dirty_rows(raw: Path) -> None:
+    """Add to the files of ``raw`` copies of existing rows, changed so that one
+    validation rule applies to each (and a few that must be accepted as clean).
+    The added orders go in a file of their own in the orders folder."""
     extra = {
         "orders": [
             "select * from t where n = 100",  # identical copy: the first wins
@@ -91,42 +98,71 @@ def _add_dirty_rows(base: Path, dirty: Path) -> None:
         ],
     }
     with duckdb.connect() as con:
-        for file in base.glob("*.parquet"):
-            rows = extra.get(file.stem)
-            if rows is None:
-                shutil.copy(file, dirty / file.name)
-                continue
+        for table, rows in extra.items():
+            folder = raw / table
+            source = f"'{folder}/*.parquet'" if folder.is_dir() else f"'{raw}/{table}.parquet'"
             con.execute(
                 f"create or replace temp table t as select * exclude (file_row_number),"
-                f" file_row_number as n from read_parquet('{file}', file_row_number = true)"
+                f" row_number() over (order by file_index, file_row_number) - 1 as n"
+                f" from read_parquet({source}, file_row_number = true)"
             )
             added = " union all ".join(f"(select * exclude (n) from ({q}))" for q in rows)
-            con.execute(
-                f"copy (select * exclude (n) from t union all {added})"
-                f" to '{dirty / file.name}' (format parquet)"
-            )
+            if folder.is_dir():
+                con.execute(f"copy ({added}) to '{folder}/zz-dirty.parquet' (format parquet)")
+            else:
+                con.execute(
+                    f"copy (select * exclude (n) from t union all {added})"
+                    f" to '{raw}/{table}.parquet' (format parquet)"
+                )
 
 
 @pytest.fixture(scope="module")
 def bench_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("bench")
     dataset = ensure_dataset(20_000, stores=3, seed=11, cache_dir=root / "data", log=lambda _: 0)
-    raw = root / "dirty"
-    _add_dirty_rows(dataset.base_dir, raw)
+    raw = root / "raw"
+    daily.write_state(dataset.full_dir, raw, "before")
+    _add_dirty_rows(raw)
     warehouse = root / "warehouse.duckdb"
     build = dbt_build(raw, warehouse, root / "target")
     assert build.ok, build.measured.output[-4000:]
     assert build.measured.peak_rss_bytes > 0
+    assert build.measured.cpu_seconds > 0
     assert {n.name for n in build.models} >= {"fct_orders", "dim_customers"}
     baseline_duckdb.run(raw, root / "a.duckdb")
     baseline_pandas.run(raw, root / "b")
+    # the state the marts and baselines hold, kept: the change rewrites raw/
+    shutil.copytree(raw, root / "before" / "raw")
+    shutil.copy(warehouse, root / "before" / "warehouse.duckdb")
     return {
-        "warehouse": warehouse,
+        "warehouse": root / "before" / "warehouse.duckdb",
         "a": root / "a.duckdb",
         "b": root / "b",
         "root": root,
-        "raw": raw,
+        "raw": root / "before" / "raw",
+        "built_raw": raw,
+        "built_warehouse": warehouse,
+        "full": dataset.full_dir,
     }
+
+
+#: the change builds of the test: the models and seeds fct_orders depends on
+#: (the bench builds everything). A dbt invocation costs about 13 CPU s here
+#: even when every node is skipped; the whole project's models would cost 48.
+CHANGE_SELECTION = (
+    *("--select", "+fct_orders"),
+    *("--resource-type", "model", "--resource-type", "seed"),
+)
+
+
+@pytest.fixture(scope="module")
+def change_run(bench_run: dict[str, Path]) -> dict[str, Any]:
+    """Steps 5 and 6 of the bench on the built warehouse and its raw folder."""
+    steps: dict[str, Any] = {}
+    target = bench_run["root"] / "target"
+    raw, warehouse = bench_run["built_raw"], bench_run["built_warehouse"]
+    change_builds(bench_run["full"], raw, warehouse, target, {}, steps, CHANGE_SELECTION)
+    return steps
 
 
 @pytest.mark.slow
@@ -145,18 +181,112 @@ def test_the_added_rows_are_rejected_by_the_warehouse(bench_run: dict[str, Path]
     assert abandoners > 0
 
 
+def _orders(con: duckdb.DuckDBPyConnection, raw: Path, name: str) -> None:
+    con.execute(
+        f"create temp table {name} as select * from read_parquet('{raw}/orders/2*.parquet')"
+    )
+
+
 @pytest.mark.slow
-def test_one_day_append_split(bench_run: dict[str, Path]) -> None:
-    data = next((bench_run["root"] / "data").iterdir())
+def test_one_day_change_content(bench_run: dict[str, Path], change_run: dict[str, Any]) -> None:
+    """The two raw states differ as the change's description says (from the files)."""
+    facts = daily.change_facts(bench_run["full"])
+    day = facts["day"]
     with duckdb.connect() as con:
-        base_last, base_n = con.execute(
-            f"select max(cast(ordered_at as date)), count(*) from '{data}/base/orders.parquet'"
+        _orders(con, bench_run["raw"], "b")
+        _orders(con, bench_run["built_raw"], "a")
+        (before_last,) = con.execute("select max(cast(ordered_at as date)) from b").fetchone()
+        assert str(before_last) < day
+        found = con.execute(
+            f"""
+            select
+                (select count(*) from a where cast(ordered_at as date) = '{day}'),
+                (select count(*) from a anti join b using (store_id, order_id)
+                 where ordered_at < '{day}'),
+                (select count(distinct strftime(ordered_at, '%Y-%m')) from a
+                 anti join b using (store_id, order_id) where ordered_at < '{day}'),
+                (select count(*) from a join b using (store_id, order_id)
+                 where b.status = 'pending' and a.status = 'completed'),
+                (select count(*) from a join b using (store_id, order_id)
+                 where b.status = 'completed' and a.status = 'cancelled'
+                 and a.ordered_at < cast('{day}' as date) - interval 60 day),
+                (select count(*) from b anti join a using (store_id, order_id))
+            """
         ).fetchone()
-        full_last, full_n = con.execute(
-            f"select max(cast(ordered_at as date)), count(*) from '{data}/full/orders.parquet'"
+        (refunds_of_day_before,) = con.execute(
+            f"select count(*) from '{bench_run['raw']}/refunds.parquet' "
+            f"where refunded_at >= '{day}'"
         ).fetchone()
-    assert (full_last - base_last).days >= 1
-    assert 0 < full_n - base_n < full_n * 0.01
+    appended, late, late_months, completed, cancelled, lost = found
+    assert appended == facts["appended"] > 0
+    assert late == facts["late"] > 0 and late_months >= 3
+    assert completed == facts["completed"] > 0
+    assert cancelled == facts["cancelled_in_old_months"] == 3
+    assert facts["refunds_issued"] > 0 and refunds_of_day_before == 0
+    assert lost == 0  # an order of the export before is never lost
+
+
+@pytest.mark.slow
+def test_one_day_change_rewrites_only_changed_files(
+    bench_run: dict[str, Path], change_run: dict[str, Any]
+) -> None:
+    """A file is rewritten exactly when its rows change (compared with except all)."""
+    before, after = bench_run["raw"], bench_run["built_raw"]
+    rewritten = set(change_run["change_build"]["files"]["rewritten"])
+    compared = 0
+    with duckdb.connect() as con:
+        for path in sorted(before.rglob("*.parquet")):
+            name = str(path.relative_to(before))
+            now = after / name
+            if not now.exists():
+                assert name == "orders/zz-dirty.parquet"
+                continue
+            differ = con.execute(
+                f"select exists (select * from '{path}' except all select * from '{now}') "
+                f"or exists (select * from '{now}' except all select * from '{path}')"
+            ).fetchone()[0]
+            assert differ == (name in rewritten), name
+            compared += 1
+    assert change_run["change_build"]["files"]["unchanged"] > 10
+    assert compared > len(rewritten) > 3
+
+
+@pytest.mark.slow
+def test_change_and_no_change_builds(
+    bench_run: dict[str, Path], change_run: dict[str, Any]
+) -> None:
+    change, again = change_run["change_build"], change_run["no_change_build"]
+    assert change["ok"], change.get("error_tail")
+    log = change["build_log"]
+    assert 0 < log["orders_revalidated"] < log["orders_rows"]
+    assert log["actions"].get("skipped", 0) > 0 and log["actions"].get("incremental", 0) > 0
+    assert log["rows_written"] == sum(n["rows_written"] for n in log["logged"]) > 0
+    # the warehouse holds the orders of the export of the last day
+    with duckdb.connect(str(bench_run["built_warehouse"]), read_only=True) as con:
+        (published,) = con.execute("select count(*) from marts.fct_orders").fetchone()
+    with duckdb.connect() as con:
+        (exported,) = con.execute(
+            f"select count(*) from '{bench_run['built_raw']}/orders/*.parquet'"
+        ).fetchone()
+    assert published == exported
+    assert again["ok"], again.get("error_tail")
+    assert again["build_log"]["rows_written"] == 0
+    assert set(again["build_log"]["actions"]) == {"skipped"}
+    result = {
+        "label": "20k",
+        "finished_at": "-",
+        "load_before": "-",
+        "load_after": "-",
+        "machine": {"cores": 2},
+        "data": {"orders": 1, "customers": 1, "stores": 3, "seed": 11,
+                 "change": daily.change_facts(bench_run["full"])},
+        "steps": {"dbt_build": {"seconds": 100.0, "cpu_seconds": 150.0}, **change_run},
+    }  # fmt: skip
+    text = report.section(result)
+    share = change["seconds"] / 100.0
+    assert f"| one-day change ÷ full build (time) | {share:.3f} |" in text
+    assert "| build with no change: rows written (build log) | 0 | 0 | met |" in text
+    assert f"re-validated {log['orders_revalidated']:,} of {log['orders_rows']:,} rows" in text
 
 
 @pytest.mark.slow
