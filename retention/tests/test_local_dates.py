@@ -46,7 +46,8 @@ select
     instants.ts,
     instants.timezone,
     {{ utc_to_local_date('instants.ts', 'instants.timezone') }} as expected,
-    {{ local_date_from_offsets('instants.ts', 'instants.timezone', 'local_day_offsets') }} as actual,
+    {{ local_date_from_offsets('instants.ts', 'instants.timezone', 'local_day_offsets') }}
+        as actual,
     local_day_offsets.utc_offset is null and instants.timezone is not null as converted_alone
 from instants
 left join local_day_offsets
@@ -67,17 +68,21 @@ def compiled_query(tmp_path_factory: pytest.TempPathFactory) -> str:
 def _instants(con: duckdb.DuckDBPyConnection) -> None:
     zones = ", ".join(f"('{zone}')" for zone in ZONES)
     con.execute(f"create table zones as select * from (values {zones}) as zones(timezone)")
+    # every quarter hour of 2024, and of days around the Apia date-line
+    # jump (2011), a Casablanca Ramadan suspension (2019), a Sao Paulo change (2018)
+    ranges = [
+        ("2024-01-01", "2025-01-01"),
+        ("2011-12-28", "2012-01-02"),
+        ("2019-05-01", "2019-06-15"),
+        ("2018-10-30", "2018-11-06"),
+    ]
     con.execute(
-        """
-        create table grid as
-        select unnest(generate_series(timestamp '2024-01-01', timestamp '2025-01-01', interval 15 minute)) as ts
-        union all
-        select unnest(generate_series(timestamp '2011-12-28', timestamp '2012-01-02', interval 15 minute))
-        union all
-        select unnest(generate_series(timestamp '2019-05-01', timestamp '2019-06-15', interval 15 minute))
-        union all
-        select unnest(generate_series(timestamp '2018-10-30', timestamp '2018-11-06', interval 15 minute))
-        """
+        "create table grid as "
+        + " union all ".join(
+            f"select unnest(generate_series(timestamp '{start}', timestamp '{end}', "
+            "interval 15 minute)) as ts"
+            for start, end in ranges
+        )
     )
     con.execute(
         """
@@ -127,9 +132,7 @@ def test_rows_of_days_missing_from_the_offsets_are_converted_alone(compiled_quer
         con.execute("set TimeZone = 'UTC'")
         _instants(con)
         # offsets known for odd days of the month only
-        con.execute(
-            "create view zone_days_source as select * from instants where day(ts) % 2 = 1"
-        )
+        con.execute("create view zone_days_source as select * from instants where day(ts) % 2 = 1")
         rows, alone, wrong = _mismatches(con, compiled_query)
         assert wrong == []
         assert alone > rows / 3

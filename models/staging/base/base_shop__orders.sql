@@ -231,6 +231,14 @@ hashed as (
 -- (a timestamp written with an offset can fall on another UTC day). Only
 -- the cost depends on it: a row whose zone and day are missing gets its
 -- date from a conversion of its own (macros/cross_engine/dates.sql)
+day_shifts as (
+    select -1 as day_shift
+    union all
+    select 0 as day_shift
+    union all
+    select 1 as day_shift
+),
+
 bucket_zone_days as (
     select
         stores.timezone,
@@ -239,7 +247,7 @@ bucket_zone_days as (
     from changed_buckets
     inner join stores
         on {{ clean_text("split_part(changed_buckets._bucket, '|', 1)") }} = stores.store_id
-    cross join (select -1 as day_shift union all select 0 union all select 1) as day_shifts
+    cross join day_shifts
 ),
 
 -- the store's UTC offset per zone and UTC day: a few time-zone conversions

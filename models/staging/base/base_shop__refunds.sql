@@ -92,7 +92,9 @@ running_totals as (
 -- the store's UTC offset per zone and UTC day of the rows: a few time-zone
 -- conversions instead of one per row (macros/cross_engine/dates.sql)
 local_day_offsets as (
-    {{ utc_day_offsets('(select store_timezone as timezone, cast(refunded_at as date) as utc_day from running_totals)') }}
+    {{ utc_day_offsets(
+        '(select store_timezone as timezone, cast(refunded_at as date) as utc_day from running_totals)'
+    ) }}
 ),
 
 final as (
@@ -101,12 +103,16 @@ final as (
         running_totals.refund_id,
         running_totals.order_id,
         running_totals.refunded_at,
-        {{ local_date_from_offsets('running_totals.refunded_at', 'running_totals.store_timezone', 'local_day_offsets') }}
+        {{ local_date_from_offsets(
+            'running_totals.refunded_at', 'running_totals.store_timezone', 'local_day_offsets'
+        ) }}
             as refund_date,
         running_totals.amount,
         running_totals.rate_to_reporting,
         case
-            when running_totals.reject_reason is null and running_totals.refunded_so_far > running_totals.order_value
+            when
+                running_totals.reject_reason is null
+                and running_totals.refunded_so_far > running_totals.order_value
                 then 'refund_exceeds_order'
             else running_totals.reject_reason
         end as reject_reason,
@@ -114,7 +120,9 @@ final as (
         running_totals._source_row_number
     from running_totals
     left join local_day_offsets
-        on {{ utc_day_offsets_join('running_totals.refunded_at', 'running_totals.store_timezone', 'local_day_offsets') }}
+        on {{ utc_day_offsets_join(
+            'running_totals.refunded_at', 'running_totals.store_timezone', 'local_day_offsets'
+        ) }}
 )
 
 select * from final
