@@ -14,13 +14,23 @@
     {#- ref() outside the `if execute` so that dbt records the dependency -#}
     {%- set orders = ref('stg_shop__orders') -%}
     {%- if execute -%}
+        {#- computed once per invocation: every model that calls this runs after
+            stg_shop__orders (the ref above), which the invocation builds at
+            most once; kept in the invocation's graph dict, keyed by the
+            relation (a unit test's fixture is another relation) -#}
+        {%- set cache_key = 'retention.as_of_date ' ~ invocation_id ~ ' ' ~ orders -%}
+        {%- if cache_key in graph -%}
+            {{- return(graph[cache_key]) -}}
+        {%- endif -%}
         {%- set existing = adapter.get_relation(
             database=orders.database, schema=orders.schema, identifier=orders.identifier
         ) -%}
         {%- if existing is not none -%}
             {%- set latest = run_query("select max(order_date) from " ~ orders).columns[0].values()[0] -%}
             {%- if latest is not none -%}
-                {{- return("date '" ~ latest ~ "'") -}}
+                {%- set literal = "date '" ~ latest ~ "'" -%}
+                {%- do graph.update({cache_key: literal}) -%}
+                {{- return(literal) -}}
             {%- endif -%}
         {%- endif -%}
     {%- endif -%}

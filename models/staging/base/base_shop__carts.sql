@@ -68,19 +68,28 @@ deduplicated as (
     ) }}
 ),
 
+-- the store's UTC offset per zone and UTC day of the rows: a few time-zone
+-- conversions instead of one per row (macros/cross_engine/dates.sql)
+local_day_offsets as (
+    {{ utc_day_offsets('(select store_timezone as timezone, cast(created_at as date) as utc_day from deduplicated)') }}
+),
+
 final as (
     select
-        store_id,
-        cart_id,
-        customer_id,
-        created_at,
-        {{ utc_to_local_date('created_at', 'store_timezone') }} as created_date,
-        cart_value,
-        order_id,
-        reject_reason,
-        _source_file,
-        _source_row_number
+        deduplicated.store_id,
+        deduplicated.cart_id,
+        deduplicated.customer_id,
+        deduplicated.created_at,
+        {{ local_date_from_offsets('deduplicated.created_at', 'deduplicated.store_timezone', 'local_day_offsets') }}
+            as created_date,
+        deduplicated.cart_value,
+        deduplicated.order_id,
+        deduplicated.reject_reason,
+        deduplicated._source_file,
+        deduplicated._source_row_number
     from deduplicated
+    left join local_day_offsets
+        on {{ utc_day_offsets_join('deduplicated.created_at', 'deduplicated.store_timezone', 'local_day_offsets') }}
 )
 
 select * from final

@@ -226,30 +226,63 @@ hashed as (
     from checked
 ),
 
+-- the zones and UTC days the checked rows hold, from the buckets (cheap: one
+-- row per store and raw day): the bucket's raw day and the day either side
+-- (a timestamp written with an offset can fall on another UTC day). Only
+-- the cost depends on it: a row whose zone and day are missing gets its
+-- date from a conversion of its own (macros/cross_engine/dates.sql)
+day_shifts as (
+    select -1 as day_shift
+    union all
+    select 0 as day_shift
+    union all
+    select 1 as day_shift
+),
+
+bucket_zone_days as (
+    select
+        stores.timezone,
+        {{ dbt.dateadd('day', 'day_shifts.day_shift', "try_cast(right(changed_buckets._bucket, 10) as date)") }}
+            as utc_day
+    from changed_buckets
+    inner join stores
+        on {{ clean_text("split_part(changed_buckets._bucket, '|', 1)") }} = stores.store_id
+    cross join day_shifts
+),
+
+-- the store's UTC offset per zone and UTC day: a few time-zone conversions
+-- instead of one per row
+local_day_offsets as (
+    {{ utc_day_offsets('bucket_zone_days') }}
+),
+
 validated as (
     select
-        store_id,
-        order_id,
-        customer_id,
-        ordered_at,
-        {{ utc_to_local_date('ordered_at', 'store_timezone') }} as order_date,
-        status,
-        currency,
-        rate_to_reporting,
-        subtotal_amount,
-        coalesce(discount_amount, 0) as discount_amount,
-        coalesce(shipping_amount, 0) as shipping_amount,
-        coalesce(tax_amount, 0) as tax_amount,
-        channel,
-        device,
-        discount_code,
-        reject_reason,
-        _source_file,
-        _source_row_number,
-        _bucket,
-        _bucket_fingerprint,
-        _content_hash
+        hashed.store_id,
+        hashed.order_id,
+        hashed.customer_id,
+        hashed.ordered_at,
+        {{ local_date_from_offsets('hashed.ordered_at', 'hashed.store_timezone', 'local_day_offsets') }}
+            as order_date,
+        hashed.status,
+        hashed.currency,
+        hashed.rate_to_reporting,
+        hashed.subtotal_amount,
+        coalesce(hashed.discount_amount, 0) as discount_amount,
+        coalesce(hashed.shipping_amount, 0) as shipping_amount,
+        coalesce(hashed.tax_amount, 0) as tax_amount,
+        hashed.channel,
+        hashed.device,
+        hashed.discount_code,
+        hashed.reject_reason,
+        hashed._source_file,
+        hashed._source_row_number,
+        hashed._bucket,
+        hashed._bucket_fingerprint,
+        hashed._content_hash
     from hashed
+    left join local_day_offsets
+        on {{ utc_day_offsets_join('hashed.ordered_at', 'hashed.store_timezone', 'local_day_offsets') }}
 ),
 
 {% if is_incremental() -%}

@@ -89,23 +89,40 @@ running_totals as (
     from deduplicated
 ),
 
+-- the store's UTC offset per zone and UTC day of the rows: a few time-zone
+-- conversions instead of one per row (macros/cross_engine/dates.sql)
+local_day_offsets as (
+    {{ utc_day_offsets(
+        '(select store_timezone as timezone, cast(refunded_at as date) as utc_day from running_totals)'
+    ) }}
+),
+
 final as (
     select
-        store_id,
-        refund_id,
-        order_id,
-        refunded_at,
-        {{ utc_to_local_date('refunded_at', 'store_timezone') }} as refund_date,
-        amount,
-        rate_to_reporting,
+        running_totals.store_id,
+        running_totals.refund_id,
+        running_totals.order_id,
+        running_totals.refunded_at,
+        {{ local_date_from_offsets(
+            'running_totals.refunded_at', 'running_totals.store_timezone', 'local_day_offsets'
+        ) }}
+            as refund_date,
+        running_totals.amount,
+        running_totals.rate_to_reporting,
         case
-            when reject_reason is null and refunded_so_far > order_value
+            when
+                running_totals.reject_reason is null
+                and running_totals.refunded_so_far > running_totals.order_value
                 then 'refund_exceeds_order'
-            else reject_reason
+            else running_totals.reject_reason
         end as reject_reason,
-        _source_file,
-        _source_row_number
+        running_totals._source_file,
+        running_totals._source_row_number
     from running_totals
+    left join local_day_offsets
+        on {{ utc_day_offsets_join(
+            'running_totals.refunded_at', 'running_totals.store_timezone', 'local_day_offsets'
+        ) }}
 )
 
 select * from final
