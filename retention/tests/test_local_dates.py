@@ -18,7 +18,8 @@ import os
 import duckdb
 import pytest
 
-from retention.dbt import dbt_env, run_dbt
+from retention.dbt import dbt_env
+from retention.tests.dbt_runs import run_dbt
 
 ZONES = (
     "Pacific/Auckland",  # UTC+13 in summer: local midnight is UTC midday
