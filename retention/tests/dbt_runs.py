@@ -15,9 +15,13 @@ not: nothing of dbt is patched, every run is a real `dbt` process on a real
 DuckDB file.
 
 The hermetic plugin creates the slots folder once per session
-(RETENTION_TEST_DBT_SLOTS, shared by the xdist workers); without it this is
-plain `retention.dbt.run_dbt`. A slot is held with an exclusive file lock for
-the run, so concurrent runs (two workers, or threads) take different slots.
+(RETENTION_TEST_DBT_SLOTS, shared by the xdist workers); without it the run
+keeps no parse state. A slot is held with an exclusive file lock for the
+run, so concurrent runs (two workers, or threads) take different slots.
+
+The run itself is a child of the session's dbt fork server
+(dbt_server.py) when the plugin started one, else the `dbt` executable
+(`retention.dbt.run_dbt`).
 """
 
 from __future__ import annotations
