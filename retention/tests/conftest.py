@@ -89,9 +89,6 @@ def build_once(
     return Warehouse(path, result, target)
 
 
-_build_once = build_once  # the name test_rejects.py imports
-
-
 def _private_copy(
     tmp_path_factory: pytest.TempPathFactory, built: Path, target: Path, result: DbtResult
 ) -> Warehouse:
