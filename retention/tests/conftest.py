@@ -9,7 +9,9 @@ per session (per xdist worker).
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
+import json
 import os
 import shutil
 from collections.abc import Callable, Mapping
@@ -100,26 +102,41 @@ def _private_copy(
     return Warehouse(path, result, directory / "target")
 
 
-@pytest.fixture(scope="session")
-def tiny_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
-    """The hand-made nine-order dataset of data/tiny, built once per session:
-    the first xdist worker that needs it builds it (under a lock, in the
-    session's dbt slots folder), every worker uses its own copy."""
+def shared_build(
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    write_raw: Callable[[Path], Path],
+    command: tuple[str, ...] = ("build",),
+    vars: Mapping[str, object] | None = None,
+    expect_success: bool = True,
+) -> Warehouse:
+    """One dbt invocation for the whole session, shared by the xdist workers:
+    the first worker that needs it builds it (under a lock, in the session's
+    dbt slots folder), every worker gets its own copy. `write_raw(directory)`
+    returns the raw-data folder (written into `directory` if it makes one)."""
     root = os.environ.get(SLOTS_VARIABLE)
-    if not root:
-        return build_once(tmp_path_factory, DATA_DIR / "tiny", "tiny")
-    shared = Path(root) / "shared" / "tiny"
+    shared = Path(root) / "shared" / name if root else tmp_path_factory.mktemp(name)
     shared.mkdir(parents=True, exist_ok=True)
-    path, target, log = shared / "tiny.duckdb", shared / "target", shared / "dbt.log"
+    path, target, saved = shared / f"{name}.duckdb", shared / "target", shared / "result.json"
     with open(shared / "lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
-        if not log.is_file():
-            env = dbt_env(raw_data_dir=DATA_DIR / "tiny", warehouse_path=path, target_path=target)
-            result = run_dbt(["build"], env=env)
-            if not result.ok:
-                pytest.fail(f"dbt build of {DATA_DIR / 'tiny'} failed:\n{result.output[-6000:]}")
-            log.write_text(result.output, encoding="utf-8")
-    return _private_copy(tmp_path_factory, path, target, DbtResult(0, log.read_text("utf-8")))
+        if not saved.is_file():
+            raw = write_raw(shared / "raw")
+            env = dbt_env(raw_data_dir=raw, warehouse_path=path, target_path=target)
+            result = run_dbt(list(command), vars=vars, env=env)
+            if expect_success and not result.ok:
+                pytest.fail(f"dbt {' '.join(command)} of {raw} failed:\n{result.output[-6000:]}")
+            saved.write_text(json.dumps(dataclasses.asdict(result)), encoding="utf-8")
+    result = DbtResult(**json.loads(saved.read_text(encoding="utf-8")))
+    if not root:
+        return Warehouse(path, result, target)
+    return _private_copy(tmp_path_factory, path, target, result)
+
+
+@pytest.fixture(scope="session")
+def tiny_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    """The hand-made nine-order dataset of data/tiny, built once per session."""
+    return shared_build(tmp_path_factory, "tiny", lambda _: DATA_DIR / "tiny")
 
 
 #: the inputs of a build: a reused warehouse older than any of them is stale

@@ -9,9 +9,16 @@ socket. Each run is a child forked from it: the child takes the request's
 environment (os.environ replaced, time zone re-read), working directory and
 arguments, sends its output to a file, runs `dbt.cli.main.cli` as the `dbt`
 executable does, reports its exit code and CPU time, and exits; the client
-returns once the process is gone (its DuckDB file is unlocked then). Nothing
-survives from one run to the next: every run starts from the state dbt has
-just after import, in a process of its own, on a real DuckDB file.
+returns once the process is gone (its DuckDB file is unlocked then).
+
+Before it listens, the server parses the project twice in a scratch folder
+(`warm_up`): dbt generates the serialisers of its manifest classes and the
+JSON schemas it validates configurations with lazily, on first use, which
+cost each run about 2 CPU seconds more. Parsing opens no DuckDB file and
+leaves no thread behind, and dbt resets its adapters, flags and invocation
+context at the start of every invocation (as it does for repeated
+programmatic runs). Nothing survives from one run to the next: every run
+starts from that state, in a process of its own, on a real DuckDB file.
 
 `python -m retention.tests.dbt_server SOCKET` runs the server; `run` is the
 client.
@@ -19,6 +26,7 @@ client.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
@@ -75,12 +83,63 @@ def _child(connection: socket.socket) -> NoReturn:
     raise SystemExit(code)
 
 
+def warm_up(project: Path) -> None:
+    """Parse `project` twice (the second time from the partial-parse file) in
+    a scratch folder, output discarded: the lazily generated serialisers and
+    schemas then exist before the children are forked."""
+    import tempfile
+
+    from dbt.cli.main import cli
+
+    threads = _native_threads()
+    saved_environment, saved_directory = dict(os.environ), os.getcwd()
+    saved_streams = os.dup(1), os.dup(2)
+    with tempfile.TemporaryDirectory(prefix="dbt-warm-up-") as scratch:
+        os.environ.update(
+            DBT_PROFILES_DIR=str(project),
+            DBT_TARGET_PATH=f"{scratch}/target",
+            DBT_LOG_PATH=f"{scratch}/logs",
+            WAREHOUSE_PATH=f"{scratch}/warm-up.duckdb",
+            # dbt's static parser (Rust) keeps a thread pool that a forked
+            # child would wait on forever: the children start their own
+            DBT_STATIC_PARSER="false",
+        )
+        os.chdir(project)
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.dup2(null, 2)
+        os.close(null)
+        try:
+            for _ in range(2):
+                # a broken project fails in the runs themselves, with dbt's message
+                with contextlib.suppress(SystemExit, Exception):
+                    cli.main(args=["parse", "--quiet"], prog_name="dbt", standalone_mode=True)
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            for descriptor, saved in zip((1, 2), saved_streams, strict=True):
+                os.dup2(saved, descriptor)
+                os.close(saved)
+            os.chdir(saved_directory)
+            os.environ.clear()
+            os.environ.update(saved_environment)
+        # a thread started here would be missing in the forked children
+        assert _native_threads() == threads, "the warm-up left a thread running"
+        assert not Path(scratch, "warm-up.duckdb").exists(), "parsing opened the warehouse"
+
+
+def _native_threads() -> int:
+    """Threads of this process, native ones included (Linux)."""
+    return len(os.listdir("/proc/self/task"))
+
+
 def serve(path: Path) -> None:
-    """Import dbt, listen on `path` and fork one child per connection."""
+    """Import dbt, warm it up, listen on `path` and fork one child per connection."""
     import importlib
 
     for module in PRELOAD:
         importlib.import_module(module)
+    warm_up(Path(__file__).resolve().parents[2])
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     partial = path.with_name(path.name + ".part")

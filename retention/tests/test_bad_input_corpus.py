@@ -1,18 +1,34 @@
 """Every case of the bad-input corpus either stops with a clear error or
-builds with each bad row in the rejects table, and the counts reconcile."""
+builds with each bad row in the rejects table, and the counts reconcile.
+
+The row-level cases share one build (retention/tests/corpus/cases.py,
+`combine_cases`): each case's test then reads its own rows (its files'
+rejects, its stores' orders); the shared build must fail on nothing but the
+too-many-rejects test, and every reject must belong to a case."""
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
+import duckdb
 import pytest
 
-from retention.tests.conftest import DATA_DIR, BuildWarehouse
-from retention.tests.corpus.cases import CASES, write_corpus
+from retention.tests.conftest import DATA_DIR, BuildWarehouse, Warehouse, shared_build
+from retention.tests.corpus.cases import (
+    CASES,
+    TOO_MANY_REJECTS,
+    case_of_file,
+    combine_cases,
+    groupable,
+    store_prefix,
+    write_corpus,
+)
 
 CORPUS = DATA_DIR / "corpus"
 MANIFEST = json.loads((CORPUS / "cases.json").read_text())
+GROUPED = [name for name in MANIFEST if groupable(CORPUS / name, MANIFEST[name])]
 # the staging layer and fct_orders with their tests, reconciliation and the
 # reject tests of tests/staging/ included
 SELECT = (
@@ -44,13 +60,89 @@ def test_committed_corpus_is_up_to_date(tmp_path: Path) -> None:
 
 def test_corpus_has_at_least_twenty_cases() -> None:
     assert len(MANIFEST) >= 20
+    # the row-level cases share a build; the others keep their own
+    assert 10 <= len(GROUPED) < len(MANIFEST) - 8, GROUPED
+
+
+@pytest.fixture(scope="session")
+def grouped(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
+    """The build of every groupable case at once (shared by the xdist workers)."""
+    return shared_build(
+        tmp_path_factory,
+        "corpus_grouped",
+        lambda directory: combine_cases(CORPUS, GROUPED, directory),
+        command=SELECT,
+        expect_success=False,
+    )
+
+
+def test_grouped_build_fails_on_too_many_rejects_only(grouped: Warehouse) -> None:
+    """Its cases' only expected failure is the rejected share; every reject
+    comes from a case's own file and every order from a case's own stores."""
+    results = json.loads((grouped.target_path / "run_results.json").read_text())["results"]
+    # warnings (assert_no_rejected_rows) are expected: every case rejects rows
+    failed = {r["unique_id"].split(".")[2] for r in results if r["status"] in ("error", "fail")}
+    expected = {TOO_MANY_REJECTS[0]} if any(MANIFEST[n]["fails"] for n in GROUPED) else set()
+    assert failed == expected, f"{failed}:\n{grouped.result.output[-4000:]}"
+    assert not any(r["status"] == "skipped" for r in results), grouped.result.output[-4000:]
+    assert "PASS assert_raw_rows_reconcile" in grouped.result.output
+    files = Counter(
+        case_of_file(name)
+        for (name,) in grouped.query("select source_file from staging.stg_shop__rejects")
+    )
+    assert files == Counter(
+        {
+            name: sum(MANIFEST[name]["rejects"].values())
+            for name in GROUPED
+            if MANIFEST[name]["rejects"]
+        }
+    )
+    (orders,) = grouped.query("select count(*) from marts.fct_orders")[0]
+    assert orders == sum(MANIFEST[name]["orders"] for name in GROUPED)
+
+
+def _case_query(warehouse: Warehouse, case: str, sql: str) -> list[tuple]:
+    """`sql` on the rows of `case` only: staging.stg_shop__rejects and
+    marts.fct_orders are views of the shared build filtered to the case."""
+    with duckdb.connect() as con:
+        con.execute(f"attach '{warehouse.path}' as shared (read_only)")
+        con.execute("create schema staging")
+        con.execute("create schema marts")
+        con.execute(
+            "create view staging.stg_shop__rejects as"
+            " select * from shared.staging.stg_shop__rejects"
+            f" where regexp_extract(source_file, '[^/]+$') = '{case}.csv'"
+        )
+        con.execute(
+            "create view marts.fct_orders as select * from shared.marts.fct_orders"
+            f" where starts_with(store_id, '{store_prefix(case)}')"
+        )
+        return con.execute(sql).fetchall()
 
 
 def _text(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-@pytest.mark.parametrize("case", [case.name for case in CASES])
+@pytest.mark.parametrize("case", GROUPED)
+def test_grouped_corpus_case(case: str, grouped: Warehouse) -> None:
+    expected = MANIFEST[case]
+    rejects = _case_query(
+        grouped,
+        case,
+        "select raw_table || ':' || reject_reason, count(*) "
+        "from staging.stg_shop__rejects group by 1",
+    )
+    assert dict(rejects) == expected["rejects"], case
+    assert _case_query(grouped, case, "select count(*) from marts.fct_orders") == [
+        (expected["orders"],)
+    ]
+    for sql, rows in expected["checks"]:
+        actual = [[_text(value) for value in row] for row in _case_query(grouped, case, sql)]
+        assert actual == rows, f"{case}: {sql}"
+
+
+@pytest.mark.parametrize("case", [case.name for case in CASES if case.name not in GROUPED])
 def test_corpus_case(case: str, build_warehouse: BuildWarehouse) -> None:
     expected = MANIFEST[case]
     # cases that check more marts select them too
