@@ -15,7 +15,7 @@ export RAW_DATA_DIR ?= data/sample
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 BENCH_SIZE ?= 1M
 
-.PHONY: help setup setup-spark setup-browser test-spark setup-bi bi test-bi publish-stores build test validate docs bench lint lint-sql lint-python pytest dbt-build summary sample lock clean report semantic
+.PHONY: test-suite help setup setup-spark setup-browser test-spark setup-bi bi test-bi publish-stores build test validate docs bench lint lint-sql lint-python pytest dbt-build summary sample lock clean report semantic
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -73,7 +73,11 @@ dbt-build: setup  ## plain dbt build (no publishing)
 TEST_BUILD := $(CURDIR)/target/test-sample
 PYTEST_WORKERS ?= 2
 
-test: setup lint  ## everything CI checks: lint, dbt build + data tests + validation, pytest
+test: setup  ## everything CI checks: lint, dbt build + data tests + validation, pytest
+	@# lint (one process) runs beside the sample build and pytest: both cores stay busy
+	$(MAKE) --no-print-directory -j 2 --output-sync=line lint test-suite
+
+test-suite: setup  ## make test without lint: the sample's build + validation, then pytest
 	$(BIN)/python -m retention.tests.hermetic $(TEST_BUILD)
 	TEST_SAMPLE_WAREHOUSE=$(TEST_BUILD)/sample.duckdb TEST_SAMPLE_TARGET_PATH=$(TEST_BUILD)/target \
 	  $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=20

@@ -56,6 +56,9 @@ PINNED = {
     # so they run in the sample's build only (UNIT_TESTS below), not in each
     # test's build of another dataset (about 1 CPU s each)
     "DBT_EXCLUDE_RESOURCE_TYPES": "unit_test",
+    # two test processes already keep both cores busy; a second dbt thread
+    # only adds switching (about 1 CPU s more per build of the tiny dataset)
+    "DBT_THREADS": "1",
 }
 #: the variables of the builds that run the dbt unit tests: the sample's
 UNIT_TESTS = {"DBT_EXCLUDE_RESOURCE_TYPES": ""}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -86,6 +87,9 @@ def test_too_many_rejects_fail_the_build_loudly(warehouse: Warehouse) -> None:
     assert "PASS assert_some_order_accepted" in output
     # the marts were still built (the failing tests sit on the row counts only)
     assert warehouse.query("select count(*) from marts.fct_orders") != [(0,)]
+    results = json.loads((warehouse.target_path / "run_results.json").read_text())["results"]
+    skipped = [r["unique_id"] for r in results if r["status"] == "skipped"]
+    assert not skipped, skipped
 
 
 def test_every_reject_reason_and_counts_reconcile(warehouse: Warehouse) -> None:

@@ -118,12 +118,23 @@ def test_nothing_rejected_and_email_hashed(tiny_warehouse: Warehouse) -> None:
 
 
 @pytest.mark.parametrize(
-    ("as_of_date", "expected_orders"),
-    [("2024-03-10", {"O1", "O2", "O3", "O4", "O5", "O7"}), ("2024-01-04", set())],
+    ("as_of_date", "expected_orders", "command"),
+    [
+        # fct_orders and its parents with their own tests
+        (
+            "2024-03-10",
+            {"O1", "O2", "O3", "O4", "O5", "O7"},
+            ("build", "-s", "+fct_orders", "--indirect-selection", "cautious"),
+        ),
+        # before the first order: every model and test of an empty warehouse
+        ("2024-01-04", set(), ("build",)),
+    ],
 )
-def test_as_of_date_cuts_orders(build_warehouse, as_of_date: str, expected_orders: set) -> None:
+def test_as_of_date_cuts_orders(
+    build_warehouse, as_of_date: str, expected_orders: set, command: tuple[str, ...]
+) -> None:
     from retention.tests.conftest import DATA_DIR
 
-    warehouse = build_warehouse(DATA_DIR / "tiny", vars={"as_of_date": as_of_date})
+    warehouse = build_warehouse(DATA_DIR / "tiny", vars={"as_of_date": as_of_date}, command=command)
     rows = warehouse.query("select order_id from marts.fct_orders")
     assert {row[0] for row in rows} == expected_orders
