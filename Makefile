@@ -15,7 +15,7 @@ export RAW_DATA_DIR ?= data/sample
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 BENCH_SIZE ?= 1M
 
-.PHONY: test-suite help setup setup-spark setup-browser test-spark setup-bi bi test-bi publish-stores build test validate docs bench lint lint-sql lint-python pytest dbt-build summary sample lock clean report semantic
+.PHONY: test-sample test-pytest help setup setup-spark setup-browser test-spark setup-bi bi test-bi publish-stores build test validate docs bench lint lint-sql lint-python pytest dbt-build summary sample lock clean report semantic
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -74,11 +74,16 @@ TEST_BUILD := $(CURDIR)/target/test-sample
 PYTEST_WORKERS ?= 2
 
 test: setup  ## everything CI checks: lint, dbt build + data tests + validation, pytest
-	@# lint (one process) runs beside the sample build and pytest: both cores stay busy
-	$(MAKE) --no-print-directory -j 2 --output-sync=line lint test-suite
+	@# lint and the sample's build (one process each) run beside pytest, whose
+	@# tests of the sample wait for that build (retention/tests/hermetic.py):
+	@# both cores stay busy
+	@mkdir -p $(TEST_BUILD) && rm -f $(TEST_BUILD)/status && touch $(TEST_BUILD)/building
+	$(MAKE) --no-print-directory -j 3 --output-sync=line lint test-sample test-pytest
 
-test-suite: setup  ## make test without lint: the sample's build + validation, then pytest
+test-sample: setup
 	$(BIN)/python -m retention.tests.hermetic $(TEST_BUILD)
+
+test-pytest: setup
 	TEST_SAMPLE_WAREHOUSE=$(TEST_BUILD)/sample.duckdb TEST_SAMPLE_TARGET_PATH=$(TEST_BUILD)/target \
 	  $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=20
 

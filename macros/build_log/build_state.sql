@@ -69,28 +69,35 @@
 
 
 {#
-    The recorded versions of each of `node_ids`: {node_id: version}, the
-    input version (column input_version) or the version of the relation's
-    rows (column content_version: the input version of the build that last
-    changed them).
+    What meta.build_state records for the node being materialized and its
+    parents, read in one query: {node_id: {'input_version': ...,
+    'content_version': ..., 'rebuild_version': ...}} (the input version of
+    the relation as built, the input version of the build that last changed
+    its rows, the rebuild version of an incremental model). A node never
+    built here has no entry.
 #}
-{% macro recorded_versions(node_ids, column='content_version') %}
-    {%- set found = {} -%}
-    {%- if node_ids | length == 0 -%}
-        {{ return(found) }}
-    {%- endif -%}
-    {%- set quoted = [] -%}
-    {%- for node_id in node_ids -%}
+{% macro recorded_build_state() %}
+    {%- set quoted = ["'" ~ model.unique_id ~ "'"] -%}
+    {%- for node_id in model.depends_on.nodes -%}
         {%- do quoted.append("'" ~ node_id ~ "'") -%}
     {%- endfor -%}
     {%- set table = build_log_query(
-        "select node_id, " ~ column ~ " from meta.build_state where node_id in ("
-        ~ (quoted | join(", ")) ~ ")"
+        "select node_id, input_version, content_version, rebuild_version from meta.build_state"
+        ~ " where node_id in (" ~ (quoted | join(", ")) ~ ")"
     ) -%}
+    {%- set found = {} -%}
     {%- for row in table.rows -%}
-        {%- do found.update({row[0]: row[1]}) -%}
+        {%- do found.update({row[0]: {
+            'input_version': row[1], 'content_version': row[2], 'rebuild_version': row[3]
+        }}) -%}
     {%- endfor -%}
     {{ return(found) }}
+{% endmacro %}
+
+
+{# One recorded version (`column`) of the node being materialized, none when unrecorded. #}
+{% macro recorded_version(recorded, column) %}
+    {{ return(recorded.get(model.unique_id, {}).get(column)) }}
 {% endmacro %}
 
 
@@ -141,7 +148,7 @@
 
 
 {# The input version of the node being materialized (see the header). #}
-{% macro node_input_version(code, excluded_parents=none) %}
+{% macro node_input_version(code, recorded, excluded_parents=none) %}
     {%- set parts = [
         model.resource_type, model.unique_id, code,
         config.get('materialized'), config.get('unique_key') | string,
@@ -162,10 +169,10 @@
             {%- do parents.append(parent) -%}
         {%- endif -%}
     {%- endfor -%}
-    {%- set versions = recorded_versions(parents) -%}
     {%- for parent in parents -%}
         {#- a parent without a recorded version (never built here): always rebuild -#}
-        {%- do parts.append(parent ~ '=' ~ versions.get(parent, 'unrecorded ' ~ invocation_id)) -%}
+        {%- set version = recorded.get(parent, {}).get('content_version') -%}
+        {%- do parts.append(parent ~ '=' ~ (version or 'unrecorded ' ~ invocation_id)) -%}
     {%- endfor -%}
     {#- code reading the clock (build_date() when var build_date is null)
         depends on the day of the build too -#}
@@ -184,23 +191,23 @@
 
 
 {# True when `relation` exists and was built from `version`. #}
-{% macro build_state_unchanged(relation, version) %}
+{% macro build_state_unchanged(relation, version, recorded) %}
     {%- if should_full_refresh() or load_cached_relation(relation) is none -%}
         {{ return(false) }}
     {%- endif -%}
-    {%- set recorded = recorded_versions([model.unique_id], 'input_version') -%}
-    {{ return(recorded.get(model.unique_id) == version) }}
+    {{ return(recorded_version(recorded, 'input_version') == version) }}
 {% endmacro %}
 
 
-{# Row count of a relation, none when it does not exist. #}
-{% macro relation_row_count(relation) %}
-    {#- the catalog, not dbt's relation cache: a table created in place is not in the cache -#}
-    {%- set found = build_log_query(
-        "select count(*) from duckdb_tables() where database_name = '" ~ relation.database
-        ~ "' and schema_name = '" ~ relation.schema ~ "' and table_name = '" ~ relation.identifier ~ "'"
-    ).rows[0][0] -%}
-    {%- if found == 0 -%}
+{#
+    Row count of the node's relation: before the materialization (`before`
+    true) none when dbt's relation cache has no such relation (the
+    on-run-start hook drops outdated tables through the adapter, which keeps
+    the cache right); after it, counted in the table just built (a Python
+    model creates it in place, outside the cache).
+#}
+{% macro relation_row_count(relation, before=false) %}
+    {%- if before and load_cached_relation(relation) is none -%}
         {{ return(none) }}
     {%- endif -%}
     {{ return(build_log_query('select count(*) from ' ~ relation).rows[0][0]) }}
@@ -215,14 +222,14 @@
     meta.build_log gets one row. A skipped node, or an incremental run that
     wrote no row, keeps its content version: its children are not rebuilt.
 #}
-{% macro record_build(relation, version, action, rows_before, rows_after, rows_inserted, rows_deleted, rebuild_version=none) %}
+{% macro record_build(relation, version, action, rows_before, rows_after, rows_inserted, rows_deleted, recorded, rebuild_version=none) %}
     {%- set written = (rows_inserted or 0) + (rows_deleted or 0) -%}
     {%- set content = version -%}
     {%- if action == 'skipped' or (action == 'incremental' and written == 0) -%}
-        {%- set content = recorded_versions([model.unique_id]).get(model.unique_id, version) -%}
+        {%- set content = recorded_version(recorded, 'content_version') or version -%}
     {%- endif -%}
     {%- if rebuild_version is none -%}
-        {%- set rebuild_version = recorded_versions([model.unique_id], 'rebuild_version').get(model.unique_id) -%}
+        {%- set rebuild_version = recorded_version(recorded, 'rebuild_version') -%}
     {%- endif -%}
     {%- set null = 'null' -%}
     {%- set relation_name = relation | string | replace("'", "''") -%}
@@ -251,8 +258,8 @@
     materialization deletes the published rows before the incremental run,
     which then processes everything.
 #}
-{% macro node_rebuild_version(code) %}
+{% macro node_rebuild_version(code, recorded) %}
     {%- set stripped = modules.re.sub('/\\* build-mode \\{ \\*/.*?/\\* \\} build-mode \\*/', ' ', code, flags=modules.re.DOTALL) -%}
     {%- set normalised = modules.re.sub('\\s+', ' ', stripped) -%}
-    {{ return(node_input_version(normalised, config.get('incremental_inputs'))) }}
+    {{ return(node_input_version(normalised, recorded, config.get('incremental_inputs'))) }}
 {% endmacro %}

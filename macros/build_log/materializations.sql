@@ -10,12 +10,13 @@
 
 {% materialization table, adapter='duckdb', supported_languages=['sql', 'python'] %}
     {%- set target_relation = this.incorporate(type='table') -%}
-    {%- set version = node_input_version(compiled_code) -%}
-    {%- if build_state_unchanged(target_relation, version) -%}
-        {{ skip_unchanged_node(target_relation, version) }}
+    {%- set recorded = recorded_build_state() -%}
+    {%- set version = node_input_version(compiled_code, recorded) -%}
+    {%- if build_state_unchanged(target_relation, version, recorded) -%}
+        {{ skip_unchanged_node(target_relation, version, recorded) }}
         {{ return({'relations': [target_relation]}) }}
     {%- endif -%}
-    {%- set rows_before = relation_row_count(this) -%}
+    {%- set rows_before = relation_row_count(this, before=true) -%}
     {%- if model.language == 'python' -%}
         {#- dbt submits a Python job only from a materialization's own
             statement('main'): the adapter's steps, for a plain table -#}
@@ -45,16 +46,17 @@
         {%- set result = dbt.materialization_table_duckdb() -%}
     {%- endif -%}
     {%- set rows_after = relation_row_count(target_relation) -%}
-    {%- do record_build(target_relation, version, 'rebuilt', rows_before, rows_after, rows_after, rows_before) -%}
+    {%- do record_build(target_relation, version, 'rebuilt', rows_before, rows_after, rows_after, rows_before, recorded) -%}
     {{ return(result) }}
 {% endmaterialization %}
 
 
 {% materialization incremental, adapter='duckdb', supported_languages=['sql', 'python'] %}
     {%- set target_relation = this.incorporate(type='table') -%}
-    {%- set version = node_input_version(compiled_code) -%}
-    {%- if build_state_unchanged(target_relation, version) -%}
-        {{ skip_unchanged_node(target_relation, version) }}
+    {%- set recorded = recorded_build_state() -%}
+    {%- set version = node_input_version(compiled_code, recorded) -%}
+    {%- if build_state_unchanged(target_relation, version, recorded) -%}
+        {{ skip_unchanged_node(target_relation, version, recorded) }}
         {{ return({'relations': [target_relation]}) }}
     {%- endif -%}
     {%- set existing = load_cached_relation(this) -%}
@@ -65,12 +67,12 @@
             var it reads, another parent), the published rows are deleted
             first: the incremental run then finds every row new, which
             equals a full rebuild -#}
-        {%- set rebuild_version = node_rebuild_version(compiled_code) -%}
-        {%- if incremental_run and recorded_versions([model.unique_id], 'rebuild_version').get(model.unique_id) != rebuild_version -%}
+        {%- set rebuild_version = node_rebuild_version(compiled_code, recorded) -%}
+        {%- if incremental_run and recorded_version(recorded, 'rebuild_version') != rebuild_version -%}
             {%- do build_log_query('delete from ' ~ target_relation) -%}
         {%- endif -%}
     {%- endif -%}
-    {%- set rows_before = relation_row_count(this) -%}
+    {%- set rows_before = relation_row_count(this, before=true) -%}
     {%- set result = dbt.materialization_incremental_duckdb() -%}
     {%- set rows_after = relation_row_count(target_relation) -%}
     {%- if incremental_run -%}
@@ -81,12 +83,12 @@
         ).rows[0][0] -%}
         {%- do record_build(
             target_relation, version, 'incremental', rows_before, rows_after,
-            inserted, rows_before + inserted - rows_after, rebuild_version
+            inserted, rows_before + inserted - rows_after, recorded, rebuild_version
         ) -%}
     {%- else -%}
         {%- do record_build(
             target_relation, version, 'rebuilt', rows_before, rows_after, rows_after, rows_before,
-            rebuild_version
+            recorded, rebuild_version
         ) -%}
     {%- endif -%}
     {{ return(result) }}
@@ -95,41 +97,43 @@
 
 {% materialization view, adapter='duckdb' %}
     {%- set target_relation = this.incorporate(type='view') -%}
-    {%- set version = node_input_version(compiled_code) -%}
-    {%- if build_state_unchanged(target_relation, version) -%}
-        {{ skip_unchanged_node(target_relation, version) }}
+    {%- set recorded = recorded_build_state() -%}
+    {%- set version = node_input_version(compiled_code, recorded) -%}
+    {%- if build_state_unchanged(target_relation, version, recorded) -%}
+        {{ skip_unchanged_node(target_relation, version, recorded) }}
         {{ return({'relations': [target_relation]}) }}
     {%- endif -%}
     {%- set result = dbt.materialization_view_default() -%}
     {#- a view stores no rows: it is recreated, nothing is written -#}
-    {%- do record_build(target_relation, version, 'view', none, none, 0, 0) -%}
+    {%- do record_build(target_relation, version, 'view', none, none, 0, 0, recorded) -%}
     {{ return(result) }}
 {% endmaterialization %}
 
 
 {% materialization seed, adapter='duckdb' %}
     {%- set target_relation = this.incorporate(type='table') -%}
-    {%- set version = node_input_version('') -%}
-    {%- if build_state_unchanged(target_relation, version) -%}
+    {%- set recorded = recorded_build_state() -%}
+    {%- set version = node_input_version('', recorded) -%}
+    {%- if build_state_unchanged(target_relation, version, recorded) -%}
         {#- dbt's seed runner reports the seed's table -#}
         {%- do store_result('agate_table', response='OK', agate_table=load_agate_table()) -%}
-        {{ skip_unchanged_node(target_relation, version) }}
+        {{ skip_unchanged_node(target_relation, version, recorded) }}
         {{ return({'relations': [target_relation]}) }}
     {%- endif -%}
-    {%- set rows_before = relation_row_count(this) -%}
+    {%- set rows_before = relation_row_count(this, before=true) -%}
     {%- set result = dbt.materialization_seed_default() -%}
     {%- set rows_after = relation_row_count(target_relation) -%}
-    {%- do record_build(target_relation, version, 'rebuilt', rows_before, rows_after, rows_after, rows_before) -%}
+    {%- do record_build(target_relation, version, 'rebuilt', rows_before, rows_after, rows_after, rows_before, recorded) -%}
     {{ return(result) }}
 {% endmaterialization %}
 
 
 {# The node's inputs did not change: dbt's required 'main' statement is a no-op. #}
-{% macro skip_unchanged_node(relation, version) %}
+{% macro skip_unchanged_node(relation, version, recorded) %}
     {%- call statement('main', auto_begin=False) -%}
         select 'unchanged: {{ relation }}' as skipped
     {%- endcall -%}
-    {%- do record_build(relation, version, 'skipped', none, none, 0, 0) -%}
+    {%- do record_build(relation, version, 'skipped', none, none, 0, 0, recorded) -%}
 {% endmacro %}
 
 

@@ -14,6 +14,7 @@ import fcntl
 import json
 import os
 import shutil
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -22,7 +23,13 @@ import pytest
 
 from retention.dbt import PROJECT_ROOT, DbtResult, dbt_env
 from retention.tests.dbt_runs import SLOTS_VARIABLE, run_dbt
-from retention.tests.hermetic import SAMPLE_DIR, TEST_PII_HASH_SALT, UNIT_TESTS
+from retention.tests.hermetic import (
+    SAMPLE_BUILDING,
+    SAMPLE_DIR,
+    SAMPLE_STATUS,
+    TEST_PII_HASH_SALT,
+    UNIT_TESTS,
+)
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -153,6 +160,21 @@ def _newest_input() -> tuple[float, Path]:
     return newest
 
 
+def _wait_for_sample_build(directory: Path, timeout: float = 1800.0) -> None:
+    """`make test` builds the sample beside pytest: wait until that build ends."""
+    deadline = time.monotonic() + timeout
+    while (directory / SAMPLE_BUILDING).exists() and not (directory / SAMPLE_STATUS).exists():
+        if time.monotonic() > deadline:
+            pytest.fail(f"the sample build in {directory} did not end in {timeout:.0f} s")
+        time.sleep(1.0)
+    status = directory / SAMPLE_STATUS
+    if status.exists() and status.read_text(encoding="utf-8").strip() != "ok":
+        pytest.fail(
+            f"make test's sample build {status.read_text(encoding='utf-8').strip()}: "
+            "see its output above"
+        )
+
+
 def _check_reusable(path: Path, target: Path) -> None:
     """The warehouse `make test` built: present, fresh, hashed with the tests' salt."""
     if not path.is_file() or not (target / "manifest.json").is_file():
@@ -185,6 +207,7 @@ def sample_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
         return build_once(tmp_path_factory, SAMPLE_DIR, "sample", extra_env=UNIT_TESTS)
     built = Path(reuse)
     target = Path(os.environ.get("TEST_SAMPLE_TARGET_PATH", built.parent / "target"))
+    _wait_for_sample_build(built.parent)
     _check_reusable(built, target)
     result = DbtResult(0, f"reused {built} (TEST_SAMPLE_WAREHOUSE)")
     return _private_copy(tmp_path_factory, built, target, result)

@@ -4,7 +4,8 @@ Starting the `dbt` executable costs about 4.5 CPU seconds before it reads
 the project: importing dbt-core, its adapters and the serialisers their
 dataclasses generate at import time. The suite runs dbt about a hundred
 times. The server (one per test session, started by the hermetic plugin)
-imports dbt's command line and the DuckDB adapter once, then waits on a Unix
+imports dbt's command line, the DuckDB adapter and what the project's Python
+models import (pandas, SciPy: about 1.5 CPU s per build) once, then waits on a Unix
 socket. Each run is a child forked from it: the child takes the request's
 environment (os.environ replaced, time zone re-read), working directory and
 arguments, sends its output to a file, runs `dbt.cli.main.cli` as the `dbt`
@@ -46,7 +47,17 @@ SERVER_VARIABLE = "RETENTION_TEST_DBT_SERVER"
 SWITCH_VARIABLE = "RETENTION_TEST_DBT_FORK"
 
 #: what the server imports before forking (everything a DuckDB run imports)
-PRELOAD = ("dbt.cli.main", "dbt.adapters.duckdb", "dbt.adapters.duckdb.impl", "duckdb", "agate")
+PRELOAD = (
+    "dbt.cli.main",
+    "dbt.adapters.duckdb",
+    "dbt.adapters.duckdb.impl",
+    "duckdb",
+    "agate",
+    # what the Python models import (pandas, SciPy): about 1.5 CPU s per build
+    "retention.survival.warehouse",
+    "retention.clv.fit",
+    "retention.clv.score",
+)
 
 
 def _child(connection: socket.socket) -> NoReturn:

@@ -153,19 +153,35 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | 
     return SpreadingFileScheduling(config, log)
 
 
+#: `make test` creates this file in the sample build's directory before it
+#: starts the build beside pytest; the build replaces it with SAMPLE_STATUS
+SAMPLE_BUILDING = "building"
+#: written by build_sample when it ends: `ok`, or `failed (exit code N)`
+SAMPLE_STATUS = "status"
+
+
 def build_sample(directory: Path) -> int:
     """`make test`'s build: the sample, pinned like the tests, into `directory`.
 
     pytest reuses it as `sample_warehouse` when TEST_SAMPLE_WAREHOUSE names
-    `directory`/sample.duckdb (see conftest.py), instead of building it again.
+    `directory`/sample.duckdb (see conftest.py), instead of building it again;
+    its tests wait for the file SAMPLE_STATUS while SAMPLE_BUILDING exists.
     """
     from retention.build import main as build_main
 
     directory.mkdir(parents=True, exist_ok=True)
-    pin_environment(directory)
-    os.environ.update(UNIT_TESTS)
-    os.environ["WAREHOUSE_PATH"] = str(directory / "sample.duckdb")
-    return build_main(["--no-publish"])
+    (directory / SAMPLE_STATUS).unlink(missing_ok=True)
+    code = 70
+    try:
+        pin_environment(directory)
+        os.environ.update(UNIT_TESTS)
+        os.environ["WAREHOUSE_PATH"] = str(directory / "sample.duckdb")
+        code = build_main(["--no-publish"])
+    finally:
+        status = "ok" if code == 0 else f"failed (exit code {code})"
+        (directory / SAMPLE_STATUS).write_text(status + "\n", encoding="utf-8")
+        (directory / SAMPLE_BUILDING).unlink(missing_ok=True)
+    return code
 
 
 if __name__ == "__main__":
