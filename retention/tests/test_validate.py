@@ -412,3 +412,35 @@ def test_validation_does_not_lock_out_a_writer(complete_warehouse: Path, gx_dir:
     run_checkpoint(complete_warehouse, only=["clv_model_parameters"], gx_dir=gx_dir)
     with duckdb.connect(str(complete_warehouse)) as con:
         assert con.execute("select 1").fetchone() == (1,)
+
+
+CONCURRENT_RUN = """
+import sys
+from pathlib import Path
+from retention.validate.checkpoint import run_checkpoint
+marts = ["fct_cohort_retention", "rpt_retention_by_industry"]
+report = run_checkpoint(Path(sys.argv[1]), only=marts, gx_dir=Path(sys.argv[2]))
+print("success" if report.success else report.failed)
+"""
+
+
+def test_two_validations_at_once_on_one_gx_folder(complete_warehouse: Path, tmp_path: Path) -> None:
+    """Each run replaces the folder's stored suites: a second run at the same
+    time (make test's sample build beside a test's `make build`) waits for
+    the first instead of reading suites the first has just removed."""
+    gx_dir = tmp_path / "gx"
+    gx_dir.mkdir()
+    shutil.copy(GX_DIR / "great_expectations.yml", gx_dir)
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", CONCURRENT_RUN, str(complete_warehouse), str(gx_dir)],
+            cwd=PROJECT_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=600)[0] for run in runs]
+    for run, output in zip(runs, outputs, strict=True):
+        assert run.returncode == 0 and output.strip().endswith("success"), output[-3000:]

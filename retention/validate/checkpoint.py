@@ -21,6 +21,7 @@ from retention.validate.context import (
     DATASOURCE,
     GX_DIR,
     close_datasource,
+    exclusive_use,
     open_context,
     read_facts,
 )
@@ -153,7 +154,21 @@ def run_checkpoint(
         raise ValueError(f"not contract marts: {unknown}")
     report.missing_marts = [m for m in selected if m not in facts.columns]
 
-    context = open_context(warehouse, gx_dir)
+    with exclusive_use(gx_dir):
+        _validate(report, selected, facts, gx_dir, build_docs)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _validate(
+    report: ValidationReport,
+    selected: Sequence[str],
+    facts: WarehouseFacts,
+    gx_dir: Path,
+    build_docs: bool,
+) -> None:
+    """The checkpoint run of run_checkpoint, results into `report`."""
+    context = open_context(report.warehouse, gx_dir)
     datasource = context.data_sources.get(DATASOURCE)
     definitions = []
     skipped: dict[str, list[str]] = {}
@@ -204,8 +219,6 @@ def run_checkpoint(
     # the patch keeps one read-only DuckDB connection per engine: close it, or
     # this process would keep dbt (a writer) out of the file
     close_datasource(datasource)
-    report.seconds = time.perf_counter() - started
-    return report
 
 
 def format_report(report: ValidationReport) -> str:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -31,6 +34,19 @@ def default_warehouse_path() -> Path:
 # Written from retention/validate/suites/ on every run (validation results
 # and Data Docs are kept).
 GENERATED_STORES = ("expectations", "validation_definitions", "checkpoints")
+
+
+@contextmanager
+def exclusive_use(gx_dir: Path) -> Iterator[None]:
+    """One validation at a time per GX folder: each run replaces the stored
+    suites, validation definitions and checkpoint (open_context), which a
+    concurrent run (another `make build`, or `make test`'s sample build beside
+    a test's) would be reading. Waits for the other run to end."""
+    lock = gx_dir / "uncommitted" / "validation.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes
+        yield
 
 
 def open_context(warehouse: Path, gx_dir: Path = GX_DIR) -> FileDataContext:
