@@ -59,23 +59,17 @@ def _raw_with_extra_order(tmp_path: Path) -> Path:
     return raw
 
 
-@pytest.fixture(scope="module")
-def first_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One `make build` of the tiny dataset: build.duckdb, target/ and the published bi.duckdb."""
-    directory = tmp_path_factory.mktemp("publish")
-    result = _build(_env(directory, DATA_DIR / "tiny"))
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert _count(directory / "bi.duckdb") == 9
-    return directory
-
-
 @pytest.fixture
-def published(first_build: Path, tmp_path: Path) -> Path:
-    """The state after the first build, each test its own copy (the build's
-    own warehouse and target too, as if the test had built it itself)."""
-    for name in ("build.duckdb", "bi.duckdb"):
-        shutil.copy2(first_build / name, tmp_path / name)
-    shutil.copytree(first_build / "target", tmp_path / "target")
+def published(tiny_warehouse: Warehouse, tmp_path: Path) -> Path:
+    """The state a `make build` of the tiny dataset leaves, each test its own
+    copy: the build's warehouse and target (the session's build of data/tiny)
+    and the marts published from them (bi.duckdb)."""
+    shutil.copy2(tiny_warehouse.path, tmp_path / "build.duckdb")
+    shutil.copytree(tiny_warehouse.target_path, tmp_path / "target")
+    publish_marts(
+        tmp_path / "build.duckdb", tmp_path / "bi.duckdb", tmp_path / "target" / "manifest.json"
+    )
+    assert _count(tmp_path / "bi.duckdb") == 9
     return tmp_path / "bi.duckdb"
 
 

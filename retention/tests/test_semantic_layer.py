@@ -15,35 +15,75 @@ import pytest
 from retention.dbt import PROJECT_ROOT, dbt_env
 from retention.tests.conftest import Warehouse
 
+#: one `mf` process answers the module: it runs each command in turn with one
+#: CLI configuration (one MetricFlow engine), as MetricFlow's own tests do
+MF_BATCH = """
+import json, sys
+from dbt_metricflow.cli.cli_configuration import CLIConfiguration
+from dbt_metricflow.cli.main import cli
+config = CLIConfiguration()
+for name, arguments in json.load(sys.stdin).items():
+    print(f"=== {name}", flush=True)
+    cli.main(arguments, obj=config, standalone_mode=False)
+    print(flush=True)
+"""
+
+#: name -> (metrics, group by, where)
+QUERIES: dict[str, tuple[list[str], list[str], str | None]] = {
+    "net_revenue_by_cohort_month": (["net_revenue"], ["order__cohort_month"], None),
+    "repeat_purchase_rate_by_segment": (
+        ["repeat_purchase_rate", "customers", "historical_clv"],
+        ["customer__customer_industry_segment"],
+        None,
+    ),
+    "aov_by_device": (["average_order_value", "purchases"], ["order__device"], None),
+    "crr_by_industry_by_year": (
+        ["crr", "churn_rate"],
+        ["retention_period__period_industry_segment", "retention_period__period_start__year"],
+        "{{ Dimension('retention_period__period_grain') }} = 'year'",
+    ),
+    "loyalty_crr_by_membership_by_year": (
+        ["loyalty_crr"],
+        ["loyalty_period__is_loyalty_member", "loyalty_period__loyalty_period_start__year"],
+        "{{ Dimension('loyalty_period__loyalty_period_grain') }} = 'year'",
+    ),
+}
+
 
 class MetricFlow:
-    """`mf query` against one built warehouse.
+    """`mf validate-configs` and every query of QUERIES against one built
+    warehouse, in one `mf` process.
 
     mf reads `target/semantic_manifest.json` under the directory it runs in,
-    so each warehouse gets a small project root with its own manifest.
+    so the warehouse gets a small project root with its own manifest (and its
+    own copy of the warehouse file: mf opens it for writing).
     """
 
     def __init__(self, root: Path, warehouse: Path) -> None:
         self.root = root
-        self.warehouse = warehouse
         manifest = json.loads((root / "target" / "semantic_manifest.json").read_text())
         self.metrics = {metric["name"] for metric in manifest["metrics"]}
-
-    def query(
-        self, metrics: list[str], group_by: list[str], where: str | None = None
-    ) -> pd.DataFrame:
-        out = self.root / "query.csv"
-        command = [str(Path(sys.executable).with_name("mf")), "query"]
-        command += ["--metrics", ",".join(metrics), "--group-by", ",".join(group_by)]
-        command += ["--csv", str(out)]
-        if where:
-            command += ["--where", where]
-        env = dbt_env(warehouse_path=self.warehouse)
+        commands = {"validate-configs": ["validate-configs"]}
+        for name, (metrics, group_by, where) in QUERIES.items():
+            commands[name] = ["query", "--metrics", ",".join(metrics)]
+            commands[name] += ["--group-by", ",".join(group_by), "--csv", str(root / f"{name}.csv")]
+            commands[name] += ["--where", where] if where else []
         done = subprocess.run(
-            command, cwd=self.root, env=env, capture_output=True, text=True, check=False
+            [sys.executable, "-c", MF_BATCH],
+            input=json.dumps(commands),
+            cwd=root,
+            env=dbt_env(warehouse_path=warehouse),
+            capture_output=True,
+            text=True,
+            check=False,
         )
-        assert done.returncode == 0 and out.exists(), done.stdout[-3000:] + done.stderr[-3000:]
-        return pd.read_csv(out)
+        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+        sections = done.stdout.split("=== ")[1:]
+        self.output = {part.split("\n", 1)[0]: part for part in sections}
+        assert self.output.keys() == commands.keys(), done.stdout[-3000:]
+
+    def query(self, name: str) -> pd.DataFrame:
+        return pd.read_csv(self.root / f"{name}.csv")
 
 
 @pytest.fixture(scope="module")
@@ -55,24 +95,20 @@ def mf(sample_warehouse: Warehouse, tmp_path_factory: pytest.TempPathFactory) ->
         sample_warehouse.target_path / "semantic_manifest.json",
         root / "target" / "semantic_manifest.json",
     )
-    return MetricFlow(root, sample_warehouse.path)
+    # the manifest names the database (catalog) by the file's name: keep it
+    (root / "warehouse").mkdir()
+    warehouse = root / "warehouse" / sample_warehouse.path.name
+    shutil.copyfile(sample_warehouse.path, warehouse)
+    return MetricFlow(root, warehouse)
 
 
 def test_semantic_layer_validates(mf: MetricFlow) -> None:
-    done = subprocess.run(
-        [str(Path(sys.executable).with_name("mf")), "validate-configs"],
-        cwd=mf.root,
-        env=dbt_env(warehouse_path=mf.warehouse),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout[-3000:]
-    assert "ERRORS: 0" in done.stdout and "ERRORS: 1" not in done.stdout
+    output = mf.output["validate-configs"]
+    assert "ERRORS: 0" in output and "ERRORS: 1" not in output, output[-3000:]
 
 
 def test_net_revenue_by_cohort_month(mf: MetricFlow, sample_warehouse: Warehouse) -> None:
-    result = mf.query(["net_revenue"], ["order__cohort_month"]).dropna()
+    result = mf.query("net_revenue_by_cohort_month").dropna()
     result["month"] = pd.to_datetime(result["order__cohort_month__month"]).dt.date
     orders = sample_warehouse.df(
         "select cohort_month, net_revenue from marts.fct_orders where cohort_month is not null"
@@ -87,7 +123,7 @@ def test_net_revenue_by_cohort_month(mf: MetricFlow, sample_warehouse: Warehouse
 
 def test_repeat_purchase_rate_by_segment(mf: MetricFlow, sample_warehouse: Warehouse) -> None:
     segment = "customer__customer_industry_segment"
-    result = mf.query(["repeat_purchase_rate", "customers", "historical_clv"], [segment])
+    result = mf.query("repeat_purchase_rate_by_segment")
     customers = sample_warehouse.df(
         "select industry_segment, orders_count, net_revenue from marts.dim_customers"
     )
@@ -99,7 +135,7 @@ def test_repeat_purchase_rate_by_segment(mf: MetricFlow, sample_warehouse: Wareh
 
 
 def test_aov_by_device(mf: MetricFlow, sample_warehouse: Warehouse) -> None:
-    result = mf.query(["average_order_value", "purchases"], ["order__device"])
+    result = mf.query("aov_by_device")
     orders = sample_warehouse.df(
         "select coalesce(device, 'unknown') as device, net_revenue "
         "from marts.fct_orders where is_purchase"
@@ -117,11 +153,7 @@ def test_crr_by_industry_by_year(mf: MetricFlow, sample_warehouse: Warehouse) ->
         "(models/marts/retention/_retention__semantic.yml)"
     )
     segment = "retention_period__period_industry_segment"
-    result = mf.query(
-        ["crr", "churn_rate"],
-        [segment, "retention_period__period_start__year"],
-        where="{{ Dimension('retention_period__period_grain') }} = 'year'",
-    ).dropna()
+    result = mf.query("crr_by_industry_by_year").dropna()
     expected = sample_warehouse.df(
         "select industry_segment, year(period_start) as year, crr, churn_rate "
         "from marts.rpt_retention_by_industry where period_grain = 'year' and crr is not null"
@@ -138,11 +170,7 @@ def test_crr_by_industry_by_year(mf: MetricFlow, sample_warehouse: Warehouse) ->
 def test_loyalty_crr_by_membership_by_year(mf: MetricFlow, sample_warehouse: Warehouse) -> None:
     """loyalty_crr over all stores = (E - N) / S of rpt_loyalty_retention's summed counts."""
     member = "loyalty_period__is_loyalty_member"
-    result = mf.query(
-        ["loyalty_crr"],
-        [member, "loyalty_period__loyalty_period_start__year"],
-        where="{{ Dimension('loyalty_period__loyalty_period_grain') }} = 'year'",
-    ).dropna()
+    result = mf.query("loyalty_crr_by_membership_by_year").dropna()
     expected = sample_warehouse.df(
         "select is_loyalty_member, year(period_start) as year, "
         "(sum(customers_end) - sum(new_customers)) / sum(customers_start) as crr "
