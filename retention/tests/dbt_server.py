@@ -43,6 +43,8 @@ from typing import NoReturn
 
 #: the socket of the session's server (set by the hermetic plugin for every test process)
 SERVER_VARIABLE = "RETENTION_TEST_DBT_SERVER"
+#: its process id (a run waiting for the socket stops waiting when it is gone)
+PID_VARIABLE = "RETENTION_TEST_DBT_SERVER_PID"
 #: `0` runs every test dbt run as the `dbt` executable instead (for debugging)
 SWITCH_VARIABLE = "RETENTION_TEST_DBT_FORK"
 
@@ -193,18 +195,22 @@ def wait_until_ready(path: Path, server_pid: int | None, timeout: float = 300.0)
 
 
 def _alive(pid: int) -> bool:
+    """True while process `pid` runs (an exited child nobody has reaped yet,
+    a zombie, is not running: the server is one for the xdist workers)."""
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except (ProcessLookupError, FileNotFoundError):
         return False
-    return True
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def run(
     path: Path, args: Sequence[str], env: Mapping[str, str], cwd: Path, output: Path
 ) -> tuple[int, str, float]:
     """Run `dbt <args>` in a child of the server at `path`: (exit code, output, CPU s)."""
-    wait_until_ready(path, None)
+    pid = os.environ.get(PID_VARIABLE)
+    wait_until_ready(path, int(pid) if pid else None)
     request = {"args": list(args), "env": dict(env), "cwd": str(cwd), "output": str(output)}
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
         connection.connect(str(path))

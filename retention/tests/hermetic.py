@@ -115,8 +115,10 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ[SLOTS_VARIABLE] = str(scratch / "dbt-slots")
     if os.environ.get(dbt_server.SWITCH_VARIABLE, "1") != "0":
         socket = scratch / "dbt.sock"
-        _SERVERS.append((dbt_server.start(socket), socket))
+        server = dbt_server.start(socket)
+        _SERVERS.append((server, socket))
         os.environ[dbt_server.SERVER_VARIABLE] = str(socket)
+        os.environ[dbt_server.PID_VARIABLE] = str(server.pid)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
