@@ -37,6 +37,41 @@ def test_parse_size() -> None:
     assert size_label(20_000) == "20k"
 
 
+def test_targets_are_checked_on_the_sizes_the_issue_names() -> None:
+    def build(seconds: float, peak: float = 1.0) -> dict[str, Any]:
+        return {"seconds": seconds, "peak_gb": peak}
+
+    results = {
+        "10M": {
+            "steps": {
+                "dbt_build": build(100.0),
+                "baseline_a": {"seconds": 80.0},
+                "baseline_b": {"skipped": "not requested"},
+                "change_build": {"seconds": 8.0},
+                "no_change_build": {"seconds": 5.0, "build_log": {"rows_written": 0}},
+            }
+        },
+        "50M": {"steps": {"dbt_build": build(600.0, peak=4.5)}},
+        "1M": {"steps": {"dbt_build": build(10.0, peak=9.0)}},
+    }
+    kept = "| 10M: baseline B ≥ 3 times the dbt build | 3.40 (ratio) | met |"
+    previous = {"10M: baseline B ≥ 3 times the dbt build": kept}
+    rows = {
+        line.split("|")[1].strip(): [cell.strip() for cell in line.split("|")[2:4]]
+        for line in report.targets_markdown(results, previous).splitlines()[2:]
+    }
+    assert rows["10M: dbt build ≤ 1.5 times baseline A"] == ["1.25 (ratio)", "met"]
+    # not measured by the saved results: the earlier run's row, said to be one
+    assert rows["10M: baseline B ≥ 3 times the dbt build"] == ["3.40 (ratio), earlier run", "met"]
+    assert rows["50M: full build ≤ 5.5 times the 10M one"] == ["6.00 (ratio)", "**not met**"]
+    # the 50M build's memory, not the 1M one's
+    assert rows["50M: dbt build peak memory < 4 GB"] == ["4.50 (GB)", "**not met**"]
+    assert rows["10M: one-day change ≤ 10% of the full build"] == ["0.08 (ratio)", "met"]
+    assert rows["50M: one-day change ≤ 5% of the full build"] == ["-", "not measured"]
+    assert rows["10M: build with no change writes 0 rows"] == ["0 (rows)", "met"]
+    assert rows["1M: CLV fit faster than lifetimes"] == ["-", "not measured"]
+
+
 #: reject reasons the added rows must produce in the warehouse
 DIRTY_REASONS = {
     "missing_key", "negative_amount", "unknown_currency",
