@@ -63,6 +63,12 @@ class MetricFlow:
         self.root = root
         manifest = json.loads((root / "target" / "semantic_manifest.json").read_text())
         self.metrics = {metric["name"] for metric in manifest["metrics"]}
+        # a metric gone from the manifest is named here, before mf's own error
+        queried = {metric for metrics, _, _ in QUERIES.values() for metric in metrics}
+        assert queried <= self.metrics, (
+            f"metrics {sorted(queried - self.metrics)} missing from the semantic manifest "
+            "(models/marts/*/_*__semantic.yml)"
+        )
         commands = {"validate-configs": ["validate-configs"]}
         for name, (metrics, group_by, where) in QUERIES.items():
             commands[name] = ["query", "--metrics", ",".join(metrics)]
