@@ -72,7 +72,12 @@ def _build_step(build: DbtBuild) -> dict[str, Any]:
         "tests_seconds": build.seconds_of("test") + build.seconds_of("unit_test"),
         "seeds_seconds": build.seconds_of("seed"),
         "models": [
-            {"name": m.name, "materialized": m.materialized, "seconds": m.seconds}
+            {
+                "name": m.name,
+                "materialized": m.materialized,
+                "seconds": m.seconds,
+                "peak_gb": build.peak_gb_during(m),
+            }
             for m in build.models
         ],
     }

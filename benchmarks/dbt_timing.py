@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import shutil
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -21,6 +23,9 @@ class NodeTiming:
     status: str
     seconds: float
     materialized: str | None = None
+    #: epoch seconds of the node's execute phase (None when dbt did not run it)
+    started: float | None = None
+    completed: float | None = None
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,15 @@ class DbtBuild:
 
     def seconds_of(self, resource_type: str) -> float:
         return sum(n.seconds for n in self.nodes if n.resource_type == resource_type)
+
+    def peak_gb_during(self, node: NodeTiming) -> float | None:
+        """Peak RSS of the build's process tree while ``node`` ran (two threads: shared)."""
+        if node.started is None or node.completed is None:
+            return None
+        during = [
+            rss for at, rss in self.measured.rss_timeline if node.started <= at <= node.completed
+        ]
+        return max(during) / 1024**3 if during else None
 
     @property
     def models(self) -> list[NodeTiming]:
@@ -61,6 +75,7 @@ def _nodes(target: Path) -> list[NodeTiming]:
     nodes = []
     for result in results["results"]:
         uid = result["unique_id"]
+        started, completed = _execute_span(result)
         resource_type, _, rest = uid.partition(".")
         name = rest.split(".", 1)[-1]
         nodes.append(
@@ -71,9 +86,24 @@ def _nodes(target: Path) -> list[NodeTiming]:
                 status=str(result["status"]),
                 seconds=float(result.get("execution_time") or 0.0),
                 materialized=materialized.get(uid),
+                started=started,
+                completed=completed,
             )
         )
     return nodes
+
+
+def _execute_span(result: dict[str, Any]) -> tuple[float | None, float | None]:
+    """Epoch seconds of a run result's execute phase (dbt writes UTC, with or without 'Z')."""
+    for phase in result.get("timing") or ():
+        if phase.get("name") == "execute" and phase.get("started_at") and phase.get("completed_at"):
+            return _epoch(phase["started_at"]), _epoch(phase["completed_at"])
+    return None, None
+
+
+def _epoch(stamp: str) -> float:
+    parsed = datetime.fromisoformat(stamp.removesuffix("Z"))
+    return parsed.replace(tzinfo=parsed.tzinfo or UTC).timestamp()
 
 
 def dbt_build(

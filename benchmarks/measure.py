@@ -31,6 +31,8 @@ class Measured:
     output: str
     #: user + system CPU time of the process and its waited-for descendants
     cpu_seconds: float = 0.0
+    #: (epoch seconds, RSS of the live process tree in bytes), one sample per poll
+    rss_timeline: tuple[tuple[float, int], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -73,6 +75,7 @@ def run_measured(
             text=True,
         )
         peak = 0
+        timeline: list[tuple[float, int]] = []
         done = threading.Event()
 
         def poll() -> None:
@@ -82,7 +85,9 @@ def run_measured(
             except psutil.Error:
                 return
             while not done.is_set():
-                peak = max(peak, _tree_rss(watched))
+                rss = _tree_rss(watched)
+                timeline.append((time.time(), rss))
+                peak = max(peak, rss)
                 done.wait(0.1)
 
         poller = threading.Thread(target=poll, daemon=True)
@@ -98,4 +103,4 @@ def run_measured(
         print(output, end="")
     peak = max(peak, int(usage.ru_maxrss) * 1024)  # Linux: kilobytes
     cpu = usage.ru_utime + usage.ru_stime
-    return Measured(tuple(command), process.returncode, seconds, peak, output, cpu)
+    return Measured(tuple(command), process.returncode, seconds, peak, output, cpu, tuple(timeline))

@@ -56,6 +56,7 @@
         node_id varchar,
         rows_inserted bigint
     );
+    {{ changelog_setup() }}
 {% endmacro %}
 
 

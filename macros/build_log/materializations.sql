@@ -62,6 +62,7 @@
     {%- set existing = load_cached_relation(this) -%}
     {%- set incremental_run = existing is not none and existing.is_table and not should_full_refresh() -%}
     {%- set rebuild_version = none -%}
+    {%- set replaces_all = not incremental_run -%}
     {%- if config.get('incremental_inputs') -%}
         {#- when anything but the incremental inputs changed (its code, a
             var it reads, another parent), the published rows are deleted
@@ -70,10 +71,13 @@
         {%- set rebuild_version = node_rebuild_version(compiled_code, recorded) -%}
         {%- if incremental_run and recorded_version(recorded, 'rebuild_version') != rebuild_version -%}
             {%- do build_log_query('delete from ' ~ target_relation) -%}
+            {%- set replaces_all = true -%}
         {%- endif -%}
     {%- endif -%}
+    {%- do changelog_begin(replaces_all) -%}
     {%- set rows_before = relation_row_count(this, before=true) -%}
     {%- set result = dbt.materialization_incremental_duckdb() -%}
+    {%- do changelog_end() -%}
     {%- set rows_after = relation_row_count(target_relation) -%}
     {%- if incremental_run -%}
         {#- the rows the run inserted, counted by the delete+insert statement itself -#}
@@ -139,34 +143,52 @@
 
 
 {#
-    DuckDB's delete+insert, with two changes:
+    DuckDB's delete+insert, with these changes:
     - the delete is a semi-join (`exists`): the adapter's `delete ... using`
       joins every source row to every target row of the same key, which
       explodes when the key is not unique (base_shop__orders replaces whole
       buckets: 1,700 × 1,700 matches per bucket at 1M orders);
     - the count of the inserted rows goes to meta.incremental_rows, in the
       same statement and transaction (the temporary table is visible on this
-      connection only).
+      connection only);
+    - a changelog producer records the keys of the rows it deletes and
+      inserts; a consumer with delete_changed_keys deletes the rows of every
+      changed key, not only those of the keys it inserts
+      (macros/build_log/changelog.sql).
 #}
 {% macro duckdb__get_delete_insert_merge_sql(target, source, unique_key, dest_columns, incremental_predicates) -%}
     {%- set dest_cols_csv = get_quoted_csv(dest_columns | map(attribute="name")) -%}
     {%- set keys = [unique_key] if unique_key is string else unique_key -%}
+    {%- set changelog_keys = config.get('changelog_keys') -%}
     {%- if unique_key %}
-    delete from {{ target }} as dbt_incremental_target
-    where exists (
-        select 1 from {{ source }} as dbt_incremental_source
-        where
-            {%- for key in keys %}
-            dbt_incremental_source.{{ key }} = dbt_incremental_target.{{ key }}
-            {{- " and" if not loop.last }}
-            {%- endfor %}
-    )
-    {%- for predicate in incremental_predicates or [] %}
+    {%- set replaced -%}
+        {%- if config.get('delete_changed_keys') -%}
+        {{ key_changed(config.get('changes_from'), 'dbt_incremental_target', keys[1]) }}
+        {%- else -%}
+        exists (
+            select 1 from {{ source }} as dbt_incremental_source
+            where
+                {%- for key in keys %}
+                dbt_incremental_source.{{ key }} = dbt_incremental_target.{{ key }}
+                {{- " and" if not loop.last }}
+                {%- endfor %}
+        )
+        {%- endif -%}
+        {%- for predicate in incremental_predicates or [] %}
         and {{ predicate }}
-    {%- endfor %};
+        {%- endfor %}
+    {%- endset %}
+    {%- if changelog_keys %}
+    {{ log_changes('select * from ' ~ target ~ ' as dbt_incremental_target where ' ~ replaced) }};
+    {%- endif %}
+    delete from {{ target }} as dbt_incremental_target
+    where {{ replaced }};
     {%- endif %}
     insert into {{ target }} ({{ dest_cols_csv }})
     select {{ dest_cols_csv }} from {{ source }};
+    {%- if changelog_keys %}
+    {{ log_changes('select * from ' ~ source) }};
+    {%- endif %}
     insert into meta.incremental_rows
     select '{{ invocation_id }}', '{{ model.unique_id }}', count(*) from {{ source }}
 {%- endmacro %}

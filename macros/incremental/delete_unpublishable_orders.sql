@@ -4,18 +4,31 @@
     An incremental run inserts the changed orders; this removes the published
     orders that are no longer accepted, or now dated after as_of_date (an
     order dropped from the export, turned invalid, or an earlier as_of_date).
-    Without it those rows would survive until the next full refresh.
+    Without it those rows would survive until the next full refresh. Only
+    orders whose staging rows changed since the last build (the changelog
+    of base_shop__orders) or dated after as_of_date can be such orders; their
+    customers are recorded in fct_orders' changelog before the delete.
 #}
 {% macro delete_unpublishable_orders() %}
     {%- if is_incremental() %}
+        {%- set unpublishable -%}
+            (
+                published.order_date > {{ as_of_date() }}
+                or {{ key_changed('base_shop__orders', 'published', 'order_id') }}
+            )
+            and not exists (
+                select 1
+                from {{ ref('stg_shop__orders') }} as orders
+                where
+                    orders.store_id = published.store_id
+                    and orders.order_id = published.order_id
+                    and orders.order_date <= {{ as_of_date() }}
+            )
+        {%- endset %}
+        {%- if target.type == 'duckdb' %}
+        {{ log_changes('select * from ' ~ this ~ ' as published where ' ~ unpublishable) }};
+        {%- endif %}
         delete from {{ this }} as published
-        where not exists (
-            select 1
-            from {{ ref('stg_shop__orders') }} as orders
-            where
-                orders.store_id = published.store_id
-                and orders.order_id = published.order_id
-                and orders.order_date <= {{ as_of_date() }}
-        )
+        where {{ unpublishable }}
     {%- endif %}
 {% endmacro %}

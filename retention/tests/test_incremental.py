@@ -17,10 +17,12 @@ rows in both.
    at once: the pending orders completed and refunds issued; a late order
    that becomes a customer's first purchase (its cohort moves); a late
    order that bridges a gap longer than W = 365 days; a removed order
-   that splits an activity span; a status change in an old month; a
-   duplicate order appearing; a refund larger than the order's value; a
-   var changed (churn_risk_days). Orders staging re-validates only the
-   changed buckets.
+   that splits an activity span; a customer's only purchase removed; a
+   status change in an old month; a duplicate order appearing; a refund
+   larger than the order's value; a var changed (churn_risk_days). Orders
+   staging re-validates only the changed buckets; fct_orders compares
+   only the orders in staging's changelog, and the customer-level state
+   rewrites only the customers in fct_orders' changelog.
 3. Two months more, to 2024-03-01 (leap year, W = 365), the duplicate
    gone, the only order of one monthly file removed (the file goes), an
    FX rate and a store row changed (orders staging re-validates every
@@ -66,6 +68,7 @@ CUTOFFS = {1: "2024-01-01", 2: "2024-01-02", 3: "2024-03-02", 4: "2024-03-02"}
 # - CBRIDGE: two purchases 400 days apart; the middle one arrives late (state 2)
 # - CSPLIT: a middle purchase removed in state 2 leaves a gap of 410 days
 # - CFIRST: a late order dated before its first purchase arrives in state 2
+# - CGONE: its only purchase is removed in state 2 (the customer goes)
 MADE_ORDERS = (
     ("CBRIDGE", "X-BRIDGE-1", "2022-11-15"),
     ("CBRIDGE", "X-BRIDGE-2", "2023-06-01"),
@@ -76,9 +79,11 @@ MADE_ORDERS = (
     ("CFIRST", "X-FIRST-0", "2023-02-10"),
     ("CFIRST", "X-FIRST-1", "2023-05-05"),
     ("CFIRST", "X-FIRST-2", "2023-09-09"),
+    ("CGONE", "X-GONE-1", "2023-06-15"),
 )
 LATE = {"X-BRIDGE-2", "X-FIRST-0"}  # absent in state 1
-REMOVED = {2: {"X-SPLIT-2"}, 3: {"X-SPLIT-2", "X-SPLIT-1"}}  # the 2022-10 file goes in state 3
+# the 2022-10 file goes in state 3; CGONE loses its only purchase in state 2
+REMOVED = {2: {"X-SPLIT-2", "X-GONE-1"}, 3: {"X-SPLIT-2", "X-SPLIT-1", "X-GONE-1"}}
 
 
 @pytest.fixture(scope="module")
@@ -347,6 +352,12 @@ def test_incremental_builds_equal_full_refresh(full_export: Path, tmp_path: Path
     assert 0 < staged["rows_deleted"] < staged["rows_before"], staged
     assert 0 < staged["rows_inserted"] < staged["rows_after"], staged
     assert logs[2]["fct_orders"]["action"] == "incremental", logs[2]["fct_orders"]
+    # the customer-level state read fct_orders' changelog: it rewrote the
+    # changed customers' rows only (CGONE's deleted, no row inserted for it)
+    for name in ("int_customers_aggregated", "int_customer_activity_spans"):
+        entry = logs[2][name]
+        assert entry["action"] == "incremental", entry
+        assert 0 < entry["rows_inserted"] < entry["rows_after"], entry
     assert logs[2]["raw_customers"]["action"] == "skipped"
     assert logs[2]["industry_segments"]["action"] == "skipped"
     # state 3 changed a store row and an FX rate: every bucket re-validated

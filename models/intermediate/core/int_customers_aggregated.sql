@@ -1,10 +1,30 @@
 {#
     One row per customer (store_id, customer_id) with at least one purchase
     on or before as_of_date: acquisition, activity and value to date.
+
+    Customer-level state: it does not depend on as_of_date (fct_orders
+    holds the orders up to it). Incremental (DuckDB): a build recomputes
+    only the customers in fct_orders' changelog since its last build, and
+    deletes those left without a purchase (macros/build_log/changelog.sql).
 #}
+{{ config(
+    materialized='incremental' if target.type == 'duckdb' else 'table',
+    incremental_strategy='delete+insert',
+    unique_key=['store_id', 'customer_id'],
+    incremental_inputs=['fct_orders'],
+    changes_from='fct_orders',
+    delete_changed_keys=true,
+) }}
+
 with purchases as (
-    select * from {{ ref('fct_orders') }}
-    where customer_order_number is not null
+    select * from {{ ref('fct_orders') }} as orders
+    where
+        customer_order_number is not null
+        {%- if is_incremental() %}
+            /* build-mode { */
+            and {{ key_changed('fct_orders', 'orders', 'customer_id') }}
+            /* } build-mode */
+        {%- endif %}
 ),
 
 final as (

@@ -8,13 +8,16 @@
     null for guests and non-purchases.
 
     Incremental (DuckDB: delete+insert on store_id, order_id; Spark: see
-    macros/cross_engine/incremental.sql): a build re-sequences
-    only the customers whose orders changed since the previous build and
-    gives the same rows as a full refresh (DECISIONLOG.md, "Incremental
-    fct_orders"; tested in retention/tests/test_incremental.py). A change
-    of anything but the data it reads (its code, a macro, a var other than
-    as_of_date) rebuilds it in full (config incremental_inputs,
-    macros/build_log/materializations.sql).
+    macros/cross_engine/incremental.sql): a build compares with their
+    published rows only the orders that may have changed (the changelog of
+    base_shop__orders, refunds, a later as_of_date), re-sequences only the
+    customers whose orders changed, records those customers in its own
+    changelog (read by the customer-level models) and gives the same rows
+    as a full refresh (DECISIONLOG.md, "Incremental fct_orders" and
+    "Changelog"; tested in retention/tests/test_incremental.py). A change
+    of anything but the orders and refunds it reads (its code, a macro, a
+    store row, a var other than as_of_date) rebuilds it in full (config
+    incremental_inputs, macros/build_log/materializations.sql).
 #}
 
 {{ config(
@@ -23,7 +26,9 @@
     unique_key=['store_id', 'order_id'],
     on_schema_change='fail',
     post_hook="{{ delete_unpublishable_orders() }}",
-    incremental_inputs=['stg_shop__orders', 'int_order_refunds_summed', 'stg_shop__stores'],
+    incremental_inputs=['stg_shop__orders', 'int_order_refunds_summed'],
+    changes_from='base_shop__orders',
+    changelog_keys=['store_id', 'customer_id'],
 ) }}
 
 {#- the columns that do not depend on the customer's other orders, in the
@@ -121,9 +126,32 @@ unsequenced as (
 /* build-mode { */
 -- Incremental run: an order changed when its row differs from the one
 -- published (new, late-arriving, status or refund changed, moved past
--- as_of_date, gone from the export). Every customer owning a changed order,
--- before or after the change, is sequenced again in full; all other rows
--- stay as they are. Orders gone from the source are deleted by the post-hook.
+-- as_of_date, gone from the export). Only orders that may have changed are
+-- compared: those whose staging rows were deleted or inserted since the
+-- last build (the changelog of base_shop__orders; every order after a
+-- reset), those with a refund now or when published, and those dated
+-- after the latest published order (an as_of_date moved later). Every
+-- customer owning a changed order, before or after the change, is
+-- sequenced again in full; all other rows stay as they are. Orders gone
+-- from the source are deleted by the post-hook.
+may_have_changed as (
+    select
+        store_id,
+        entity_id as order_id
+    from ({{ changed_keys('base_shop__orders') }}) as staged
+    union
+    select
+        store_id,
+        order_id
+    from refunds
+    union
+    select
+        store_id,
+        order_id
+    from {{ this }}
+    where refund_amount <> 0
+),
+
 candidate_fingerprints as (
     select
         store_id,
@@ -131,6 +159,15 @@ candidate_fingerprints as (
         customer_id,
         {{ content_hash(fingerprint_columns) }} as fingerprint
     from unsequenced
+    where
+        {{ all_keys_changed('base_shop__orders') }}
+        or order_date > (select max(published.order_date) from {{ this }} as published)
+        or exists (
+            select 1 from may_have_changed
+            where
+                may_have_changed.store_id = unsequenced.store_id
+                and may_have_changed.order_id = unsequenced.order_id
+        )
 ),
 
 published_fingerprints as (
@@ -139,7 +176,15 @@ published_fingerprints as (
         order_id,
         customer_id,
         {{ content_hash(fingerprint_columns) }} as fingerprint
-    from {{ this }}
+    from {{ this }} as published
+    where
+        {{ all_keys_changed('base_shop__orders') }}
+        or exists (
+            select 1 from may_have_changed
+            where
+                may_have_changed.store_id = published.store_id
+                and may_have_changed.order_id = published.order_id
+        )
 ),
 
 changed_orders as (

@@ -4,6 +4,7 @@
     unique_key=['_source_file', '_bucket'],
     incremental_inputs=['raw_orders'],
     post_hook="{{ delete_bucket_tombstones() }}",
+    changelog_keys=['store_id', 'order_id'],
 ) }}
 
 {#
@@ -25,7 +26,9 @@
     file row numbers included). A build re-validates only the buckets whose
     fingerprint changed, deletes the rows of vanished buckets, and
     re-flags duplicates for the order keys those buckets hold (with every
-    other row of the same keys, taken from the table as it is). Anything
+    other row of the same keys, taken from the table as it is). The keys of
+    the rows it deletes and inserts go to its changelog (meta.changes,
+    read by fct_orders; macros/build_log/changelog.sql). Anything
     else this model reads (stores, FX rates, vars, its code) changing
     re-validates every bucket (macros/build_log/materializations.sql).
 #}

@@ -1,0 +1,172 @@
+{#
+    Changelog of incremental models (DuckDB; DECISIONLOG.md "Changelog:
+    downstream models read what changed instead of comparing everything").
+
+    A producer (config changelog_keys, e.g. ['store_id', 'customer_id'])
+    records, in the transaction of each incremental run, the keys of every
+    row it deleted or inserted in meta.changes, under one change_id per run;
+    a run that replaces the whole table (first build, full refresh, a
+    rebuild version change) records one reset row instead ("everything
+    changed").
+
+    A consumer (config changes_from: the producer's name) reads the changes
+    recorded after its position (meta.change_positions, set after each of
+    its builds): changed_keys() lists the keys, all_keys_changed() is true
+    when a reset was recorded or the consumer has no position (never built
+    incrementally, or its rows were deleted for a rebuild). With config
+    delete_changed_keys, the consumer's delete+insert deletes every row of a
+    changed key, so a key that has no row any more is removed.
+
+    A change stays in meta.changes until every consumer's position has
+    passed it.
+#}
+
+{% macro changelog_setup() %}
+    create table if not exists meta.changes (
+        producer varchar,
+        change_id bigint,
+        is_reset boolean,
+        store_id varchar,
+        entity_id varchar
+    );
+    create table if not exists meta.change_positions (
+        consumer varchar,
+        producer varchar,
+        change_id bigint
+    );
+{% endmacro %}
+
+
+{# The change_id of the producer's run in this invocation (changelog_begin). #}
+{% macro change_id() %}
+    {{ return(graph['retention.change_id ' ~ invocation_id ~ ' ' ~ model.unique_id]) }}
+{% endmacro %}
+
+
+{#
+    Called by the incremental materialization before the run.
+    - producer: takes the next change_id, drops the changes every consumer
+      has read, and records a reset when the run replaces every row
+      (`replaces_all`);
+    - consumer: forgets its position when its rows were deleted for a
+      rebuild (`replaces_all`): the run then reads every key.
+#}
+{% macro changelog_begin(replaces_all) %}
+    {%- set producer_keys = config.get('changelog_keys') -%}
+    {%- if producer_keys -%}
+        {%- set next_id = build_log_query(
+            "select coalesce(max(change_id), 0) + 1 from meta.changes"
+        ).rows[0][0] -%}
+        {%- do graph.update({'retention.change_id ' ~ invocation_id ~ ' ' ~ model.unique_id: next_id}) -%}
+        {%- do build_log_query(
+            "delete from meta.changes where producer = '" ~ model.name ~ "' and change_id <= ("
+            ~ "select coalesce(min(change_id), 0) from meta.change_positions where producer = '"
+            ~ model.name ~ "')"
+        ) -%}
+        {%- if replaces_all -%}
+            {%- do build_log_query(
+                "insert into meta.changes values ('" ~ model.name ~ "', " ~ next_id ~ ", true, null, null)"
+            ) -%}
+        {%- endif -%}
+    {%- endif -%}
+    {%- if config.get('changes_from') and replaces_all -%}
+        {%- do build_log_query(
+            "delete from meta.change_positions where consumer = '" ~ model.name ~ "'"
+        ) -%}
+    {%- endif -%}
+{% endmacro %}
+
+
+{# Called after a consumer's run: its position moves to the last change recorded. #}
+{% macro changelog_end() %}
+    {%- set producer = config.get('changes_from') -%}
+    {%- if producer -%}
+        {%- do build_log_query(
+            "delete from meta.change_positions where consumer = '" ~ model.name ~ "';"
+            ~ " insert into meta.change_positions select '" ~ model.name ~ "', '" ~ producer
+            ~ "', coalesce(max(change_id), 0) from meta.changes where producer = '" ~ producer ~ "'"
+        ) -%}
+    {%- endif -%}
+{% endmacro %}
+
+
+{#
+    SQL recording the keys of the rows `select_sql` returns (a query with
+    the producer's changelog_keys as columns) as changes of this run; keys
+    with a null part (a rejected row, a guest order) are left out.
+#}
+{% macro log_changes(select_sql) %}
+    {%- set keys = config.get('changelog_keys') -%}
+    insert into meta.changes
+    select distinct
+        '{{ model.name }}', {{ change_id() }}, false,
+        cast({{ keys[0] }} as varchar), cast({{ keys[1] }} as varchar)
+    from ({{ select_sql }}) as changed
+    where {{ keys[0] }} is not null and {{ keys[1] }} is not null
+{% endmacro %}
+
+
+{# The consumer's position (SQL scalar; null when it has none). #}
+{% macro change_position(producer) -%}
+    (
+        select max(change_id) from meta.change_positions
+        where consumer = '{{ model.name }}' and producer = '{{ producer }}'
+    )
+{%- endmacro %}
+
+
+{#
+    SQL boolean: every key must be read again (a reset, or no position).
+    Other engines keep no changelog: always true there.
+#}
+{% macro all_keys_changed(producer) -%}
+    {%- if target.type != 'duckdb' -%}
+        {{ return('true') }}
+    {%- endif %}
+    (
+        {{ change_position(producer) }} is null
+        or exists (
+            select 1 from meta.changes
+            where
+                producer = '{{ producer }}'
+                and is_reset
+                and change_id > {{ change_position(producer) }}
+        )
+    )
+{%- endmacro %}
+
+
+{# SQL query: the keys changed since the consumer's position (store_id, entity_id). #}
+{% macro changed_keys(producer) -%}
+    {%- if target.type != 'duckdb' -%}
+        {{ return(
+            'select cast(null as ' ~ dbt.type_string() ~ ') as store_id, cast(null as '
+            ~ dbt.type_string() ~ ') as entity_id where 1 = 0'
+        ) }}
+    {%- endif %}
+    select distinct
+        store_id,
+        entity_id
+    from meta.changes
+    where
+        producer = '{{ producer }}'
+        and not is_reset
+        and change_id > coalesce({{ change_position(producer) }}, -1)
+{%- endmacro %}
+
+
+{#
+    SQL boolean: the row `alias` (columns store_id and `entity`) belongs to a
+    key changed since the consumer's position, or every key changed.
+#}
+{% macro key_changed(producer, alias, entity) -%}
+    (
+        {{ all_keys_changed(producer) }}
+        or exists (
+            select 1 from ({{ changed_keys(producer) }}) as changed_keys
+            where
+                changed_keys.store_id = {{ alias }}.store_id
+                and changed_keys.entity_id = {{ alias }}.{{ entity }}
+        )
+    )
+{%- endmacro %}
