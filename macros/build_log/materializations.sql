@@ -1,5 +1,5 @@
 {#
-    DuckDB's table, incremental, view and seed materializations, wrapped:
+    DuckDB's table, incremental, view, seed and test materializations, wrapped:
     a node whose input version (node_input_version(), macros/build_log/build_state.sql)
     equals the one recorded for its relation is skipped; every node writes
     one row to meta.build_log with the rows it inserted and deleted. The
@@ -192,3 +192,46 @@
     insert into meta.incremental_rows
     select '{{ invocation_id }}', '{{ model.unique_id }}', count(*) from {{ source }}
 {%- endmacro %}
+{#
+    DuckDB's data test materialization, wrapped: a data test whose input
+    version (its compiled SQL and config, and the content versions of the
+    models and seeds it reads: node_input_version()) equals the one
+    recorded when it last passed is not run again: its inputs hold the
+    same rows, so it would pass again. dbt reports it as passed; the build
+    log records it as `skipped`, a test that ran as `tested`. A test that
+    fails or warns records nothing and runs on every build until it
+    passes. `--full-refresh` and `--store-failures` run every test.
+#}
+{% materialization test, adapter='duckdb' %}
+    {%- set recorded = recorded_build_state() -%}
+    {%- set version = node_input_version(sql, recorded) -%}
+    {%- set reusable = not should_store_failures() and not should_full_refresh() -%}
+    {%- if reusable and recorded_version(recorded, 'input_version') == version -%}
+        {%- call statement('main', fetch_result=True, auto_begin=False) -%}
+            select 0 as failures, false as should_warn, false as should_error
+        {%- endcall -%}
+        {%- do record_test(version, 'skipped') -%}
+        {{ return({'relations': []}) }}
+    {%- endif -%}
+    {%- set result = dbt.materialization_test_default() -%}
+    {#- the test's query opened a transaction that dbt never commits: closed
+        here, or the state recorded below would be rolled back with it -#}
+    {%- do adapter.commit() -%}
+    {%- set outcome = load_result('main').table.rows[0] -%}
+    {%- if outcome[0] == 0 and not outcome[1] and not outcome[2] -%}
+        {%- do record_test(version, 'tested') -%}
+    {%- endif -%}
+    {{ return(result) }}
+{% endmaterialization %}
+
+
+{# A data test passed (`tested`) or was not run again (`skipped`): its state and log rows. #}
+{% macro record_test(version, action) %}
+    {%- do build_log_query(
+        "delete from meta.build_state where node_id = '" ~ model.unique_id ~ "';"
+        ~ " insert into meta.build_state values ('" ~ model.unique_id ~ "', null, '" ~ version
+        ~ "', '" ~ version ~ "', null, current_localtimestamp());"
+        ~ " insert into meta.build_log values ('" ~ invocation_id ~ "', '" ~ model.unique_id
+        ~ "', null, 'test', '" ~ action ~ "', '" ~ version ~ "', null, null, 0, 0, 0, current_localtimestamp())"
+    ) -%}
+{% endmacro %}

@@ -29,10 +29,15 @@ rows in both.
    bucket) and an explicit earlier as_of_date (2024-02-29). fct_orders is
    left as an older version of the project would have left it, with other
    columns: the build drops it and builds it afresh instead of failing.
-4. The same export and vars again, as a whole `dbt build` with every data
-   test: every model and seed is skipped, the build log (meta.build_log)
-   shows zero rows written, the data tests pass on the incrementally built
-   warehouse, and so does Great Expectations (every suite, --require-all).
+4. The same export and vars again: every model and seed is skipped, the
+   build log (meta.build_log) shows zero rows written, and Great
+   Expectations validates the incrementally built warehouse (every suite,
+   --require-all).
+
+States 2 to 4 are whole `dbt build`s with every data test (they pass on
+the incrementally built warehouse). A data test runs again when a model or
+seed it reads changed, and is not run again when its inputs hold the rows
+it last passed on (state 4: none runs).
 """
 
 from __future__ import annotations
@@ -284,9 +289,11 @@ def differences(left: Path, right: Path) -> dict[str, str]:
     return found
 
 
-def _build(raw: Path, warehouse: Path, target: Path, state: int) -> DbtResult:
+def _build(
+    raw: Path, warehouse: Path, target: Path, state: int, everything: bool = False
+) -> DbtResult:
     env = dbt_env(raw_data_dir=raw, warehouse_path=warehouse, target_path=target)
-    command = EVERYTHING if state == 4 else MODELS_AND_SEEDS
+    command = EVERYTHING if everything else MODELS_AND_SEEDS
     return run_dbt(list(command), vars=STATE_VARS[state], env=env)
 
 
@@ -294,17 +301,22 @@ Log = dict[str, dict[str, object]]
 
 
 def _build_log(warehouse: Path, target: Path) -> Log:
-    """The last invocation's build log: {model or seed name: {column: value}}."""
+    """The last invocation's build log: {model, seed or data test name: {column: value}}."""
     invocation = json.loads((target / "run_results.json").read_text())["metadata"]["invocation_id"]
     with duckdb.connect(str(warehouse), read_only=True) as con:
         found = con.execute(
             "select node_id, action, rows_before, rows_after, rows_inserted, rows_deleted, "
-            "rows_written from meta.build_log where invocation_id = ?",
+            "rows_written, node_id from meta.build_log where invocation_id = ?",
             [invocation],
         )
         columns = [column[0] for column in found.description]
         rows = found.fetchall()
-    return {row[0].split(".")[-1]: dict(zip(columns[1:], row[1:], strict=True)) for row in rows}
+    # node ids: model.retention.<name>, test.retention.<name>.<hash>
+    return {row[0].split(".")[2]: dict(zip(columns[1:], row[1:], strict=True)) for row in rows}
+
+
+def _data_tests(log: Log) -> Log:
+    return {name: entry for name, entry in log.items() if str(entry["node_id"]).startswith("test.")}
 
 
 def test_incremental_builds_equal_full_refresh(full_export: Path, tmp_path: Path) -> None:
@@ -328,7 +340,7 @@ def test_incremental_builds_equal_full_refresh(full_export: Path, tmp_path: Path
                     con.execute("alter table marts.fct_orders drop column device")
             target = tmp_path / f"target_inc_{state}"
             started = time.monotonic()
-            result = _build(raw, incremental, target, state)
+            result = _build(raw, incremental, target, state, everything=state >= 2)
             print(f"state {state}: incremental build {time.monotonic() - started:.0f} s")
             assert result.ok, f"state {state}:\n{result.output[-6000:]}"
             logs[state] = _build_log(incremental, target)
@@ -379,8 +391,28 @@ def test_incremental_builds_equal_full_refresh(full_export: Path, tmp_path: Path
         if (entry["action"] != "skipped" and name != "fct_orders") or entry["rows_written"] != 0
     }
     assert written == {}, f"a build without changes wrote rows: {written}"
+    # data tests (states 2 to 4 run them): a test whose models or seeds
+    # changed runs again; one whose inputs hold the rows it last passed on
+    # is not run again (state 3: tests of an unchanged seed; state 4: all)
+    manifest = json.loads((tmp_path / "target_inc_3" / "manifest.json").read_text())
+    for state in (3, 4):
+        tests = _data_tests(logs[state])
+        assert tests, f"state {state}: no data test in the build log"
+        for name, entry in tests.items():
+            parents = manifest["nodes"][entry["node_id"]]["depends_on"]["nodes"]
+            changed = [
+                parent
+                for parent in parents
+                if logs[state][parent.split(".")[2]]["action"] != "skipped"
+                and logs[state][parent.split(".")[2]]["rows_written"] != 0
+            ]
+            if changed:
+                assert entry["action"] == "tested", (state, name, changed, entry)
+        skipped = [name for name, entry in tests.items() if entry["action"] == "skipped"]
+        assert skipped, f"state {state}: every data test ran again"
+    assert all(entry["action"] == "skipped" for entry in _data_tests(logs[4]).values())
     assert differences(incremental, tmp_path / "fresh_3.duckdb") == {}
-    # ... and its data tests ran on the incremental warehouse (and passed:
+    # ... the data tests passed on the incremental warehouse (states 2 to 4:
     # result.ok above); Great Expectations validates it as well
     assert "PASS assert_raw_rows_reconcile" in result.output, result.output[-3000:]
     assert "PASS unique_combination_of_columns_fct_orders" in result.output

@@ -16,15 +16,19 @@
     delete_changed_keys=true,
 ) }}
 
-with purchases as (
-    select * from {{ ref('fct_orders') }} as orders
+with orders as (
+    select * from {{ ref('fct_orders') }}
+),
+
+purchases as (
+    select * from orders
     where
         customer_order_number is not null
-        {%- if is_incremental() %}
-            /* build-mode { */
-            and {{ key_changed('fct_orders', 'orders', 'customer_id') }}
-            /* } build-mode */
-        {%- endif %}
+    {%- if is_incremental() %}
+        /* build-mode { */
+        and {{ key_changed('fct_orders', 'orders', 'customer_id') }}
+        /* } build-mode */
+    {%- endif %}
 ),
 
 final as (

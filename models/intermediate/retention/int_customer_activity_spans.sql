@@ -23,19 +23,23 @@
     delete_changed_keys=true,
 ) }}
 
-with purchases as (
-    select * from {{ ref('fct_orders') }} as orders
+with orders as (
+    select * from {{ ref('fct_orders') }}
+),
+
+purchases as (
+    select * from orders
     where
         customer_order_number is not null
         -- fct_orders holds no later order: kept for clarity, and for unit
         -- tests whose fixtures do (an as_of_date change reaches this model
         -- through fct_orders' changelog, hence the build-mode markers)
-        and order_date <= /* build-mode { */{{ as_of_date() }}/* } build-mode */
-        {%- if is_incremental() %}
-            /* build-mode { */
-            and {{ key_changed('fct_orders', 'orders', 'customer_id') }}
-            /* } build-mode */
-        {%- endif %}
+        and order_date <= /* build-mode { */ {{ as_of_date() }} /* } build-mode */
+    {%- if is_incremental() %}
+        /* build-mode { */
+        and {{ key_changed('fct_orders', 'orders', 'customer_id') }}
+        /* } build-mode */
+    {%- endif %}
 ),
 
 purchase_days as (
