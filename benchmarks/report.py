@@ -337,13 +337,16 @@ def section(r: dict[str, Any]) -> str:
     if models:
         lines += [
             "",
-            "Slowest dbt models (execution time from run_results.json):",
+            "Slowest dbt models (execution time from run_results.json; peak: the largest "
+            "RSS of the build's process tree while the model ran, shared with the model "
+            "running beside it):",
             "",
-            "| model | materialized | seconds |",
-            "|---|---|---:|",
+            "| model | materialized | seconds | peak (GB) |",
+            "|---|---|---:|---:|",
         ]
         lines += [
-            f"| {m['name']} | {m['materialized']} | {m['seconds']:.1f} |" for m in models[:12]
+            f"| {m['name']} | {m['materialized']} | {m['seconds']:.1f} | {_gb(m.get('peak_gb'))} |"
+            for m in models[:12]
         ]
     lines += _change_tables(change)
 

@@ -26,7 +26,8 @@ from benchmarks import baseline_duckdb, baseline_pandas, daily, report
 from benchmarks.cli import change_builds
 from benchmarks.compare import MARTS, compare_all
 from benchmarks.data import ensure_dataset, parse_size, size_label
-from benchmarks.dbt_timing import dbt_build
+from benchmarks.dbt_timing import DbtBuild, NodeTiming, _execute_span, dbt_build
+from benchmarks.measure import Measured
 
 
 def test_parse_size() -> None:
@@ -391,3 +392,33 @@ def test_baseline_a_without_the_purchase_sequence_shortcut(
     results = compare_all(bench_run["warehouse"], tmp_path / "a.duckdb", None)
     assert len(results) == len(MARTS)
     assert all(r.ok for r in results), [r.line() for r in results if not r.ok]
+
+
+def test_a_models_peak_is_the_largest_tree_rss_sampled_while_it_ran() -> None:
+    gb = 1024**3
+    # dbt's execute phase of the model, as run_results.json writes it (UTC)
+    started, completed = _execute_span(
+        {
+            "timing": [
+                {"name": "compile", "started_at": "2026-11-30T09:00:00Z", "completed_at": "x"},
+                {
+                    "name": "execute",
+                    "started_at": "2026-11-30T09:00:01.000000Z",
+                    "completed_at": "2026-11-30T09:00:03.000000",
+                },
+            ]
+        }
+    )
+    assert started is not None and completed is not None
+    assert completed - started == pytest.approx(2.0)
+    timeline = (
+        (started - 0.5, 7 * gb),  # before: another model's peak
+        (started + 0.5, 2 * gb),
+        (started + 1.5, 3 * gb),
+        (completed + 0.1, 9 * gb),  # after
+    )
+    build = DbtBuild(Measured(("dbt", "build"), 0, 5.0, 9 * gb, "", 1.0, timeline))
+    ran = NodeTiming("model.retention.m", "model", "m", "success", 2.0, "table", started, completed)
+    assert build.peak_gb_during(ran) == pytest.approx(3.0)
+    not_run = NodeTiming("model.retention.n", "model", "n", "skipped", 0.0)
+    assert build.peak_gb_during(not_run) is None
