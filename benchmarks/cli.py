@@ -33,7 +33,7 @@ import psutil
 from benchmarks import daily, report
 from benchmarks.compare import compare_all
 from benchmarks.data import BENCH_DIR, ensure_dataset, parse_size, size_label
-from benchmarks.dbt_timing import DbtBuild, build_log, dbt_build
+from benchmarks.dbt_timing import DbtBuild, build_log, data_test_actions, dbt_build
 from benchmarks.measure import Measured, run_measured
 from retention.dbt import dbt_env, dbt_executable
 
@@ -149,6 +149,7 @@ def logged_step(build: DbtBuild, warehouse: Path, target: Path) -> dict[str, Any
         "nodes": len(logged),
         "actions": dict(sorted(actions.items())),
         "rows_written": sum(node.rows_written for node in logged),
+        "data_tests": data_test_actions(warehouse, target),
         # base_shop__orders: the raw order rows validated again (the changed buckets)
         "orders_revalidated": None if orders is None else orders.rows_inserted,
         "orders_rows": None if orders is None else orders.rows_after,

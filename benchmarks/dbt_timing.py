@@ -143,13 +143,15 @@ class LoggedNode:
 
 
 def build_log(warehouse: Path, target: Path) -> list[LoggedNode]:
-    """meta.build_log of the invocation whose run_results.json is in ``target``."""
+    """meta.build_log's models and seeds of the invocation whose run_results.json is in
+    ``target``."""
     results = json.loads((target / "run_results.json").read_text())
     invocation = results["metadata"]["invocation_id"]
     with duckdb.connect(str(warehouse), read_only=True) as con:
         rows = con.execute(
             "select node_id, action, rows_before, rows_after, rows_inserted, rows_deleted, "
-            "rows_written from meta.build_log where invocation_id = ? order by node_id",
+            "rows_written from meta.build_log where invocation_id = ? "
+            "and materialization is distinct from 'test' order by node_id",
             [invocation],
         ).fetchall()
     return [
@@ -164,3 +166,16 @@ def build_log(warehouse: Path, target: Path) -> list[LoggedNode]:
         )
         for node_id, action, before, after, inserted, deleted, written in rows
     ]
+
+
+def data_test_actions(warehouse: Path, target: Path) -> dict[str, int]:
+    """How many data tests of that invocation ran (`tested`) or were not run again."""
+    results = json.loads((target / "run_results.json").read_text())
+    invocation = results["metadata"]["invocation_id"]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute(
+            "select action, count(*) from meta.build_log where invocation_id = ? "
+            "and materialization = 'test' group by action order by action",
+            [invocation],
+        ).fetchall()
+    return {str(action): int(count) for action, count in rows}

@@ -185,6 +185,9 @@ def _log_note(step: dict[str, Any]) -> str:
         f"{_s(step.get('cpu_seconds'))} CPU s; build log: {log['nodes']} models and seeds "
         f"({actions}), {log['rows_written']:,} rows written"
     )
+    tests = log.get("data_tests")
+    if tests:
+        note += "; data tests: " + ", ".join(f"{n} {a}" for a, n in tests.items())
     if log.get("orders_revalidated") is not None and log.get("orders_rows"):
         share = log["orders_revalidated"] / log["orders_rows"]
         note += (

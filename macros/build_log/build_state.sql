@@ -3,9 +3,10 @@
     DECISIONLOG.md "Build state: a model is rebuilt only when its inputs changed").
 
     meta.build_state: one row per model or seed, the input version of the
-    relation as it stands in the warehouse. meta.build_log: one row per
-    model or seed and invocation: what the materialization did (rebuilt,
-    incremental, skipped, view) and how many rows it wrote.
+    relation as it stands in the warehouse (a data test: the version it last
+    passed on). meta.build_log: one row per model, seed or data test and
+    invocation: what the materialization did (rebuilt, incremental,
+    skipped, view; tested or skipped) and how many rows it wrote.
 
     A node's input version is the hash of everything its rows depend on:
     - its compiled code (vars, as_of_date and every macro are rendered into
