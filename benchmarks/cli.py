@@ -276,7 +276,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     else:
         _log("baseline A: hand-written DuckDB SQL ...")
         # the same DuckDB memory limit as the warehouse build (profiles.yml)
-        limit = os.environ.get("DUCKDB_MEMORY_LIMIT", "6GB")
+        limit = os.environ.get("DUCKDB_MEMORY_LIMIT", "2GB")
         measured = run_measured(
             _python(
                 "benchmarks.baseline_duckdb",
