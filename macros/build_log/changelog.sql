@@ -156,17 +156,32 @@
 
 
 {#
-    SQL boolean: the row `alias` (columns store_id and `entity`) belongs to a
-    key changed since the consumer's position, or every key changed.
+    SQL query: the keys (store_id, entity_id) a consumer must read again:
+    those changed since its position, or every key of `relation` (its
+    column `entity`) when every key changed. A plain key list, so that a
+    model joins it as a semi-join (`exists`, no `or` around it: DuckDB
+    turns an `or` beside an `exists` into a costly mark join).
 #}
-{% macro key_changed(producer, alias, entity) -%}
-    (
-        {{ all_keys_changed(producer) }}
-        or exists (
-            select 1 from ({{ changed_keys(producer) }}) as changed_keys
-            where
-                changed_keys.store_id = {{ alias }}.store_id
-                and changed_keys.entity_id = {{ alias }}.{{ entity }}
-        )
+{% macro keys_to_read(producer, relation, entity) -%}
+    {{ changed_keys(producer) }}
+    union all
+    select
+        store_id,
+        {{ entity }} as entity_id
+    from {{ relation }}
+    where {{ all_keys_changed(producer) }}
+{%- endmacro %}
+
+
+{#
+    SQL boolean: the row `alias` (columns store_id and `entity`) belongs to
+    a key of keys_to_read(producer, relation, entity).
+#}
+{% macro key_changed(producer, alias, entity, relation) -%}
+    exists (
+        select 1 from ({{ keys_to_read(producer, relation, entity) }}) as keys_to_read
+        where
+            keys_to_read.store_id = {{ alias }}.store_id
+            and keys_to_read.entity_id = {{ alias }}.{{ entity }}
     )
 {%- endmacro %}

@@ -163,7 +163,7 @@
     {%- if unique_key %}
     {%- set replaced -%}
         {%- if config.get('delete_changed_keys') -%}
-        {{ key_changed(config.get('changes_from'), 'dbt_incremental_target', keys[1]) }}
+        {{ key_changed(config.get('changes_from'), 'dbt_incremental_target', keys[1], target) }}
         {%- else -%}
         exists (
             select 1 from {{ source }} as dbt_incremental_source

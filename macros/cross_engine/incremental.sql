@@ -47,3 +47,15 @@
 {% macro spark__incremental_strategy() -%}
     {{- return('merge' if spark_table_format() in ['delta', 'iceberg', 'hudi'] else none) -}}
 {%- endmacro %}
+
+
+{#
+    `not materialized` after a CTE's name on DuckDB: a CTE that an
+    incremental branch reads twice (fct_orders: the orders compared, then
+    the orders re-sequenced) is otherwise materialised in full, every
+    column of every row, before either read filters it. Other engines:
+    nothing (Spark has no such hint).
+#}
+{% macro not_materialized() -%}
+    {{- 'not materialized' if target.type == 'duckdb' else '' -}}
+{%- endmacro %}

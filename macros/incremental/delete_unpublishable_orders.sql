@@ -12,9 +12,20 @@
 {% macro delete_unpublishable_orders() %}
     {%- if is_incremental() %}
         {%- set unpublishable -%}
-            (
-                published.order_date > {{ as_of_date() }}
-                or {{ key_changed('base_shop__orders', 'published', 'order_id') }}
+            exists (
+                select 1
+                from (
+                    {{ keys_to_read('base_shop__orders', this, 'order_id') }}
+                    union all
+                    select
+                        store_id,
+                        order_id as entity_id
+                    from {{ this }}
+                    where order_date > {{ as_of_date() }}
+                ) as keys_to_check
+                where
+                    keys_to_check.store_id = published.store_id
+                    and keys_to_check.entity_id = published.order_id
             )
             and not exists (
                 select 1

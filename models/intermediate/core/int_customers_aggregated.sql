@@ -26,7 +26,7 @@ purchases as (
         customer_order_number is not null
     {%- if is_incremental() %}
         /* build-mode { */
-        and {{ key_changed('fct_orders', 'orders', 'customer_id') }}
+        and {{ key_changed('fct_orders', 'orders', 'customer_id', ref('fct_orders')) }}
         /* } build-mode */
     {%- endif %}
 ),

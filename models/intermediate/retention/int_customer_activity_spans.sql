@@ -37,7 +37,7 @@ purchases as (
         and order_date <= /* build-mode { */ {{ as_of_date() }} /* } build-mode */
     {%- if is_incremental() %}
         /* build-mode { */
-        and {{ key_changed('fct_orders', 'orders', 'customer_id') }}
+        and {{ key_changed('fct_orders', 'orders', 'customer_id', ref('fct_orders')) }}
         /* } build-mode */
     {%- endif %}
 ),

@@ -40,7 +40,7 @@
     'net_revenue', 'has_discount', 'discount_code', 'channel', 'device',
 ] %}
 
-with orders as (
+with orders as {{ not_materialized() }} (
     select * from {{ ref('stg_shop__orders') }}
     where order_date <= /* build-mode { */{{ as_of_date() }}/* } build-mode */
 ),
@@ -53,7 +53,7 @@ stores as (
     select * from {{ ref('stg_shop__stores') }}
 ),
 
-orders_with_refunds as (
+orders_with_refunds as {{ not_materialized() }} (
     select
         orders.*,
         coalesce(refunds.refunded_in_order_currency, 0) as refunded_in_order_currency,
@@ -68,7 +68,7 @@ orders_with_refunds as (
         on orders.store_id = stores.store_id
 ),
 
-refunds_converted as (
+refunds_converted as {{ not_materialized() }} (
     select
         *,
         {{ to_reporting_currency('refunded_in_order_currency', 'rate_to_reporting') }}
@@ -76,7 +76,7 @@ refunds_converted as (
     from orders_with_refunds
 ),
 
-with_net_revenue as (
+with_net_revenue as {{ not_materialized() }} (
     select
         *,
         -- each amount is rounded to cents on its own; a full refund can then
@@ -90,7 +90,7 @@ with_net_revenue as (
 ),
 
 -- every column that does not depend on the customer's other orders
-unsequenced as (
+unsequenced as {{ not_materialized() }} (
     select
         store_id,
         order_id,
@@ -135,21 +135,30 @@ unsequenced as (
 -- sequenced again in full; all other rows stay as they are. Orders gone
 -- from the source are deleted by the post-hook.
 may_have_changed as (
+    {{ keys_to_read('base_shop__orders', 'orders', 'order_id') }}
+    union all
     select
         store_id,
-        entity_id as order_id
-    from ({{ changed_keys('base_shop__orders') }}) as staged
-    union
+        order_id as entity_id
+    from {{ this }}
+    where {{ all_keys_changed('base_shop__orders') }}
+    union all
     select
         store_id,
-        order_id
+        order_id as entity_id
     from refunds
-    union
+    union all
     select
         store_id,
-        order_id
+        order_id as entity_id
     from {{ this }}
     where refund_amount <> 0
+    union all
+    select
+        store_id,
+        order_id as entity_id
+    from orders
+    where order_date > (select max(published.order_date) from {{ this }} as published)
 ),
 
 candidate_fingerprints as (
@@ -159,15 +168,12 @@ candidate_fingerprints as (
         customer_id,
         {{ content_hash(fingerprint_columns) }} as fingerprint
     from unsequenced
-    where
-        {{ all_keys_changed('base_shop__orders') }}
-        or order_date > (select max(published.order_date) from {{ this }} as published)
-        or exists (
-            select 1 from may_have_changed
-            where
-                may_have_changed.store_id = unsequenced.store_id
-                and may_have_changed.order_id = unsequenced.order_id
-        )
+    where exists (
+        select 1 from may_have_changed
+        where
+            may_have_changed.store_id = unsequenced.store_id
+            and may_have_changed.entity_id = unsequenced.order_id
+    )
 ),
 
 published_fingerprints as (
@@ -177,14 +183,12 @@ published_fingerprints as (
         customer_id,
         {{ content_hash(fingerprint_columns) }} as fingerprint
     from {{ this }} as published
-    where
-        {{ all_keys_changed('base_shop__orders') }}
-        or exists (
-            select 1 from may_have_changed
-            where
-                may_have_changed.store_id = published.store_id
-                and may_have_changed.order_id = published.order_id
-        )
+    where exists (
+        select 1 from may_have_changed
+        where
+            may_have_changed.store_id = published.store_id
+            and may_have_changed.entity_id = published.order_id
+    )
 ),
 
 changed_orders as (
@@ -217,19 +221,25 @@ affected_customers as (
 /* } build-mode */
 {% endif %}
 
+-- guests' changed orders (no customer to re-sequence) come on their own:
+-- two semi-joins, not one `or` of two (DuckDB turns that into mark joins)
 to_sequence as (
     select unsequenced.*
     from unsequenced
     {%- if is_incremental() %}
         /* build-mode { */
+        where exists (
+            select 1 from affected_customers
+            where
+                affected_customers.store_id = unsequenced.store_id
+                and affected_customers.customer_id = unsequenced.customer_id
+        )
+        union all
+        select unsequenced.*
+        from unsequenced
         where
-            exists (
-                select 1 from affected_customers
-                where
-                    affected_customers.store_id = unsequenced.store_id
-                    and affected_customers.customer_id = unsequenced.customer_id
-            )
-            or exists (
+            unsequenced.customer_id is null
+            and exists (
                 select 1 from changed_orders
                 where
                     changed_orders.store_id = unsequenced.store_id
