@@ -234,14 +234,15 @@
         {%- set rebuild_version = recorded_version(recorded, 'rebuild_version') -%}
     {%- endif -%}
     {%- set null = 'null' -%}
-    {%- set relation_name = relation | string | replace("'", "''") -%}
+    {#- a data test has no relation: null -#}
+    {%- set relation_name = null if relation is none else "'" ~ (relation | string | replace("'", "''")) ~ "'" -%}
     {%- do build_log_query(
         "delete from meta.build_state where node_id = '" ~ model.unique_id ~ "';"
-        ~ " insert into meta.build_state values ('" ~ model.unique_id ~ "', '" ~ relation_name
-        ~ "', '" ~ version ~ "', '" ~ content ~ "', "
+        ~ " insert into meta.build_state values ('" ~ model.unique_id ~ "', " ~ relation_name
+        ~ ", '" ~ version ~ "', '" ~ content ~ "', "
         ~ ("'" ~ rebuild_version ~ "'" if rebuild_version else null) ~ ", current_localtimestamp());"
-        ~ " insert into meta.build_log values ('" ~ invocation_id ~ "', '" ~ model.unique_id ~ "', '"
-        ~ relation_name ~ "', '" ~ config.get('materialized') ~ "', '" ~ action ~ "', '"
+        ~ " insert into meta.build_log values ('" ~ invocation_id ~ "', '" ~ model.unique_id ~ "', "
+        ~ relation_name ~ ", '" ~ config.get('materialized') ~ "', '" ~ action ~ "', '"
         ~ version ~ "', " ~ (rows_before if rows_before is not none else null) ~ ", "
         ~ (rows_after if rows_after is not none else null) ~ ", " ~ (rows_inserted or 0) ~ ", "
         ~ (rows_deleted or 0) ~ ", " ~ written ~ ", current_localtimestamp())"

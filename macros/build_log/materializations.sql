@@ -192,6 +192,8 @@
     insert into meta.incremental_rows
     select '{{ invocation_id }}', '{{ model.unique_id }}', count(*) from {{ source }}
 {%- endmacro %}
+
+
 {#
     DuckDB's data test materialization, wrapped: a data test whose input
     version (its compiled SQL and config, and the content versions of the
@@ -210,7 +212,7 @@
         {%- call statement('main', fetch_result=True, auto_begin=False) -%}
             select 0 as failures, false as should_warn, false as should_error
         {%- endcall -%}
-        {%- do record_test(version, 'skipped') -%}
+        {%- do record_build(none, version, 'skipped', none, none, 0, 0, recorded) -%}
         {{ return({'relations': []}) }}
     {%- endif -%}
     {%- set result = dbt.materialization_test_default() -%}
@@ -219,19 +221,7 @@
     {%- do adapter.commit() -%}
     {%- set outcome = load_result('main').table.rows[0] -%}
     {%- if outcome[0] == 0 and not outcome[1] and not outcome[2] -%}
-        {%- do record_test(version, 'tested') -%}
+        {%- do record_build(none, version, 'tested', none, none, 0, 0, recorded) -%}
     {%- endif -%}
     {{ return(result) }}
 {% endmaterialization %}
-
-
-{# A data test passed (`tested`) or was not run again (`skipped`): its state and log rows. #}
-{% macro record_test(version, action) %}
-    {%- do build_log_query(
-        "delete from meta.build_state where node_id = '" ~ model.unique_id ~ "';"
-        ~ " insert into meta.build_state values ('" ~ model.unique_id ~ "', null, '" ~ version
-        ~ "', '" ~ version ~ "', null, current_localtimestamp());"
-        ~ " insert into meta.build_log values ('" ~ invocation_id ~ "', '" ~ model.unique_id
-        ~ "', null, 'test', '" ~ action ~ "', '" ~ version ~ "', null, null, 0, 0, 0, current_localtimestamp())"
-    ) -%}
-{% endmacro %}
