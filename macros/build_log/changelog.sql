@@ -4,7 +4,9 @@
 
     A producer (config changelog_keys, e.g. ['store_id', 'customer_id'])
     records, in the transaction of each incremental run, the keys of every
-    row it deleted or inserted in meta.changes, under one change_id per run;
+    row it deleted or inserted in meta.changes (with config
+    changelog_ignore, a list of columns: only the keys whose rows differ
+    once those columns are left out, log_changed_rows), under one change_id per run;
     a run that replaces the whole table (first build, full refresh, a
     rebuild version change) records one reset row instead ("everything
     changed").
@@ -103,6 +105,28 @@
         cast({{ keys[0] }} as varchar), cast({{ keys[1] }} as varchar)
     from ({{ select_sql }}) as changed
     where {{ keys[0] }} is not null and {{ keys[1] }} is not null
+{% endmacro %}
+
+
+{#
+    SQL recording the keys whose rows differ between `deleted` and
+    `inserted` (FROM clauses: the rows a run deletes, the rows it inserts)
+    once the `ignored` columns are left out: a row deleted and inserted
+    again unchanged (a producer that rewrites a whole bucket for one
+    changed row) is no change to its consumers. Rows are compared by a hash
+    of their other columns, as multisets per key (a key's second copy
+    appearing or going is a change).
+#}
+{% macro log_changed_rows(deleted, inserted, ignored) %}
+    {%- set keys = config.get('changelog_keys') -%}
+    {%- set compared -%}
+        {{ keys | join(', ') }}, hash(*columns(* exclude ({{ ignored | join(', ') }}))) as row_hash
+    {%- endset -%}
+    {{ log_changes(
+        'select ' ~ keys | join(', ') ~ ' from (select ' ~ compared ~ ', 1 as side from ' ~ deleted
+        ~ ' union all select ' ~ compared ~ ', -1 as side from ' ~ inserted
+        ~ ') as compared group by ' ~ keys | join(', ') ~ ', row_hash having sum(side) <> 0'
+    ) }}
 {% endmacro %}
 
 

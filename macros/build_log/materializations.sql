@@ -152,7 +152,8 @@
       same statement and transaction (the temporary table is visible on this
       connection only);
     - a changelog producer records the keys of the rows it deletes and
-      inserts; a consumer with delete_changed_keys deletes the rows of every
+      inserts (with config changelog_ignore: only the keys whose rows
+      differ once those columns are left out); a consumer with delete_changed_keys deletes the rows of every
       changed key, not only those of the keys it inserts
       (macros/build_log/changelog.sql).
 #}
@@ -160,6 +161,7 @@
     {%- set dest_cols_csv = get_quoted_csv(dest_columns | map(attribute="name")) -%}
     {%- set keys = [unique_key] if unique_key is string else unique_key -%}
     {%- set changelog_keys = config.get('changelog_keys') -%}
+    {%- set changelog_ignore = config.get('changelog_ignore') -%}
     {%- if unique_key %}
     {%- set replaced -%}
         {%- if config.get('delete_changed_keys') -%}
@@ -178,7 +180,9 @@
         and {{ predicate }}
         {%- endfor %}
     {%- endset %}
-    {%- if changelog_keys %}
+    {%- if changelog_keys and changelog_ignore is not none %}
+    {{ log_changed_rows(target ~ ' as dbt_incremental_target where ' ~ replaced, source, changelog_ignore) }};
+    {%- elif changelog_keys %}
     {{ log_changes('select * from ' ~ target ~ ' as dbt_incremental_target where ' ~ replaced) }};
     {%- endif %}
     delete from {{ target }} as dbt_incremental_target
@@ -186,7 +190,7 @@
     {%- endif %}
     insert into {{ target }} ({{ dest_cols_csv }})
     select {{ dest_cols_csv }} from {{ source }};
-    {%- if changelog_keys %}
+    {%- if changelog_keys and changelog_ignore is none %}
     {{ log_changes('select * from ' ~ source) }};
     {%- endif %}
     insert into meta.incremental_rows

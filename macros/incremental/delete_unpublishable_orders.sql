@@ -11,18 +11,71 @@
 #}
 {% macro delete_unpublishable_orders() %}
     {%- if is_incremental() %}
-        {%- set unpublishable -%}
+        {%- set keys_to_check -%}
+            {{ keys_to_read('base_shop__orders', this, 'order_id') }}
+            union all
+            select
+                store_id,
+                order_id as entity_id
+            from {{ this }}
+            where order_date > {{ as_of_date() }}
+        {%- endset %}
+        {%- if target.type == 'duckdb' %}
+        {#- the few keys to check first, then the published rows: each join
+            builds its hash table on the small side #}
+        {%- set unpublishable = this.identifier ~ '__unpublishable' %}
+        create or replace temp table {{ unpublishable }} as
+        with keys_to_check as (
+            {{ keys_to_check }}
+        ),
+
+        still_publishable as (
+            select
+                orders.store_id,
+                orders.order_id
+            from {{ ref('stg_shop__orders') }} as orders
+            where
+                orders.order_date <= {{ as_of_date() }}
+                and exists (
+                    select 1 from keys_to_check
+                    where
+                        keys_to_check.store_id = orders.store_id
+                        and keys_to_check.entity_id = orders.order_id
+                )
+        )
+
+        select
+            published.store_id,
+            published.order_id,
+            published.customer_id
+        from {{ this }} as published
+        where
             exists (
-                select 1
-                from (
-                    {{ keys_to_read('base_shop__orders', this, 'order_id') }}
-                    union all
-                    select
-                        store_id,
-                        order_id as entity_id
-                    from {{ this }}
-                    where order_date > {{ as_of_date() }}
-                ) as keys_to_check
+                select 1 from keys_to_check
+                where
+                    keys_to_check.store_id = published.store_id
+                    and keys_to_check.entity_id = published.order_id
+            )
+            and not exists (
+                select 1 from still_publishable
+                where
+                    still_publishable.store_id = published.store_id
+                    and still_publishable.order_id = published.order_id
+            );
+        {{ log_changes('select * from ' ~ unpublishable) }};
+        delete from {{ this }} as published
+        where exists (
+            select 1 from {{ unpublishable }} as unpublishable
+            where
+                unpublishable.store_id = published.store_id
+                and unpublishable.order_id = published.order_id
+        );
+        drop table {{ unpublishable }}
+        {%- else %}
+        delete from {{ this }} as published
+        where
+            exists (
+                select 1 from ({{ keys_to_check }}) as keys_to_check
                 where
                     keys_to_check.store_id = published.store_id
                     and keys_to_check.entity_id = published.order_id
@@ -35,11 +88,6 @@
                     and orders.order_id = published.order_id
                     and orders.order_date <= {{ as_of_date() }}
             )
-        {%- endset %}
-        {%- if target.type == 'duckdb' %}
-        {{ log_changes('select * from ' ~ this ~ ' as published where ' ~ unpublishable) }};
         {%- endif %}
-        delete from {{ this }} as published
-        where {{ unpublishable }}
     {%- endif %}
 {% endmacro %}

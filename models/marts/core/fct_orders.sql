@@ -2,7 +2,8 @@
     One row per accepted order dated on or before as_of_date, every status.
     Money is in the reporting currency. net_revenue is recognised on
     purchases only (completed or refunded orders): subtotal - discount -
-    refunds; cancelled and pending orders carry 0. The purchase sequence
+    refunds; cancelled and pending orders carry 0 (macros/incremental/
+    unsequenced_orders.sql). The purchase sequence
     columns (customer_order_number, is_first_order,
     days_since_previous_order) count a customer's purchases only and are
     null for guests and non-purchases.
@@ -53,75 +54,6 @@ stores as (
     select * from {{ ref('stg_shop__stores') }}
 ),
 
-orders_with_refunds as {{ not_materialized() }} (
-    select
-        orders.*,
-        coalesce(refunds.refunded_in_order_currency, 0) as refunded_in_order_currency,
-        {{ store_segment('stores.industry_segment') }} as industry_segment,
-        orders.is_purchase and orders.customer_id is not null as is_customer_purchase
-    from orders
-    left join refunds
-        on
-            orders.store_id = refunds.store_id
-            and orders.order_id = refunds.order_id
-    left join stores
-        on orders.store_id = stores.store_id
-),
-
-refunds_converted as {{ not_materialized() }} (
-    select
-        *,
-        {{ to_reporting_currency('refunded_in_order_currency', 'rate_to_reporting') }}
-            as refund_reporting
-    from orders_with_refunds
-),
-
-with_net_revenue as {{ not_materialized() }} (
-    select
-        *,
-        -- each amount is rounded to cents on its own; a full refund can then
-        -- exceed subtotal - discount by a cent, so it is capped at that value:
-        -- net = subtotal - discount - refund holds to the cent and is >= 0
-        case
-            when is_purchase then least(refund_reporting, subtotal_reporting - discount_reporting)
-            else refund_reporting
-        end as refund_amount_reporting
-    from refunds_converted
-),
-
--- every column that does not depend on the customer's other orders
-unsequenced as {{ not_materialized() }} (
-    select
-        store_id,
-        order_id,
-        customer_id,
-        industry_segment,
-        ordered_at,
-        order_date,
-        cast({{ dbt.date_trunc('month', 'order_date') }} as date) as order_month,
-        status,
-        is_purchase,
-        is_guest,
-        currency as order_currency,
-        cast(subtotal_reporting as decimal(18, 2)) as subtotal_amount,
-        cast(discount_reporting as decimal(18, 2)) as discount_amount,
-        cast(refund_amount_reporting as decimal(18, 2)) as refund_amount,
-        cast(shipping_reporting as decimal(18, 2)) as shipping_amount,
-        cast(tax_reporting as decimal(18, 2)) as tax_amount,
-        cast(
-            case
-                when is_purchase then subtotal_reporting - discount_reporting - refund_amount_reporting
-                else 0
-            end as decimal(18, 2)
-        ) as net_revenue,
-        has_discount,
-        discount_code,
-        channel,
-        device,
-        is_customer_purchase
-    from with_net_revenue
-),
-
 {% if is_incremental() %}
 /* build-mode { */
 -- Incremental run: an order changed when its row differs from the one
@@ -133,7 +65,9 @@ unsequenced as {{ not_materialized() }} (
 -- after the latest published order (an as_of_date moved later). Every
 -- customer owning a changed order, before or after the change, is
 -- sequenced again in full; all other rows stay as they are. Orders gone
--- from the source are deleted by the post-hook.
+-- from the source are deleted by the post-hook. Each step filters the
+-- staging rows first and computes their columns after
+-- (unsequenced_orders): a day's change reads a day's orders.
 may_have_changed as (
     {{ keys_to_read('base_shop__orders', 'orders', 'order_id') }}
     union all
@@ -161,19 +95,24 @@ may_have_changed as (
     where order_date > (select max(published.order_date) from {{ this }} as published)
 ),
 
+candidate_orders as (
+    select orders.*
+    from orders
+    where exists (
+        select 1 from may_have_changed
+        where
+            may_have_changed.store_id = orders.store_id
+            and may_have_changed.entity_id = orders.order_id
+    )
+),
+
 candidate_fingerprints as (
     select
         store_id,
         order_id,
         customer_id,
         {{ content_hash(fingerprint_columns) }} as fingerprint
-    from unsequenced
-    where exists (
-        select 1 from may_have_changed
-        where
-            may_have_changed.store_id = unsequenced.store_id
-            and may_have_changed.entity_id = unsequenced.order_id
-    )
+    from ({{ unsequenced_orders('candidate_orders', 'refunds', 'stores') }}) as candidates
 ),
 
 published_fingerprints as (
@@ -221,32 +160,38 @@ affected_customers as (
 /* } build-mode */
 {% endif %}
 
--- guests' changed orders (no customer to re-sequence) come on their own:
--- two semi-joins, not one `or` of two (DuckDB turns that into mark joins)
-to_sequence as (
-    select unsequenced.*
-    from unsequenced
+-- every order of an affected customer, and guests' changed orders (no
+-- customer to re-sequence): two semi-joins, not one `or` of two (DuckDB
+-- turns that into mark joins)
+orders_to_sequence as (
+    select orders.*
+    from orders
     {%- if is_incremental() %}
         /* build-mode { */
         where exists (
             select 1 from affected_customers
             where
-                affected_customers.store_id = unsequenced.store_id
-                and affected_customers.customer_id = unsequenced.customer_id
+                affected_customers.store_id = orders.store_id
+                and affected_customers.customer_id = orders.customer_id
         )
         union all
-        select unsequenced.*
-        from unsequenced
+        select orders.*
+        from orders
         where
-            unsequenced.customer_id is null
+            orders.customer_id is null
             and exists (
                 select 1 from changed_orders
                 where
-                    changed_orders.store_id = unsequenced.store_id
-                    and changed_orders.order_id = unsequenced.order_id
+                    changed_orders.store_id = orders.store_id
+                    and changed_orders.order_id = orders.order_id
             )
         /* } build-mode */
     {%- endif %}
+),
+
+-- every column that does not depend on the customer's other orders
+to_sequence as (
+    {{ unsequenced_orders('orders_to_sequence', 'refunds', 'stores') }}
 ),
 
 -- one window, one sort: a customer's purchases sort first in its partition,

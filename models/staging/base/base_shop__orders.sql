@@ -5,6 +5,7 @@
     incremental_inputs=['raw_orders'],
     post_hook="{{ delete_bucket_tombstones() }}",
     changelog_keys=['store_id', 'order_id'],
+    changelog_ignore=['_source_file', '_source_row_number', '_bucket', '_bucket_fingerprint'],
 ) }}
 
 {#
@@ -26,9 +27,11 @@
     file row numbers included). A build re-validates only the buckets whose
     fingerprint changed, deletes the rows of vanished buckets, and
     re-flags duplicates for the order keys those buckets hold (with every
-    other row of the same keys, taken from the table as it is). The keys of
-    the rows it deletes and inserts go to its changelog (meta.changes,
-    read by fct_orders; macros/build_log/changelog.sql). Anything
+    other row of the same keys, taken from the table as it is). The keys whose
+    rows it changed go to its changelog (meta.changes, read by fct_orders;
+    macros/build_log/changelog.sql): a key rewritten with the same content
+    (its bucket re-validated for another row) is no change, whatever its
+    file, row number or bucket. Anything
     else this model reads (stores, FX rates, vars, its code) changing
     re-validates every bucket (macros/build_log/materializations.sql).
 #}
@@ -340,11 +343,14 @@ restored as (
 ),
 
 -- vanished buckets: one row each, deleted again by the post-hook
--- (delete+insert on the bucket removes the published rows first)
+-- (delete+insert on the bucket removes the published rows first); its
+-- reject_reason keeps it from passing for one of the deleted rows in the
+-- changelog
 tombstones as (
     select
-        {{ star_exclude('published', ['_source_row_number']) }},
-        cast(null as bigint) as _source_row_number
+        {{ star_exclude('published', ['_source_row_number', 'reject_reason']) }},
+        cast(null as bigint) as _source_row_number,
+        'vanished_bucket' as reject_reason
     from {{ this }} as published
     inner join replaced_buckets
         on
