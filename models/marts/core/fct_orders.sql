@@ -95,15 +95,22 @@ may_have_changed as (
     where order_date > (select max(published.order_date) from {{ this }} as published)
 ),
 
+-- the key sets are joined as distinct lists (inner joins): DuckDB runs an
+-- `exists` against a CTE as a delim join, a third slower here
+candidate_keys as (
+    select distinct
+        store_id,
+        entity_id
+    from may_have_changed
+),
+
 candidate_orders as (
     select orders.*
     from orders
-    where exists (
-        select 1 from may_have_changed
-        where
-            may_have_changed.store_id = orders.store_id
-            and may_have_changed.entity_id = orders.order_id
-    )
+    inner join candidate_keys
+        on
+            orders.store_id = candidate_keys.store_id
+            and orders.order_id = candidate_keys.entity_id
 ),
 
 candidate_fingerprints as (
@@ -117,17 +124,15 @@ candidate_fingerprints as (
 
 published_fingerprints as (
     select
-        store_id,
-        order_id,
-        customer_id,
+        published.store_id,
+        published.order_id,
+        published.customer_id,
         {{ content_hash(fingerprint_columns) }} as fingerprint
     from {{ this }} as published
-    where exists (
-        select 1 from may_have_changed
-        where
-            may_have_changed.store_id = published.store_id
-            and may_have_changed.entity_id = published.order_id
-    )
+    inner join candidate_keys
+        on
+            published.store_id = candidate_keys.store_id
+            and published.order_id = candidate_keys.entity_id
 ),
 
 changed_orders as (
@@ -160,31 +165,26 @@ affected_customers as (
 /* } build-mode */
 {% endif %}
 
--- every order of an affected customer, and guests' changed orders (no
--- customer to re-sequence): two semi-joins, not one `or` of two (DuckDB
--- turns that into mark joins)
+-- every order of an affected customer (a distinct list), and guests'
+-- changed orders (no customer to re-sequence; one row per order): two
+-- joins, not one `or` of two (DuckDB turns that into mark joins)
 orders_to_sequence as (
     select orders.*
     from orders
     {%- if is_incremental() %}
         /* build-mode { */
-        where exists (
-            select 1 from affected_customers
-            where
-                affected_customers.store_id = orders.store_id
-                and affected_customers.customer_id = orders.customer_id
-        )
+        inner join affected_customers
+            on
+                orders.store_id = affected_customers.store_id
+                and orders.customer_id = affected_customers.customer_id
         union all
         select orders.*
         from orders
-        where
-            orders.customer_id is null
-            and exists (
-                select 1 from changed_orders
-                where
-                    changed_orders.store_id = orders.store_id
-                    and changed_orders.order_id = orders.order_id
-            )
+        inner join changed_orders
+            on
+                orders.store_id = changed_orders.store_id
+                and orders.order_id = changed_orders.order_id
+        where orders.customer_id is null
         /* } build-mode */
     {%- endif %}
 ),
