@@ -121,8 +121,12 @@ def dbt_build(
         shutil.rmtree(Path(str(warehouse) + ".tmp"), ignore_errors=True)
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     (target / "run_results.json").unlink(missing_ok=True)
+    # the node timings are read from run_results.json: written whatever the caller's setting
     env = dbt_env(
-        raw_data_dir=raw_dir, warehouse_path=warehouse, target_path=target, extra=extra_env
+        raw_data_dir=raw_dir,
+        warehouse_path=warehouse,
+        target_path=target,
+        extra={**(extra_env or {}), "DBT_WRITE_JSON": "true"},
     )
     measured = run_measured([dbt_executable(), "build", *args], env=env)
     nodes = _nodes(target) if (target / "run_results.json").exists() else []

@@ -118,7 +118,10 @@ def main(argv: list[str] | None = None) -> int:
     path = warehouse_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     print(f"dbt build -> {path} (raw data: {os.environ.get('RAW_DATA_DIR', 'data/sample')})")
-    result = run_dbt(["build", *args.dbt_args], env=dbt_env(warehouse_path=path), echo=True)
+    # publishing reads the column docs from target/manifest.json: dbt writes
+    # its JSON artifacts whatever DBT_WRITE_JSON the caller set
+    env = dbt_env(warehouse_path=path, extra={"DBT_WRITE_JSON": "true"})
+    result = run_dbt(["build", *args.dbt_args], env=env, echo=True)
     if not result.ok:
         print("\n".join(rejects_summary(path)))
         print("dbt build failed: nothing published.", file=sys.stderr)

@@ -29,6 +29,7 @@ from retention.tests.hermetic import (
     SAMPLE_STATUS,
     TEST_PII_HASH_SALT,
     UNIT_TESTS,
+    WRITE_JSON,
 )
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -116,11 +117,13 @@ def shared_build(
     command: tuple[str, ...] = ("build",),
     vars: Mapping[str, object] | None = None,
     expect_success: bool = True,
+    extra_env: Mapping[str, str] | None = None,
 ) -> Warehouse:
     """One dbt invocation for the whole session, shared by the xdist workers:
     the first worker that needs it builds it (under a lock, in the session's
     dbt slots folder), every worker gets its own copy. `write_raw(directory)`
-    returns the raw-data folder (written into `directory` if it makes one)."""
+    returns the raw-data folder (written into `directory` if it makes one);
+    `extra_env` overrides variables of the pinned test environment."""
     root = os.environ.get(SLOTS_VARIABLE)
     shared = Path(root) / "shared" / name if root else tmp_path_factory.mktemp(name)
     shared.mkdir(parents=True, exist_ok=True)
@@ -129,7 +132,9 @@ def shared_build(
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
         if not saved.is_file():
             raw = write_raw(shared / "raw")
-            env = dbt_env(raw_data_dir=raw, warehouse_path=path, target_path=target)
+            env = dbt_env(
+                raw_data_dir=raw, warehouse_path=path, target_path=target, extra=extra_env
+            )
             result = run_dbt(list(command), vars=vars, env=env)
             if expect_success and not result.ok:
                 pytest.fail(f"dbt {' '.join(command)} of {raw} failed:\n{result.output[-6000:]}")
@@ -142,8 +147,9 @@ def shared_build(
 
 @pytest.fixture(scope="session")
 def tiny_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
-    """The hand-made nine-order dataset of data/tiny, built once per session."""
-    return shared_build(tmp_path_factory, "tiny", lambda _: DATA_DIR / "tiny")
+    """The hand-made nine-order dataset of data/tiny, built once per session
+    (with its manifest.json: the publishing tests read the column docs)."""
+    return shared_build(tmp_path_factory, "tiny", lambda _: DATA_DIR / "tiny", extra_env=WRITE_JSON)
 
 
 #: the inputs of a build: a reused warehouse older than any of them is stale
@@ -204,7 +210,9 @@ def sample_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     """The bundled sample (data/sample): make test's build, or built once per session."""
     reuse = os.environ.get("TEST_SAMPLE_WAREHOUSE")
     if not reuse:
-        return build_once(tmp_path_factory, SAMPLE_DIR, "sample", extra_env=UNIT_TESTS)
+        return build_once(
+            tmp_path_factory, SAMPLE_DIR, "sample", extra_env={**UNIT_TESTS, **WRITE_JSON}
+        )
     built = Path(reuse)
     target = Path(os.environ.get("TEST_SAMPLE_TARGET_PATH", built.parent / "target"))
     _wait_for_sample_build(built.parent)

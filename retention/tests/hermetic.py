@@ -59,7 +59,13 @@ PINNED = {
     # two test processes already keep both cores busy; a second dbt thread
     # only adds switching (about 1 CPU s more per build of the tiny dataset)
     "DBT_THREADS": "1",
+    # dbt's JSON artifacts (manifest.json, run_results.json: about 1.3 CPU s
+    # per run) are written only for the builds whose tests read them
+    # (WRITE_JSON below); `make build` and the benchmark always write them
+    "DBT_WRITE_JSON": "false",
 }
+#: the variables of a test build whose target folder's JSON artifacts are read
+WRITE_JSON = {"DBT_WRITE_JSON": "true"}
 #: the variables of the builds that run the dbt unit tests: the sample's
 UNIT_TESTS = {"DBT_EXCLUDE_RESOURCE_TYPES": ""}
 #: paths pointed into a temporary directory: no test touches the user's warehouse

@@ -25,6 +25,7 @@ from retention.tests.corpus.cases import (
     store_prefix,
     write_corpus,
 )
+from retention.tests.hermetic import WRITE_JSON
 
 CORPUS = DATA_DIR / "corpus"
 MANIFEST = json.loads((CORPUS / "cases.json").read_text())
@@ -73,6 +74,7 @@ def grouped(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
         lambda directory: combine_cases(CORPUS, GROUPED, directory),
         command=SELECT,
         expect_success=False,
+        extra_env=WRITE_JSON,  # the test reads run_results.json
     )
 
 

@@ -57,6 +57,7 @@ import pytest
 from retention.dbt import DbtResult, dbt_env
 from retention.generate.cli import main as generate
 from retention.tests.dbt_runs import run_dbt
+from retention.tests.hermetic import WRITE_JSON
 from retention.validate.checkpoint import run_checkpoint
 from retention.validate.context import GX_DIR
 
@@ -306,7 +307,8 @@ def _build(
     state: int,
     command: tuple[str, ...] = MODELS_AND_SEEDS,
 ) -> DbtResult:
-    env = dbt_env(raw_data_dir=raw, warehouse_path=warehouse, target_path=target)
+    # the build log is read by the invocation id in run_results.json
+    env = dbt_env(raw_data_dir=raw, warehouse_path=warehouse, target_path=target, extra=WRITE_JSON)
     return run_dbt(list(command), vars=STATE_VARS[state], env=env)
 
 

@@ -1,5 +1,5 @@
 """BI-safe publishing: a reader holding the published warehouse never blocks a
-build and never sees a half-built one; a killed build publishes nothing."""
+build and never sees a half-built one; a failed or killed build publishes nothing."""
 
 from __future__ import annotations
 
@@ -80,15 +80,23 @@ def _read(reader: subprocess.Popen[str]) -> str:
     return reader.stdout.readline().strip()
 
 
-def test_killed_build_and_open_reader_keep_the_published_warehouse(
+def _broken_raw(tmp_path: Path) -> Path:
+    raw = tmp_path / "broken"
+    shutil.copytree(DATA_DIR / "tiny", raw)
+    (raw / "orders.csv").write_text("order_id,store_id\nX,S1\n")
+    return raw
+
+
+def test_failed_and_killed_builds_and_open_reader_keep_the_published_warehouse(
     published: Path, tmp_path: Path
 ) -> None:
-    """A reader holds the published file open while a build is killed in the
-    middle of the staging models, then while a build runs to the end: the
-    killed build publishes nothing and leaves no temporary file; the complete
+    """A reader holds the published file open while three builds run: one
+    that fails (raw orders without their columns), one killed in the middle
+    of the staging models, and one that runs to the end. The failed and the
+    killed build publish nothing and leave no temporary file; the complete
     build is not blocked by the reader, the reader keeps seeing the data it
-    opened, and a new connection sees the new build. (One scenario: each
-    build of the tiny dataset costs about 25 CPU s.)"""
+    opened, and a new connection sees the new build. (One scenario in one
+    target folder: dbt parses the project in full once, about 20 CPU s.)"""
     reader = subprocess.Popen(
         [sys.executable, "-c", READER, str(published)],
         stdin=subprocess.PIPE,
@@ -98,6 +106,13 @@ def test_killed_build_and_open_reader_keep_the_published_warehouse(
     try:
         assert _read(reader) == "9"
         before = published.stat().st_mtime_ns
+
+        failed = _build(_env(tmp_path, _broken_raw(tmp_path)))
+        assert failed.returncode != 0
+        assert "nothing published" in failed.stderr
+        assert published.stat().st_mtime_ns == before
+        assert _count(published) == 9
+
         env = _env(tmp_path, _raw_with_extra_order(tmp_path))
         build = subprocess.Popen(
             [sys.executable, "-m", "retention.build"],
@@ -133,16 +148,6 @@ def test_killed_build_and_open_reader_keep_the_published_warehouse(
     finally:
         reader.kill()
         reader.wait()
-
-
-def test_failed_build_publishes_nothing(published: Path, tmp_path: Path) -> None:
-    raw = tmp_path / "broken"
-    shutil.copytree(DATA_DIR / "tiny", raw)
-    (raw / "orders.csv").write_text("order_id,store_id\nX,S1\n")
-    result = _build(_env(tmp_path, raw))
-    assert result.returncode != 0
-    assert "nothing published" in result.stderr
-    assert _count(published) == 9
 
 
 def test_published_file_holds_the_marts_only(tiny_warehouse: Warehouse, tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ import pytest
 from retention.dbt import dbt_env
 from retention.tests.conftest import DATA_DIR, Warehouse
 from retention.tests.dbt_runs import run_dbt
+from retention.tests.hermetic import WRITE_JSON
 
 # (raw_table, record_key, reject_reason) expected in stg_shop__rejects
 EXPECTED_REJECTS = sorted(
@@ -69,7 +70,10 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     directory = tmp_path_factory.mktemp("rejects")
     path = directory / "rejects.duckdb"
     env = dbt_env(
-        raw_data_dir=DATA_DIR / "rejects", warehouse_path=path, target_path=directory / "target"
+        raw_data_dir=DATA_DIR / "rejects",
+        warehouse_path=path,
+        target_path=directory / "target",
+        extra=WRITE_JSON,  # the test reads run_results.json
     )
     return Warehouse(path, run_dbt(["build"], vars=VARS, env=env), directory / "target")
 
