@@ -67,6 +67,8 @@ def _build_step(build: DbtBuild) -> dict[str, Any]:
         "seconds": build.measured.seconds,
         "cpu_seconds": build.measured.cpu_seconds,
         "peak_gb": build.measured.peak_rss_gb,
+        "sampled_peak_gb": build.measured.sampled_peak_gb,
+        "high_water": build.high_water_rise(),
         "ok": build.ok,
         "models_seconds": build.seconds_of("model"),
         "tests_seconds": build.seconds_of("test") + build.seconds_of("unit_test"),

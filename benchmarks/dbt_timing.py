@@ -49,6 +49,28 @@ class DbtBuild:
         ]
         return max(during) / 1024**3 if during else None
 
+    def high_water_rise(self) -> tuple[str, float] | None:
+        """The node during which the build process's high-water mark (VmHWM)
+        rose the most, with the mark it reached (GB): where the process's
+        maximum RSS was set, even by a spike shorter than a poll. Rises
+        between two nodes' execute phases count for neither."""
+        marks = self.measured.hwm_timeline
+        best: tuple[str, float, float] | None = None
+        for node in self.nodes:
+            if node.started is None or node.completed is None:
+                continue
+            before = [hwm for at, hwm in marks if at < node.started]
+            # the first poll after the node ended still sees a spike at its end
+            after = [hwm for at, hwm in marks if at >= node.completed]
+            during = [hwm for at, hwm in marks if node.started <= at < node.completed]
+            reached = max(during + after[:1], default=None)
+            if reached is None:
+                continue
+            rise = reached - max(before, default=0)
+            if rise > 0 and (best is None or rise > best[1]):
+                best = (node.name, rise, reached)
+        return (best[0], best[2] / 1024**3) if best else None
+
     @property
     def models(self) -> list[NodeTiming]:
         return sorted(

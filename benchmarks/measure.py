@@ -4,6 +4,11 @@ Peak memory is the larger of (a) the kernel's maximum resident set size of the
 child and its waited-for descendants (``wait4``), and (b) the largest sum of
 RSS over the live process tree, polled every 0.1 s (catches concurrent
 children that ``wait4`` reports only one at a time).
+
+Each poll also reads the child's own high-water mark (``VmHWM`` of
+/proc/PID/status, Linux): it only grows, so a spike shorter than the poll
+interval still shows, in the first poll after it, and can be placed in time
+(``hwm_timeline``).
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ class Measured:
     cpu_seconds: float = 0.0
     #: (epoch seconds, RSS of the live process tree in bytes), one sample per poll
     rss_timeline: tuple[tuple[float, int], ...] = ()
+    #: (epoch seconds, the child's own high-water mark VmHWM in bytes), one sample per poll
+    hwm_timeline: tuple[tuple[float, int], ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -41,6 +48,23 @@ class Measured:
     @property
     def peak_rss_gb(self) -> float:
         return self.peak_rss_bytes / 1024**3
+
+    @property
+    def sampled_peak_gb(self) -> float | None:
+        """The largest process-tree RSS a poll saw (None without samples)."""
+        return max(rss for _, rss in self.rss_timeline) / 1024**3 if self.rss_timeline else None
+
+
+def high_water_mark(pid: int) -> int | None:
+    """VmHWM of process `pid` in bytes (None where /proc does not give it)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
 
 
 def _tree_rss(process: psutil.Process) -> int:
@@ -76,6 +100,7 @@ def run_measured(
         )
         peak = 0
         timeline: list[tuple[float, int]] = []
+        hwm_timeline: list[tuple[float, int]] = []
         done = threading.Event()
 
         def poll() -> None:
@@ -86,7 +111,11 @@ def run_measured(
                 return
             while not done.is_set():
                 rss = _tree_rss(watched)
-                timeline.append((time.time(), rss))
+                now = time.time()
+                timeline.append((now, rss))
+                hwm = high_water_mark(process.pid)
+                if hwm is not None:
+                    hwm_timeline.append((now, hwm))
                 peak = max(peak, rss)
                 done.wait(0.1)
 
@@ -103,4 +132,13 @@ def run_measured(
         print(output, end="")
     peak = max(peak, int(usage.ru_maxrss) * 1024)  # Linux: kilobytes
     cpu = usage.ru_utime + usage.ru_stime
-    return Measured(tuple(command), process.returncode, seconds, peak, output, cpu, tuple(timeline))
+    return Measured(
+        tuple(command),
+        process.returncode,
+        seconds,
+        peak,
+        output,
+        cpu,
+        tuple(timeline),
+        tuple(hwm_timeline),
+    )

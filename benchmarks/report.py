@@ -197,6 +197,20 @@ def _log_note(step: dict[str, Any]) -> str:
     return note
 
 
+def _peak_note(build: dict[str, Any]) -> str:
+    """Where the build's peak memory was set, when no poll of the process
+    tree saw it (a spike shorter than the 0.1 s poll, benchmarks/measure.py)."""
+    peak, sampled = build.get("peak_gb"), build.get("sampled_peak_gb")
+    if not peak or not sampled or peak <= sampled * 1.1:
+        return ""
+    note = f"; the largest process-tree RSS a poll saw: {sampled:.2f} GB"
+    high_water = build.get("high_water")
+    if high_water:
+        name, reached = high_water
+        note += f"; the process's high-water mark rose most during {name} (to {reached:.2f} GB)"
+    return note
+
+
 def _change_tables(change: dict[str, Any]) -> list[str]:
     """The one-day change build's slowest models, with what each did (build log)."""
     logged = {n["name"]: n for n in change.get("build_log", {}).get("logged", [])}
@@ -256,7 +270,8 @@ def section(r: dict[str, Any]) -> str:
         f"sums of dbt's node times (nodes run concurrently): models "
         f"{_s(build.get('models_seconds'))} s, tests {_s(build.get('tests_seconds'))} s, "
         f"seeds {_s(build.get('seeds_seconds'))} s; "
-        f"parse {_s(steps.get('dbt_parse', {}).get('seconds'))} s before, not included",
+        f"parse {_s(steps.get('dbt_parse', {}).get('seconds'))} s before, not included"
+        + _peak_note(build),
     )
     row(
         "one-day change: dbt build",

@@ -16,6 +16,7 @@ without any change: the build log must show 0 rows written.
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from benchmarks.cli import change_builds
 from benchmarks.compare import MARTS, compare_all
 from benchmarks.data import ensure_dataset, parse_size, size_label
 from benchmarks.dbt_timing import DbtBuild, NodeTiming, _execute_span, dbt_build
-from benchmarks.measure import Measured
+from benchmarks.measure import Measured, run_measured
 
 
 def test_parse_size() -> None:
@@ -422,3 +423,41 @@ def test_a_models_peak_is_the_largest_tree_rss_sampled_while_it_ran() -> None:
     assert build.peak_gb_during(ran) == pytest.approx(3.0)
     not_run = NodeTiming("model.retention.n", "model", "n", "skipped", 0.0)
     assert build.peak_gb_during(not_run) is None
+
+
+SPIKE = """
+import time
+spike = b"x" * (400 * 2**20)  # every page written: resident
+del spike
+time.sleep(1.0)
+"""
+
+
+def test_the_high_water_mark_keeps_a_spike_the_polls_may_miss() -> None:
+    """400 MB held for a moment and freed: the process's VmHWM, polled with
+    the RSS, still shows it after it is gone."""
+    measured = run_measured([sys.executable, "-c", SPIKE])
+    assert measured.ok, measured.output
+    mb = 1024**2
+    assert measured.hwm_timeline, "no VmHWM sample (not Linux?)"
+    assert measured.hwm_timeline[-1][1] >= 400 * mb
+    assert measured.rss_timeline[-1][1] < 300 * mb  # freed: the RSS is back down
+    assert measured.peak_rss_bytes >= 400 * mb  # wait4's maximum agrees
+
+
+def test_the_peak_is_placed_in_the_node_whose_high_water_mark_rose() -> None:
+    gb = 1024**3
+    nodes = [
+        NodeTiming("model.retention.a", "model", "a", "success", 10.0, "table", 10.0, 20.0),
+        NodeTiming("model.retention.b", "model", "b", "success", 10.0, "table", 20.0, 30.0),
+        NodeTiming("model.retention.c", "model", "c", "skipped", 0.0),
+    ]
+    # b's spike ends before a poll inside it: the first poll after b sees it
+    rss = ((5.0, 1 * gb), (15.0, 2 * gb), (25.0, 2 * gb), (31.0, 1 * gb))
+    hwm = ((5.0, 1 * gb), (15.0, 2 * gb), (25.0, 2 * gb), (31.0, 7 * gb))
+    build = DbtBuild(Measured(("dbt", "build"), 0, 30.0, 7 * gb, "", 1.0, rss, hwm), nodes)
+    assert build.measured.sampled_peak_gb == pytest.approx(2.0)
+    assert build.high_water_rise() == ("b", pytest.approx(7.0))
+    step = {"peak_gb": 7.0, "sampled_peak_gb": 2.0, "high_water": ["b", 7.0]}
+    assert "rose most during b (to 7.00 GB)" in report._peak_note(step)
+    assert report._peak_note({**step, "peak_gb": 2.1}) == ""
