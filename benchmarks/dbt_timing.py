@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import json
 import shutil
 from dataclasses import dataclass, field
@@ -55,18 +56,20 @@ class DbtBuild:
         maximum RSS was set, even by a spike shorter than a poll. Rises
         between two nodes' execute phases count for neither."""
         marks = self.measured.hwm_timeline
+        times = [at for at, _ in marks]
         best: tuple[str, float, float] | None = None
         for node in self.nodes:
             if node.started is None or node.completed is None:
                 continue
-            before = [hwm for at, hwm in marks if at < node.started]
-            # the first poll after the node ended still sees a spike at its end
-            after = [hwm for at, hwm in marks if at >= node.completed]
-            during = [hwm for at, hwm in marks if node.started <= at < node.completed]
-            reached = max(during + after[:1], default=None)
-            if reached is None:
+            # the mark only grows: before the node it is the last poll's
+            # before it started; the node's is the first poll's after it
+            # ended (that poll still sees a spike at its very end)
+            first_during = bisect.bisect_left(times, node.started)
+            first_after = bisect.bisect_left(times, node.completed)
+            if first_during == len(times):
                 continue
-            rise = reached - max(before, default=0)
+            reached = marks[min(first_after, len(marks) - 1)][1]
+            rise = reached - (marks[first_during - 1][1] if first_during else 0)
             if rise > 0 and (best is None or rise > best[1]):
                 best = (node.name, rise, reached)
         return (best[0], best[2] / 1024**3) if best else None
