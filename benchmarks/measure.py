@@ -1,14 +1,23 @@
 """Run a command and measure its wall time and peak memory (like /usr/bin/time -v).
 
-Peak memory is the larger of (a) the kernel's maximum resident set size of the
-child and its waited-for descendants (``wait4``), and (b) the largest sum of
-RSS over the live process tree, polled every 0.1 s (catches concurrent
-children that ``wait4`` reports only one at a time).
+Peak memory is the largest of (a) the largest sum of RSS over the live
+process tree, polled every 0.1 s (catches concurrent children), (b) the
+largest high-water mark (``VmHWM`` of /proc/PID/status, Linux) a poll read
+of any process of the tree: it only grows, so a spike shorter than the poll
+interval still shows in the first poll after it, and can be placed in time
+(``hwm_timeline``), and (c) the kernel's maximum resident set size of the
+child and its waited-for descendants (``wait4``), *only when it exceeds
+this process's own high-water mark*.
 
-Each poll also reads the child's own high-water mark (``VmHWM`` of
-/proc/PID/status, Linux): it only grows, so a spike shorter than the poll
-interval still shows, in the first poll after it, and can be placed in time
-(``hwm_timeline``).
+Why (c) is guarded: Linux records the high-water mark of the memory a
+process gives up when it calls exec. A child spawned with fork or vfork
+gives up a copy of (or the very) address space of the process that
+started it, so its ``ru_maxrss`` is at least the launcher's RSS at the
+spawn. The bench process holds DuckDB's memory after bringing a 50M-order
+raw folder to a state (benchmarks/daily.py), and every step it launched
+then reported that size: a dbt build whose own high-water mark stayed at
+3.2 GB showed 12.99 GB (BENCHMARKS.md "Memory"). A ``ru_maxrss`` above the
+launcher's mark cannot have been inherited: it is the child's.
 """
 
 from __future__ import annotations
@@ -67,18 +76,23 @@ def high_water_mark(pid: int) -> int | None:
     return None
 
 
-def _tree_rss(process: psutil.Process) -> int:
+def _tree_rss(process: psutil.Process) -> tuple[int, list[int]]:
+    """The summed RSS of `process` and its descendants, and each one's VmHWM."""
     total = 0
+    marks: list[int] = []
     try:
         members = [process, *process.children(recursive=True)]
     except psutil.Error:
-        return 0
+        return 0, marks
     for member in members:
         try:
             total += member.memory_info().rss
         except psutil.Error:
             continue
-    return total
+        mark = high_water_mark(member.pid)
+        if mark is not None:
+            marks.append(mark)
+    return total, marks
 
 
 def run_measured(
@@ -88,6 +102,8 @@ def run_measured(
     echo: bool = False,
 ) -> Measured:
     """Run ``command``; output (stdout + stderr) is captured in a temporary file."""
+    # what a child's ru_maxrss may have inherited from this process (docstring)
+    launcher_mark = high_water_mark(os.getpid()) or 0
     with tempfile.TemporaryFile(mode="w+") as log:
         start = time.perf_counter()
         process = subprocess.Popen(
@@ -110,13 +126,13 @@ def run_measured(
             except psutil.Error:
                 return
             while not done.is_set():
-                rss = _tree_rss(watched)
+                rss, marks = _tree_rss(watched)
                 now = time.time()
                 timeline.append((now, rss))
                 hwm = high_water_mark(process.pid)
                 if hwm is not None:
                     hwm_timeline.append((now, hwm))
-                peak = max(peak, rss)
+                peak = max(peak, rss, *marks)
                 done.wait(0.1)
 
         poller = threading.Thread(target=poll, daemon=True)
@@ -130,7 +146,9 @@ def run_measured(
         output = log.read()
     if echo:
         print(output, end="")
-    peak = max(peak, int(usage.ru_maxrss) * 1024)  # Linux: kilobytes
+    waited_peak = int(usage.ru_maxrss) * 1024  # Linux: kilobytes
+    if waited_peak > launcher_mark:
+        peak = max(peak, waited_peak)
     cpu = usage.ru_utime + usage.ru_stime
     return Measured(
         tuple(command),
