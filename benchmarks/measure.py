@@ -76,10 +76,10 @@ def high_water_mark(pid: int) -> int | None:
     return None
 
 
-def _tree_rss(process: psutil.Process) -> tuple[int, list[int]]:
-    """The summed RSS of `process` and its descendants, and each one's VmHWM."""
+def _tree_rss(process: psutil.Process) -> tuple[int, dict[int, int]]:
+    """The summed RSS of `process` and its descendants, and each one's VmHWM by pid."""
     total = 0
-    marks: list[int] = []
+    marks: dict[int, int] = {}
     try:
         members = [process, *process.children(recursive=True)]
     except psutil.Error:
@@ -91,7 +91,7 @@ def _tree_rss(process: psutil.Process) -> tuple[int, list[int]]:
             continue
         mark = high_water_mark(member.pid)
         if mark is not None:
-            marks.append(mark)
+            marks[member.pid] = mark
     return total, marks
 
 
@@ -129,10 +129,9 @@ def run_measured(
                 rss, marks = _tree_rss(watched)
                 now = time.time()
                 timeline.append((now, rss))
-                hwm = high_water_mark(process.pid)
-                if hwm is not None:
-                    hwm_timeline.append((now, hwm))
-                peak = max(peak, rss, *marks)
+                if process.pid in marks:
+                    hwm_timeline.append((now, marks[process.pid]))
+                peak = max(peak, rss, *marks.values())
                 done.wait(0.1)
 
         poller = threading.Thread(target=poll, daemon=True)

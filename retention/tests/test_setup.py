@@ -9,7 +9,6 @@ pandas from source again, about 7 CPU s of each dbt run.
 
 from __future__ import annotations
 
-import importlib
 import importlib.util
 import sys
 from pathlib import Path
