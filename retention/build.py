@@ -2,7 +2,8 @@
 
 1. `dbt build` (models + data tests) into WAREHOUSE_PATH;
 2. Great Expectations validation of the marts (every expectation suite must
-   pass);
+   pass); the outcome of each suite is also written to
+   target/validation_report.json (VALIDATION_REPORT, in DBT_TARGET_PATH);
 3. publish (retention.publish): write the marts of the validated warehouse
    (schema `marts` only, plus column docs and run parameters) into a file
    next to BI_WAREHOUSE_PATH and `os.replace` it over the published file.
@@ -24,11 +25,13 @@ from pathlib import Path
 
 import duckdb
 
-from retention.dbt import PROJECT_ROOT, dbt_env, run_dbt
+from retention.dbt import PROJECT_ROOT, dbt_env, run_dbt, target_path
 from retention.publish import publish_marts
 
 DEFAULT_WAREHOUSE = PROJECT_ROOT / "warehouse" / "retention.duckdb"
 DEFAULT_BI_WAREHOUSE = PROJECT_ROOT / "warehouse" / "retention_bi.duckdb"
+#: the validation's outcome per suite, written into dbt's target folder
+VALIDATION_REPORT = "validation_report.json"
 
 
 def warehouse_path() -> Path:
@@ -131,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     # other helpers of this module (publish, summary) do not need it
     from retention.validate.__main__ import main as validate_main
 
-    code = validate_main(["--warehouse", str(path), "--require-all"])
+    report = target_path() / VALIDATION_REPORT
+    code = validate_main(["--warehouse", str(path), "--require-all", "--json-report", str(report)])
     if code != 0:
         print("validation failed: nothing published.", file=sys.stderr)
         return code

@@ -28,6 +28,11 @@ class DbtResult:
         return self.returncode == 0
 
 
+def target_path() -> Path:
+    """dbt's target folder: DBT_TARGET_PATH, else target/ in the project."""
+    return Path(os.environ.get("DBT_TARGET_PATH", PROJECT_ROOT / "target"))
+
+
 def dbt_executable() -> str:
     """The dbt next to the running interpreter (the project's .venv)."""
     candidate = Path(sys.executable).with_name("dbt")

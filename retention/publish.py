@@ -37,7 +37,7 @@ from pathlib import Path
 
 import duckdb
 
-from retention.dbt import PROJECT_ROOT
+from retention.dbt import PROJECT_ROOT, target_path
 
 MARTS = "marts"
 COLUMNS_TABLE = "bi_columns"
@@ -165,7 +165,7 @@ def manifest_descriptions(manifest: Path | None) -> dict[str, tuple[str, dict[st
 
 
 def default_manifest() -> Path:
-    return Path(os.environ.get("DBT_TARGET_PATH", PROJECT_ROOT / "target")) / "manifest.json"
+    return target_path() / "manifest.json"
 
 
 def _write_metadata(

@@ -15,39 +15,83 @@
     their counts reconcile.
 #}
 {% macro measured_period_runs(spans, grains) -%}
+    {#- the customer's previous measured span, at every grain in one window
+        over the spans (one sort of spans, not of spans x grains: a third of
+        the rows, and most of both marts' time before) -#}
+    {%- set previous_spans -%}
+        partition by store_id, customer_id
+        order by span_number
+        rows between unbounded preceding and 1 preceding
+    {%- endset -%}
     select
-        *,
-        case when last_period >= first_period then 1 else 0 end as is_measured,
-        max(case when last_period >= first_period then last_period end) over (
-            partition by store_id, customer_id, period_grain
-            order by span_number
-            rows between unbounded preceding and 1 preceding
-        ) as previous_span_last_period
+        spans_with_previous.*,
+        {{ grains }}.period_grain,
+        {{ grains }}.months_per_period,
+        {%- for column in ['first_period', 'last_period', 'previous_span_last_period'] %}
+            case {{ grains }}.months_per_period
+                {%- for months in period_grain_months().values() %}
+                    when {{ months }} then spans_with_previous.{{ column }}_{{ months }}
+                {%- endfor %}
+            end as {{ column }},
+        {%- endfor %}
+        (
+            year(spans_with_previous.first_purchase_date) * 12
+            + month(spans_with_previous.first_purchase_date) - 1
+        ) {{ integer_division_operator() }} {{ grains }}.months_per_period as first_purchase_period,
+        case {{ grains }}.months_per_period
+            {%- for months in period_grain_months().values() %}
+                when {{ months }} then
+                    case
+                        when spans_with_previous.last_period_{{ months }} >= spans_with_previous.first_period_{{ months }}
+                            then 1
+                        else 0
+                    end
+            {%- endfor %}
+        end as is_measured
     from (
         select
-            {{ spans }}.*,
-            {{ grains }}.period_grain,
-            {{ grains }}.months_per_period,
-            (year({{ spans }}.active_from) * 12 + month({{ spans }}.active_from) - 1)
-            {{ integer_division_operator() }} {{ grains }}.months_per_period as first_period,
-            (
-                year({{ spans }}.first_purchase_date) * 12
-                + month({{ spans }}.first_purchase_date) - 1
-            ) {{ integer_division_operator() }} {{ grains }}.months_per_period as first_purchase_period,
-            case
-                when {{ spans }}.active_until >= {{ as_of_date() }}
-                    then
-                        (year({{ as_of_date() }}) * 12 + month({{ as_of_date() }}) - 1)
-                        {{ integer_division_operator() }} {{ grains }}.months_per_period
-                else
-                    (
-                        year({{ spans }}.active_until + 1) * 12
-                        + month({{ spans }}.active_until + 1) - 1
-                    ) {{ integer_division_operator() }} {{ grains }}.months_per_period - 1
-            end as last_period
-        from {{ spans }}
-        cross join {{ grains }}
-    ) as spans_in_periods
+            spans_in_periods.*,
+            {%- for months in period_grain_months().values() %}
+                max(
+                    case
+                        when last_period_{{ months }} >= first_period_{{ months }}
+                            then last_period_{{ months }}
+                    end
+                ) over ({{ previous_spans }}) as previous_span_last_period_{{ months }}
+                {{- ',' if not loop.last }}
+            {%- endfor %}
+        from (
+            select
+                {{ spans }}.*,
+                {%- for months in period_grain_months().values() %}
+                    (year({{ spans }}.active_from) * 12 + month({{ spans }}.active_from) - 1)
+                    {{ integer_division_operator() }} {{ months }} as first_period_{{ months }},
+                    case
+                        when {{ spans }}.active_until >= {{ as_of_date() }}
+                            then
+                                (year({{ as_of_date() }}) * 12 + month({{ as_of_date() }}) - 1)
+                                {{ integer_division_operator() }} {{ months }}
+                        else
+                            (
+                                year({{ spans }}.active_until + 1) * 12
+                                + month({{ spans }}.active_until + 1) - 1
+                            ) {{ integer_division_operator() }} {{ months }} - 1
+                    end as last_period_{{ months }}
+                    {{- ',' if not loop.last }}
+                {%- endfor %}
+            from {{ spans }}
+        ) as spans_in_periods
+    ) as spans_with_previous
+    cross join {{ grains }}
+{%- endmacro %}
+
+
+{#
+    period_grain_months(): the period grains of the retention marts and
+    their months per period, {grain: months}: month 1, quarter 3, year 12.
+#}
+{% macro period_grain_months() -%}
+    {{ return({'month': 1, 'quarter': 3, 'year': 12}) }}
 {%- endmacro %}
 
 
@@ -56,15 +100,10 @@
     (period_grain, months_per_period): month, quarter, year.
 #}
 {% macro period_grains() -%}
-    select
-        'month' as period_grain,
-        1 as months_per_period
-    union all
-    select
-        'quarter' as period_grain,
-        3 as months_per_period
-    union all
-    select
-        'year' as period_grain,
-        12 as months_per_period
+    {%- for grain, months in period_grain_months().items() %}
+        select
+            '{{ grain }}' as period_grain,
+            {{ months }} as months_per_period
+        {{ 'union all' if not loop.last }}
+    {%- endfor %}
 {%- endmacro %}

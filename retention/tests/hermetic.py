@@ -175,10 +175,13 @@ def build_sample(directory: Path) -> int:
     `directory`/sample.duckdb (see conftest.py), instead of building it again;
     its tests wait for the file SAMPLE_STATUS while SAMPLE_BUILDING exists.
     """
+    from retention.build import VALIDATION_REPORT
     from retention.build import main as build_main
 
     directory.mkdir(parents=True, exist_ok=True)
     (directory / SAMPLE_STATUS).unlink(missing_ok=True)
+    # test_validate reads this build's validation report: never an older one
+    (directory / PINNED_PATHS["DBT_TARGET_PATH"] / VALIDATION_REPORT).unlink(missing_ok=True)
     code = 70
     try:
         pin_environment(directory)

@@ -1,4 +1,4 @@
-"""`python -m retention.validate [--warehouse PATH] [--require-all] [--docs]`.
+"""`python -m retention.validate [--warehouse PATH] [--require-all] [--docs] [--json-report FILE]`.
 
 Exits 1 when an expectation fails (and names it), when no expectation ran,
 or, with --require-all, when a contract mart is absent or an expectation
@@ -8,12 +8,13 @@ could not run (a column or relation it reads is absent).
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
 from pathlib import Path
 
-from retention.validate.checkpoint import format_report, run_checkpoint
+from retention.validate.checkpoint import format_report, report_summary, run_checkpoint
 from retention.validate.context import GX_DIR, default_warehouse_path
 
 
@@ -34,6 +35,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--gx-dir", type=Path, default=GX_DIR, help="GX file context (default: gx/)"
     )
+    parser.add_argument(
+        "--json-report",
+        type=Path,
+        default=None,
+        help="also write the outcome of every suite to this JSON file",
+    )
     args = parser.parse_args(argv)
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
@@ -50,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"validation: {error}", file=sys.stderr)
         return 2
     print(format_report(report))
+    if args.json_report is not None:
+        args.json_report.parent.mkdir(parents=True, exist_ok=True)
+        args.json_report.write_text(json.dumps(report_summary(report), indent=2) + "\n")
     return 0 if report.success else 1
 
 

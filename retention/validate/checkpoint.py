@@ -221,6 +221,29 @@ def _validate(
     close_datasource(datasource)
 
 
+def report_summary(report: ValidationReport) -> dict[str, Any]:
+    """The report as JSON-ready data (`python -m retention.validate --json-report`)."""
+    return {
+        "warehouse": str(report.warehouse),
+        "success": report.success,
+        "require_all": report.require_all,
+        "missing_marts": report.missing_marts,
+        "failed": report.failed,
+        "skipped": report.skipped,
+        "seconds": round(report.seconds, 3),
+        "suites": [
+            {
+                "mart": suite.mart,
+                "expectations": suite.expectations,
+                "failed": suite.failed,
+                "skipped": suite.skipped,
+                "seconds": round(suite.seconds, 3),
+            }
+            for suite in report.suites
+        ],
+    }
+
+
 def format_report(report: ValidationReport) -> str:
     facts = report.facts
     lines = [
