@@ -23,7 +23,11 @@ its last order day. Two raw states of one folder are cut from it:
 Orders are a folder table, one Parquet file per month of ``ordered_at``
 (``orders/YYYY-MM.parquet``), each in the order its rows reached the shop:
 by ``ordered_at``, the late orders last (they arrived on D); the other
-tables are single files, as the generator writes them. A file is rewritten only when its rows change
+tables are single files, as the generator writes them, but for carts: in
+the order they were created, as a platform's export by creation time or
+by an id it assigns in that order would give (the generator numbers
+carts per customer batch, so its order would put a day's carts all over
+the file). A file is rewritten only when its rows change
 (compared by row count and an order-independent hash of the rows): the
 warehouse's change detection sees unchanged files as unchanged.
 """
@@ -231,7 +235,8 @@ def write_state(full: Path, raw: Path, state: State, day: date | None = None) ->
                 from '{full}/carts.parquet' as carts
                 left join (select store_id, order_id from state_orders) as o
                     using (store_id, order_id)
-                where carts.created_at < timestamp '{cutoff}' order by cart_id""",
+                where carts.created_at < timestamp '{cutoff}'
+                order by carts.created_at, carts.store_id, carts.cart_id""",
         }
         for table in SINGLE_FILES:
             if not (full / f"{table}.parquet").exists():

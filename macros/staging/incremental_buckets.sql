@@ -1,20 +1,254 @@
 {#
-    Helpers of the staging models that are incremental by bucket
-    (base_shop__orders; DECISIONLOG.md "Incremental staging by bucket").
+    The staging models that are incremental by bucket (base_shop__orders,
+    base_shop__carts; DECISIONLOG.md "Incremental staging by bucket") share
+    this layer: each reads its raw view as a CTE named `source`, cuts it
+    into buckets with a fingerprint (bucket_change_ctes), checks the rows of
+    the changed buckets into a CTE named `validated`, re-flags duplicates
+    of the keys those buckets touch (bucket_candidates) and appends the
+    tombstones of vanished buckets (bucket_tombstones; the post-hook
+    delete_bucket_tombstones deletes them again).
 #}
 
 {#
-    raw_order_bucket(relation): the bucket of a raw order row: its file is
-    a separate column; here the raw store_id and the first 10 characters of
-    ordered_at as written (the day for ISO timestamps; any other shape
-    still gives a fixed bucket per value). No parsing: a bucket is a unit of
-    change detection, not a calendar day. Days, not months: a status change
-    in an old month re-validates that store's day (~60 rows at 1M orders
-    over 3 years and 16 stores), not its month (~1,700).
+    raw_day_bucket(relation, timestamp_column): the bucket of a raw row:
+    its file is a separate column; here the raw store_id and the first 10
+    characters of the timestamp as written (the day for ISO timestamps;
+    any other shape still gives a fixed bucket per value). No parsing: a
+    bucket is a unit of change detection, not a calendar day. Days, not
+    months: a status change in an old month re-validates that store's day
+    (~60 rows at 1M orders over 3 years and 16 stores), not its month
+    (~1,700).
 #}
-{% macro raw_order_bucket(relation) -%}
+{% macro raw_day_bucket(relation, timestamp_column) -%}
     coalesce(cast({{ relation }}.store_id as {{ dbt.type_string() }}), '') || '|'
-    || coalesce(left(cast({{ relation }}.ordered_at as {{ dbt.type_string() }}), 10), '')
+    || coalesce(left(cast({{ relation }}.{{ timestamp_column }} as {{ dbt.type_string() }}), 10), '')
+{%- endmacro %}
+
+
+{#
+    bucket_change_ctes(bucket, recheck): the CTEs raw_buckets (every bucket
+    of `source` with its fingerprint: row count and the sum of the rows'
+    hashes, file row numbers included), changed_buckets (new or changed
+    buckets; first build: every bucket) and to_check (their raw rows, with
+    _bucket and _bucket_fingerprint); in an incremental run also
+    published_buckets and replaced_buckets (published buckets changed or
+    gone: their rows are replaced). `bucket` is the bucket expression over
+    the alias `source`; `recheck` a boolean over a published row (alias
+    `published`): a bucket holding such a row counts as changed on every
+    build (its stored fingerprint is ignored).
+#}
+{% macro bucket_change_ctes(bucket, recheck) %}
+raw_buckets as (
+    -- fingerprint: every raw column and the row number (the path is the bucket's)
+    select
+        source._source_file,
+        {{ bucket }} as _bucket,
+        cast(count(*) as {{ dbt.type_string() }}) || ':'
+        || cast(sum(hash(*columns(* exclude (_source_file)))) as {{ dbt.type_string() }})
+            as _bucket_fingerprint
+    from source
+    group by 1, 2
+),
+
+{% if is_incremental() -%}
+/* build-mode { */
+published_buckets as (
+    select
+        published._source_file,
+        published._bucket,
+        case
+            when not bool_or(coalesce({{ recheck }}, false))
+                then min(published._bucket_fingerprint)
+        end as _bucket_fingerprint
+    from {{ this }} as published
+    group by 1, 2
+),
+
+replaced_buckets as (
+    select
+        _source_file,
+        _bucket
+    from published_buckets
+    where not exists (
+        select 1 from raw_buckets
+        where
+            raw_buckets._source_file = published_buckets._source_file
+            and raw_buckets._bucket = published_buckets._bucket
+            and raw_buckets._bucket_fingerprint = published_buckets._bucket_fingerprint
+    )
+),
+/* } build-mode */
+{%- endif %}
+
+changed_buckets as (
+    select raw_buckets.*
+    from raw_buckets
+    {%- if is_incremental() %}
+        /* build-mode { */
+        where not exists (
+            select 1 from published_buckets
+            where
+                published_buckets._source_file = raw_buckets._source_file
+                and published_buckets._bucket = raw_buckets._bucket
+                and published_buckets._bucket_fingerprint = raw_buckets._bucket_fingerprint
+        )
+        /* } build-mode */
+    {%- endif %}
+),
+
+to_check as (
+    select
+        source.*,
+        buckets._bucket,
+        buckets._bucket_fingerprint
+    from source
+    inner join changed_buckets as buckets
+        on
+            source._source_file = buckets._source_file
+            and {{ bucket }} = buckets._bucket
+)
+{% endmacro %}
+
+
+{#
+    bucket_local_day_offsets(): the CTEs day_shifts, bucket_zone_days and
+    local_day_offsets: the store's UTC offset per zone and UTC day
+    (macros/cross_engine/dates.sql) for the days the changed buckets of
+    raw_day_bucket hold (cheap: one row per store and raw day), each with
+    the day either side (a timestamp written with an offset can fall on
+    another UTC day). Only the cost depends on it: a row whose zone and day
+    are missing gets its date from a conversion of its own. Needs the CTEs
+    changed_buckets and stores.
+#}
+{% macro bucket_local_day_offsets() %}
+day_shifts as (
+    select -1 as day_shift
+    union all
+    select 0 as day_shift
+    union all
+    select 1 as day_shift
+),
+
+bucket_zone_days as (
+    select
+        stores.timezone,
+        {{ dbt.dateadd('day', 'day_shifts.day_shift', "try_cast(right(changed_buckets._bucket, 10) as date)") }}
+            as utc_day
+    from changed_buckets
+    inner join stores
+        on {{ clean_text("split_part(changed_buckets._bucket, '|', 1)") }} = stores.store_id
+    cross join day_shifts
+),
+
+local_day_offsets as (
+    {{ utc_day_offsets('bucket_zone_days') }}
+)
+{% endmacro %}
+
+
+{#
+    bucket_candidates(key_columns, entity): the CTE candidates: the rows of
+    `validated` (the checked rows of the changed buckets, with
+    _content_hash) and, in an incremental run, every row of each unchanged
+    bucket that holds a key whose copies may have changed (a key of a row
+    that passed every check but the duplicate one, in a changed bucket now
+    or in a replaced bucket before), its reject_reason as before the
+    duplicate check, so that flag_duplicates sees every copy of each
+    affected key and no other key changes. Also the CTE tombstones: one
+    row per vanished bucket (delete+insert on the bucket removes the
+    published rows; its reject_reason keeps it from passing for one of the
+    deleted rows in a changelog; bucket_tombstones appends it).
+#}
+{% macro bucket_candidates(key_columns, entity) %}
+{% if is_incremental() -%}
+/* build-mode { */
+affected_keys as (
+    select {{ key_columns | join(', ') }}
+    from validated
+    where reject_reason is null
+    union
+    select
+        {%- for key in key_columns %}
+        published.{{ key }}{{ "," if not loop.last }}
+        {%- endfor %}
+    from {{ this }} as published
+    inner join replaced_buckets
+        on
+            published._source_file = replaced_buckets._source_file
+            and published._bucket = replaced_buckets._bucket
+    where {{ before_duplicate_check('published.reject_reason', entity) }} is null
+),
+
+touched_buckets as (
+    select distinct
+        published._source_file,
+        published._bucket
+    from {{ this }} as published
+    inner join affected_keys
+        on
+            {%- for key in key_columns %}
+            published.{{ key }} = affected_keys.{{ key }}{{ " and" if not loop.last }}
+            {%- endfor %}
+    where not exists (
+        select 1 from replaced_buckets
+        where
+            replaced_buckets._source_file = published._source_file
+            and replaced_buckets._bucket = published._bucket
+    )
+),
+
+restored as (
+    select
+        {{ star_exclude('published', ['reject_reason']) }},
+        {{ before_duplicate_check('published.reject_reason', entity) }} as reject_reason
+    from {{ this }} as published
+    inner join touched_buckets
+        on
+            published._source_file = touched_buckets._source_file
+            and published._bucket = touched_buckets._bucket
+),
+
+tombstones as (
+    select
+        {{ star_exclude('published', ['_source_row_number', 'reject_reason']) }},
+        cast(null as bigint) as _source_row_number,
+        'vanished_bucket' as reject_reason
+    from {{ this }} as published
+    inner join replaced_buckets
+        on
+            published._source_file = replaced_buckets._source_file
+            and published._bucket = replaced_buckets._bucket
+    where not exists (
+        select 1 from changed_buckets
+        where
+            changed_buckets._source_file = replaced_buckets._source_file
+            and changed_buckets._bucket = replaced_buckets._bucket
+    )
+    qualify row_number() over (partition by published._source_file, published._bucket) = 1
+),
+/* } build-mode */
+{%- endif %}
+
+candidates as (
+    select * from validated
+    {%- if is_incremental() %}
+        /* build-mode { */
+        union all by name
+        select * from restored
+        /* } build-mode */
+    {%- endif %}
+)
+{% endmacro %}
+
+
+{# `union all` of the tombstones (bucket_candidates) in an incremental run; nothing otherwise. #}
+{% macro bucket_tombstones() -%}
+    {%- if is_incremental() %}
+        /* build-mode { */
+        union all by name
+        select * from tombstones
+        /* } build-mode */
+    {%- endif %}
 {%- endmacro %}
 
 

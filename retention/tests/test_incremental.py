@@ -100,6 +100,15 @@ MADE_ORDERS = (
 LATE = {"X-BRIDGE-2", "X-FIRST-0"}  # absent in state 1
 # the 2022-10 file goes in state 3; CGONE loses its only purchase in state 2
 REMOVED = {2: {"X-SPLIT-2", "X-GONE-1"}, 3: {"X-SPLIT-2", "X-SPLIT-1", "X-GONE-1"}}
+# hand-made carts (store S0001), converted into a hand-made order: cart,
+# order, date. Their rows do not change, but the first names a late order
+# (unknown_order in state 1, accepted in state 2) and the second a removed
+# one (accepted in state 1, unknown_order in state 2): orders staging's
+# changelog makes carts staging check them again.
+MADE_CARTS = (
+    ("X-CART-BRIDGE-2", "X-BRIDGE-2", "2023-06-01"),
+    ("X-CART-SPLIT-2", "X-SPLIT-2", "2023-04-01"),
+)
 
 
 @pytest.fixture(scope="module")
@@ -163,6 +172,38 @@ def _orders_sql(full: Path, state: int) -> str:
     """
 
 
+def _carts_sql(full: Path, state: int) -> str:
+    """Every cart of one raw state: the hand-made carts first, then the
+    generated ones in the order they were created (appending a day leaves
+    the earlier rows where they were), then the state's extra copy."""
+    made = ", ".join(
+        f"('{cart}', '{order}', timestamp '{day} 11:00:00')" for cart, order, day in MADE_CARTS
+    )
+    copy = "select * from generated where false"
+    if state == 2:  # a copy of an old cart, one day later: a conflicting duplicate
+        copy = """select * replace (created_at + interval 1 day as created_at)
+            from generated where created_at < timestamp '2023-04-01' order by cart_id limit 1"""
+    return f"""
+        with generated as (select * from '{full}/carts.parquet'),
+        template as (select * from generated where store_id = 'S0001' order by cart_id limit 1),
+        made as (
+            select template.* replace (
+                made.cart_id as cart_id, made.order_id as order_id,
+                made.created_at as created_at
+            )
+            from template, (values {made}) as made(cart_id, order_id, created_at)
+        ),
+        copied as ({copy}),
+        parts as (
+            select 0 as part, * from made
+            union all by name select 1 as part, * from generated
+            union all by name select 2 as part, * from copied
+        )
+        select * exclude (part) from parts where created_at < timestamp '{CUTOFFS[state]}'
+        order by part, created_at, store_id, cart_id
+    """
+
+
 def _write_if_changed(con: duckdb.DuckDBPyConnection, query: str, path: Path) -> None:
     """Write `query` to `path` as Parquet unless the file already holds exactly these rows."""
     if path.exists():
@@ -187,8 +228,7 @@ def _write_state(full: Path, raw: Path, state: int) -> None:
     _write_if_changed(con, stores, raw / "stores.parquet")
     for table in ("customers", "marketing_spend"):
         _write_if_changed(con, f"select * from '{full}/{table}.parquet'", raw / f"{table}.parquet")
-    carts = f"select * from '{full}/carts.parquet' where created_at < timestamp '{cutoff}'"
-    _write_if_changed(con, carts, raw / "carts.parquet")
+    _write_if_changed(con, _carts_sql(full, state), raw / "carts.parquet")
 
     con.execute(f"create table state_orders as {_orders_sql(full, state)}")
     months = con.execute(
@@ -389,6 +429,20 @@ def test_incremental_builds_equal_full_refresh(full_export: Path, tmp_path: Path
         ).fetchone()[0]
     assert 0 < recorded < staged["rows_inserted"] / 2, (recorded, staged)
     assert logs[2]["fct_orders"]["action"] == "incremental", logs[2]["fct_orders"]
+    # carts staging re-validated the changed buckets and those holding a cart
+    # whose order changed (the hand-made carts: unknown_order no more, and
+    # unknown_order now), not every row
+    staged = logs[2]["base_shop__carts"]
+    assert staged["action"] == "incremental", staged
+    assert 0 < staged["rows_inserted"] < staged["rows_after"] / 2, staged
+    with duckdb.connect(str(tmp_path / "snapshot_2" / incremental.name), read_only=True) as con:
+        reasons = dict(
+            con.execute(
+                "select cart_id, coalesce(reject_reason, 'accepted') from staging.base_shop__carts "
+                "where cart_id like 'X-CART-%'"
+            ).fetchall()
+        )
+    assert reasons == {"X-CART-BRIDGE-2": "accepted", "X-CART-SPLIT-2": "unknown_order"}
     # the customer-level state read fct_orders' changelog: it rewrote the
     # changed customers' rows only (CGONE's deleted, no row inserted for it)
     for name in ("int_customers_aggregated", "int_customer_activity_spans"):

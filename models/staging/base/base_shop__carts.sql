@@ -1,12 +1,52 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental' if target.type == 'duckdb' else 'table',
+    incremental_strategy='delete+insert',
+    unique_key=['_source_file', '_bucket'],
+    incremental_inputs=['raw_carts', 'stg_shop__orders'],
+    changes_from='base_shop__orders',
+    post_hook="{{ delete_bucket_tombstones() }}",
+) }}
 
-{# Every raw cart row with its reject_reason (null = accepted). #}
+{#
+    Every raw cart row with its reject_reason (null = accepted). A cart
+    that names an order staging did not accept is rejected (unknown_order).
+
+    Incremental by bucket like base_shop__orders (DECISIONLOG.md
+    "Incremental staging by bucket"; macros/staging/incremental_buckets.sql):
+    buckets of one file, raw store_id and raw day of created_at; a build
+    re-validates the buckets whose fingerprint changed and the buckets
+    holding a cart whose order changed in orders staging since this
+    model's last build (the changelog of base_shop__orders: its
+    unknown_order check may have another answer), and re-flags duplicates
+    for the cart keys those buckets hold. Anything else it reads changing
+    (stores, vars, its code) re-validates every bucket.
+#}
 
 {%- set raw_types = column_types(ref('raw_carts')) %}
 
 with source as (
     select * from {{ ref('raw_carts') }}
 ),
+
+{% if is_incremental() -%}
+/* build-mode { */
+-- the orders whose staging rows changed since this model's last build
+changed_orders as (
+    {{ keys_to_read('base_shop__orders', this, 'order_id') }}
+),
+/* } build-mode */
+{%- endif %}
+
+-- a bucket holding a row rejected as dated in the future (with var
+-- build_date null it may be valid today) or a cart whose order changed
+-- is checked again
+{{ bucket_change_ctes(
+    raw_day_bucket('source', 'created_at'),
+    "(published.reject_reason = 'out_of_range_timestamp'"
+    ~ " and published.created_at >= cast('" ~ var('min_valid_date', '1990-01-01') ~ "' as date))"
+    ~ " or exists (select 1 from changed_orders where changed_orders.store_id = published.store_id"
+    ~ " and changed_orders.entity_id = published.order_id)"
+) }},
 
 orders as (
     select * from {{ ref('stg_shop__orders') }}
@@ -21,7 +61,7 @@ cleaned as (
         source.*,
         {{ clean_text('source.store_id') }} as clean_store_id,
         stores.timezone as store_timezone
-    from source
+    from to_check as source
     left join stores
         on {{ clean_text('source.store_id') }} = stores.store_id
 ),
@@ -30,6 +70,8 @@ typed as (
     select
         _source_file,
         _source_row_number,
+        _bucket,
+        _bucket_fingerprint,
         {{ has_wrong_field_count(raw_types) }} as has_wrong_field_count,
         store_timezone,
         {{ clean_text('cart_id') }} as cart_id,
@@ -53,7 +95,9 @@ checked as (
             when typed.has_unparseable_value then 'invalid_amount'
             when typed.cart_value < 0 then 'negative_amount'
             when typed.order_id is not null and orders.order_id is null then 'unknown_order'
-        end as reject_reason
+        end as reject_reason,
+        {{ content_hash(['typed.customer_id', 'typed.created_at', 'typed.cart_value', 'typed.order_id']) }}
+            as _content_hash
     from typed
     left join orders
         on
@@ -61,35 +105,38 @@ checked as (
             and typed.order_id = orders.order_id
 ),
 
-deduplicated as (
-    {{ flag_duplicates(
-        'checked', ['store_id', 'cart_id'], 'cart_id',
-        ['customer_id', 'created_at', 'cart_value', 'order_id']
-    ) }}
+{{ bucket_local_day_offsets() }},
+
+validated as (
+    select
+        checked.store_id,
+        checked.cart_id,
+        checked.customer_id,
+        checked.created_at,
+        {{ local_date_from_offsets('checked.created_at', 'checked.store_timezone', 'local_day_offsets') }}
+            as created_date,
+        checked.cart_value,
+        checked.order_id,
+        checked.reject_reason,
+        checked._source_file,
+        checked._source_row_number,
+        checked._bucket,
+        checked._bucket_fingerprint,
+        checked._content_hash
+    from checked
+    left join local_day_offsets
+        on {{ utc_day_offsets_join('checked.created_at', 'checked.store_timezone', 'local_day_offsets') }}
 ),
 
--- the store's UTC offset per zone and UTC day of the rows: a few time-zone
--- conversions instead of one per row (macros/cross_engine/dates.sql)
-local_day_offsets as (
-    {{ utc_day_offsets('(select store_timezone as timezone, cast(created_at as date) as utc_day from deduplicated)') }}
+{{ bucket_candidates(['store_id', 'cart_id'], 'cart_id') }},
+
+deduplicated as (
+    {{ flag_duplicates('candidates', ['store_id', 'cart_id'], 'cart_id', none, keep_hash=true) }}
 ),
 
 final as (
-    select
-        deduplicated.store_id,
-        deduplicated.cart_id,
-        deduplicated.customer_id,
-        deduplicated.created_at,
-        {{ local_date_from_offsets('deduplicated.created_at', 'deduplicated.store_timezone', 'local_day_offsets') }}
-            as created_date,
-        deduplicated.cart_value,
-        deduplicated.order_id,
-        deduplicated.reject_reason,
-        deduplicated._source_file,
-        deduplicated._source_row_number
-    from deduplicated
-    left join local_day_offsets
-        on {{ utc_day_offsets_join('deduplicated.created_at', 'deduplicated.store_timezone', 'local_day_offsets') }}
+    select * from deduplicated
+    {{- bucket_tombstones() }}
 )
 
 select * from final

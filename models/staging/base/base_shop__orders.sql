@@ -42,82 +42,13 @@ with source as (
     select * from {{ ref('raw_orders') }}
 ),
 
-raw_buckets as (
-    -- fingerprint: every raw column and the row number (the path is the bucket's)
-    select
-        source._source_file,
-        {{ raw_order_bucket('source') }} as _bucket,
-        cast(count(*) as {{ dbt.type_string() }}) || ':'
-        || cast(sum(hash(*columns(* exclude (_source_file)))) as {{ dbt.type_string() }})
-            as _bucket_fingerprint
-    from source
-    group by 1, 2
-),
-
-{% if is_incremental() -%}
-/* build-mode { */
 -- a bucket holding a row rejected as dated in the future is checked again
 -- on every build: with var build_date null, the row may be valid today
-published_buckets as (
-    select
-        _source_file,
-        _bucket,
-        case
-            when not bool_or(coalesce(
-                reject_reason = 'out_of_range_timestamp'
-                and ordered_at >= cast('{{ var("min_valid_date", "1990-01-01") }}' as date), false
-            ))
-                then min(_bucket_fingerprint)
-        end as _bucket_fingerprint
-    from {{ this }}
-    group by 1, 2
-),
-
--- published buckets that are changed or gone: their rows are replaced
-replaced_buckets as (
-    select
-        _source_file,
-        _bucket
-    from published_buckets
-    where not exists (
-        select 1 from raw_buckets
-        where
-            raw_buckets._source_file = published_buckets._source_file
-            and raw_buckets._bucket = published_buckets._bucket
-            and raw_buckets._bucket_fingerprint = published_buckets._bucket_fingerprint
-    )
-),
-/* } build-mode */
-{%- endif %}
-
--- new buckets and buckets whose rows changed (first build: every bucket)
-changed_buckets as (
-    select raw_buckets.*
-    from raw_buckets
-    {%- if is_incremental() %}
-        /* build-mode { */
-        where not exists (
-            select 1 from published_buckets
-            where
-                published_buckets._source_file = raw_buckets._source_file
-                and published_buckets._bucket = raw_buckets._bucket
-                and published_buckets._bucket_fingerprint = raw_buckets._bucket_fingerprint
-        )
-        /* } build-mode */
-    {%- endif %}
-),
-
-to_check as (
-    select
-        source.*,
-        buckets._bucket,
-        buckets._bucket_fingerprint
-    from source
-    inner join changed_buckets as buckets
-        on
-            source._source_file = buckets._source_file
-            and {{ raw_order_bucket('source') }} = buckets._bucket
-),
+{{ bucket_change_ctes(
+    raw_day_bucket('source', 'ordered_at'),
+    "published.reject_reason = 'out_of_range_timestamp'"
+    ~ " and published.ordered_at >= cast('" ~ var('min_valid_date', '1990-01-01') ~ "' as date)"
+) }},
 
 stores as (
     select * from {{ ref('stg_shop__stores') }}
@@ -232,35 +163,7 @@ hashed as (
     from checked
 ),
 
--- the zones and UTC days the checked rows hold, from the buckets (cheap: one
--- row per store and raw day): the bucket's raw day and the day either side
--- (a timestamp written with an offset can fall on another UTC day). Only
--- the cost depends on it: a row whose zone and day are missing gets its
--- date from a conversion of its own (macros/cross_engine/dates.sql)
-day_shifts as (
-    select -1 as day_shift
-    union all
-    select 0 as day_shift
-    union all
-    select 1 as day_shift
-),
-
-bucket_zone_days as (
-    select
-        stores.timezone,
-        {{ dbt.dateadd('day', 'day_shifts.day_shift', "try_cast(right(changed_buckets._bucket, 10) as date)") }}
-            as utc_day
-    from changed_buckets
-    inner join stores
-        on {{ clean_text("split_part(changed_buckets._bucket, '|', 1)") }} = stores.store_id
-    cross join day_shifts
-),
-
--- the store's UTC offset per zone and UTC day: a few time-zone conversions
--- instead of one per row
-local_day_offsets as (
-    {{ utc_day_offsets('bucket_zone_days') }}
-),
+{{ bucket_local_day_offsets() }},
 
 validated as (
     select
@@ -291,91 +194,7 @@ validated as (
         on {{ utc_day_offsets_join('hashed.ordered_at', 'hashed.store_timezone', 'local_day_offsets') }}
 ),
 
-{% if is_incremental() -%}
-/* build-mode { */
--- keys whose copies may have changed: in a replaced bucket before, or in a
--- changed bucket now (rows that passed every check but the duplicate one)
-affected_keys as (
-    select
-        store_id,
-        order_id
-    from validated
-    where reject_reason is null
-    union
-    select
-        published.store_id,
-        published.order_id
-    from {{ this }} as published
-    inner join replaced_buckets
-        on
-            published._source_file = replaced_buckets._source_file
-            and published._bucket = replaced_buckets._bucket
-    where {{ before_duplicate_check('published.reject_reason', 'order_id') }} is null
-),
-
--- unchanged buckets holding an affected key: re-emitted whole, re-flagged
-touched_buckets as (
-    select distinct
-        published._source_file,
-        published._bucket
-    from {{ this }} as published
-    inner join affected_keys
-        on
-            published.store_id = affected_keys.store_id
-            and published.order_id = affected_keys.order_id
-    where not exists (
-        select 1 from replaced_buckets
-        where
-            replaced_buckets._source_file = published._source_file
-            and replaced_buckets._bucket = published._bucket
-    )
-),
-
-restored as (
-    select
-        {{ star_exclude('published', ['reject_reason']) }},
-        {{ before_duplicate_check('published.reject_reason', 'order_id') }} as reject_reason
-    from {{ this }} as published
-    inner join touched_buckets
-        on
-            published._source_file = touched_buckets._source_file
-            and published._bucket = touched_buckets._bucket
-),
-
--- vanished buckets: one row each, deleted again by the post-hook
--- (delete+insert on the bucket removes the published rows first); its
--- reject_reason keeps it from passing for one of the deleted rows in the
--- changelog
-tombstones as (
-    select
-        {{ star_exclude('published', ['_source_row_number', 'reject_reason']) }},
-        cast(null as bigint) as _source_row_number,
-        'vanished_bucket' as reject_reason
-    from {{ this }} as published
-    inner join replaced_buckets
-        on
-            published._source_file = replaced_buckets._source_file
-            and published._bucket = replaced_buckets._bucket
-    where not exists (
-        select 1 from changed_buckets
-        where
-            changed_buckets._source_file = replaced_buckets._source_file
-            and changed_buckets._bucket = replaced_buckets._bucket
-    )
-    qualify row_number() over (partition by published._source_file, published._bucket) = 1
-),
-/* } build-mode */
-{%- endif %}
-
-candidates as (
-    select * from validated
-    {%- if is_incremental() %}
-        /* build-mode { */
-        union all by name
-        select * from restored
-        /* } build-mode */
-    {%- endif %}
-),
+{{ bucket_candidates(['store_id', 'order_id'], 'order_id') }},
 
 deduplicated as (
     {{ flag_duplicates('candidates', ['store_id', 'order_id'], 'order_id', none, keep_hash=true) }}
@@ -383,12 +202,7 @@ deduplicated as (
 
 final as (
     select * from deduplicated
-    {%- if is_incremental() %}
-        /* build-mode { */
-        union all by name
-        select * from tombstones
-        /* } build-mode */
-    {%- endif %}
+    {{- bucket_tombstones() }}
 )
 
 select * from final
