@@ -23,11 +23,12 @@ its last order day. Two raw states of one folder are cut from it:
 Orders are a folder table, one Parquet file per month of ``ordered_at``
 (``orders/YYYY-MM.parquet``), each in the order its rows reached the shop:
 by ``ordered_at``, the late orders last (they arrived on D); the other
-tables are single files, as the generator writes them, but for carts: in
-the order they were created, as a platform's export by creation time or
-by an id it assigns in that order would give (the generator numbers
-carts per customer batch, so its order would put a day's carts all over
-the file). A file is rewritten only when its rows change
+tables are single files, as the generator writes them, but for carts and
+customers: in the order they were created, as a platform's export by
+creation time or by an id it assigns in that order would give (the
+generator numbers carts per customer batch, so its order would put a day's
+carts all over the file; a filter without an order keeps no order at all
+here, insertion order being off). A file is rewritten only when its rows change
 (compared by row count and an order-independent hash of the rows): the
 warehouse's change detection sees unchanged files as unchanged.
 """
@@ -224,7 +225,8 @@ def write_state(full: Path, raw: Path, state: State, day: date | None = None) ->
             "stores": f"select * from '{full}/stores.parquet'",
             "marketing_spend": f"select * from '{full}/marketing_spend.parquet'",
             "customers": f"""select * from '{full}/customers.parquet'
-                where created_at is null or created_at < timestamp '{cutoff}'""",
+                where created_at is null or created_at < timestamp '{cutoff}'
+                order by created_at nulls first, store_id, customer_id""",
             # refunds issued by the cut-off, of the orders the state holds
             "refunds": f"""select refunds.* from '{full}/refunds.parquet' as refunds
                 semi join state_orders using (store_id, order_id)

@@ -19,11 +19,14 @@ rows in both.
    order that bridges a gap longer than W = 365 days; a removed order
    that splits an activity span; a customer's only purchase removed; a
    status change in an old month; a duplicate order appearing; a refund
-   larger than the order's value; a var changed (churn_risk_days). Orders
-   staging re-validates only the changed buckets; fct_orders compares
+   larger than the order's value; a customer signing up, an old customer's
+   row edited and a conflicting copy of a customer appearing; carts of a
+   late and of a removed order; a var changed (churn_risk_days). Orders,
+   carts and customers staging re-validate only the changed buckets (carts
+   also those whose order changed); fct_orders compares
    only the orders in staging's changelog, and the customer-level state
    rewrites only the customers in fct_orders' changelog.
-3. Two months more, to 2024-03-01 (leap year, W = 365), the duplicate
+3. Two months more, to 2024-03-01 (leap year, W = 365), the duplicates
    gone, the only order of one monthly file removed (the file goes), an
    FX rate and a store row changed (orders staging re-validates every
    bucket) and an explicit earlier as_of_date (2024-02-29). fct_orders is
@@ -204,6 +207,43 @@ def _carts_sql(full: Path, state: int) -> str:
     """
 
 
+def _customers_sql(full: Path, state: int) -> str:
+    """Every customer of one raw state, in the order they were created: from
+    state 2 on, a customer who signed up on the new day (appended) and an
+    old customer who withdrew marketing consent (an edit in an old day's
+    bucket); in state 2 only, a second copy of an old customer with another
+    country, dated a day later (a conflicting duplicate in another bucket,
+    gone again in state 3)."""
+    new_day = "select * from generated where false"
+    if state >= 2:
+        new_day = f"""select * replace ('CNEWDAY' as customer_id,
+                timestamp '{CUTOFFS[2]}' - interval 1 hour as created_at)
+            from generated where store_id = 'S0001' order by customer_id limit 1"""
+    copy = "select * from generated where false"
+    if state == 2:
+        copy = """select * replace ('QQ' as country_code, created_at + interval 1 day as created_at)
+            from (
+                select * from generated
+                where store_id = 'S0002' and created_at < timestamp '2023-05-01'
+                qualify count(*) over (partition by customer_id) = 1
+            ) order by customer_id limit 1"""
+    edited = "accepts_marketing"
+    if state >= 2:
+        edited = """case when customer_id = (select min(customer_id) from generated
+            where store_id = 'S0003' and created_at < timestamp '2023-06-01')
+            then not accepts_marketing else accepts_marketing end"""
+    return f"""
+        with generated as (select * from '{full}/customers.parquet'),
+        parts as (
+            select 1 as part, * replace ({edited} as accepts_marketing) from generated
+            union all by name select 2 as part, * from ({new_day})
+            union all by name select 3 as part, * from ({copy})
+        )
+        select * exclude (part) from parts
+        order by part, created_at nulls first, store_id, customer_id
+    """
+
+
 def _write_if_changed(con: duckdb.DuckDBPyConnection, query: str, path: Path) -> None:
     """Write `query` to `path` as Parquet unless the file already holds exactly these rows."""
     if path.exists():
@@ -226,8 +266,9 @@ def _write_state(full: Path, raw: Path, state: int) -> None:
         stores = f"""select * replace (case when store_id = 'S0003' then 'supplements'
             else industry_segment end as industry_segment) from '{full}/stores.parquet'"""
     _write_if_changed(con, stores, raw / "stores.parquet")
-    for table in ("customers", "marketing_spend"):
-        _write_if_changed(con, f"select * from '{full}/{table}.parquet'", raw / f"{table}.parquet")
+    spend = f"select * from '{full}/marketing_spend.parquet'"
+    _write_if_changed(con, spend, raw / "marketing_spend.parquet")
+    _write_if_changed(con, _customers_sql(full, state), raw / "customers.parquet")
     _write_if_changed(con, _carts_sql(full, state), raw / "carts.parquet")
 
     con.execute(f"create table state_orders as {_orders_sql(full, state)}")
@@ -443,13 +484,27 @@ def test_incremental_builds_equal_full_refresh(full_export: Path, tmp_path: Path
             ).fetchall()
         )
     assert reasons == {"X-CART-BRIDGE-2": "accepted", "X-CART-SPLIT-2": "unknown_order"}
+    # customers staging re-validated the buckets of the new day, the edited
+    # customer and the copy, and re-flagged the copied key in its unchanged
+    # bucket (both copies now conflicting), not every row (in state 3 the
+    # copy is gone: the full-refresh comparison shows its key accepted again)
+    staged = logs[2]["base_shop__customers"]
+    assert staged["action"] == "incremental", staged
+    assert 0 < staged["rows_inserted"] < staged["rows_after"] / 2, staged
+    with duckdb.connect(str(tmp_path / "snapshot_2" / incremental.name), read_only=True) as con:
+        copied = con.execute(
+            "select list(reject_reason order by country_code) from staging.base_shop__customers "
+            "where (store_id, customer_id) in (select (store_id, customer_id) "
+            "from staging.base_shop__customers where country_code = 'QQ')"
+        ).fetchone()[0]
+    assert copied == ["conflicting_duplicate_customer"] * 2, copied
     # the customer-level state read fct_orders' changelog: it rewrote the
     # changed customers' rows only (CGONE's deleted, no row inserted for it)
     for name in ("int_customers_aggregated", "int_customer_activity_spans"):
         entry = logs[2][name]
         assert entry["action"] == "incremental", entry
         assert 0 < entry["rows_inserted"] < entry["rows_after"], entry
-    assert logs[2]["raw_customers"]["action"] == "skipped"
+    assert logs[2]["raw_marketing_spend"]["action"] == "skipped"
     assert logs[2]["industry_segments"]["action"] == "skipped"
     # state 3 changed a store row and an FX rate: every bucket re-validated
     # (the published rows deleted, all inserted again)

@@ -1,9 +1,23 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental' if target.type == 'duckdb' else 'table',
+    incremental_strategy='delete+insert',
+    unique_key=['_source_file', '_bucket'],
+    incremental_inputs=['raw_customers'],
+    post_hook="{{ delete_bucket_tombstones() }}",
+) }}
 
 {#
     Every raw customer row with its reject_reason (null = accepted). The
     e-mail arrives already hashed from the raw layer: no clear-text e-mail
     reaches any relation, rejects included.
+
+    Incremental by bucket like base_shop__orders (DECISIONLOG.md
+    "Incremental staging by bucket"; macros/staging/incremental_buckets.sql):
+    buckets of one file, raw store_id and raw day of created_at; a build
+    re-validates the buckets whose fingerprint changed (a customer added,
+    removed or edited) and re-flags duplicates for the customer keys those
+    buckets hold. Anything else it reads changing (stores, vars, its code)
+    re-validates every bucket.
 #}
 
 {%- set raw_types = column_types(ref('raw_customers')) %}
@@ -11,6 +25,15 @@
 with source as (
     select * from {{ ref('raw_customers') }}
 ),
+
+-- a bucket holding a row rejected as dated in the future is checked again
+-- on every build: with var build_date null, the row may be valid today
+{{ bucket_change_ctes(
+    raw_day_bucket('source', 'created_at'),
+    "published.reject_reason = 'out_of_range_timestamp' and ("
+    ~ "published.created_at >= cast('" ~ var('min_valid_date', '1990-01-01') ~ "' as date)"
+    ~ " or published.loyalty_member_since >= cast('" ~ var('min_valid_date', '1990-01-01') ~ "' as date))"
+) }},
 
 stores as (
     select * from {{ ref('stg_shop__stores') }}
@@ -21,7 +44,7 @@ cleaned as (
         source.*,
         {{ clean_text('source.store_id') }} as clean_store_id,
         stores.timezone as store_timezone
-    from source
+    from to_check as source
     left join stores
         on {{ clean_text('source.store_id') }} = stores.store_id
 ),
@@ -30,6 +53,8 @@ typed as (
     select
         _source_file,
         _source_row_number,
+        _bucket,
+        _bucket_fingerprint,
         {{ has_wrong_field_count(raw_types) }} as has_wrong_field_count,
         clean_store_id as store_id,
         {{ clean_text('customer_id') }} as customer_id,
@@ -64,14 +89,7 @@ checked as (
     from typed
 ),
 
-deduplicated as (
-    {{ flag_duplicates(
-        'checked', ['store_id', 'customer_id'], 'customer',
-        ['created_at', 'email_hash', 'country_code', 'accepts_marketing', 'loyalty_member_since']
-    ) }}
-),
-
-final as (
+validated as (
     select
         store_id,
         customer_id,
@@ -82,8 +100,23 @@ final as (
         loyalty_member_since,
         reject_reason,
         _source_file,
-        _source_row_number
-    from deduplicated
+        _source_row_number,
+        _bucket,
+        _bucket_fingerprint,
+        {{ content_hash(['created_at', 'email_hash', 'country_code', 'accepts_marketing', 'loyalty_member_since']) }}
+            as _content_hash
+    from checked
+),
+
+{{ bucket_candidates(['store_id', 'customer_id'], 'customer') }},
+
+deduplicated as (
+    {{ flag_duplicates('candidates', ['store_id', 'customer_id'], 'customer', none, keep_hash=true) }}
+),
+
+final as (
+    select * from deduplicated
+    {{- bucket_tombstones() }}
 )
 
 select * from final
