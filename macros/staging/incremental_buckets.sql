@@ -1,6 +1,7 @@
 {#
     The staging models that are incremental by bucket (base_shop__orders,
-    base_shop__carts; DECISIONLOG.md "Incremental staging by bucket") share
+    base_shop__carts, base_shop__customers; DECISIONLOG.md "Incremental
+    staging by bucket") share
     this layer: each reads its raw view as a CTE named `source`, cuts it
     into buckets with a fingerprint (bucket_change_ctes), checks the rows of
     the changed buckets into a CTE named `validated`, re-flags duplicates
@@ -71,10 +72,7 @@ replaced_buckets as (
     from published_buckets
     where not exists (
         select 1 from raw_buckets
-        where
-            raw_buckets._source_file = published_buckets._source_file
-            and raw_buckets._bucket = published_buckets._bucket
-            and raw_buckets._bucket_fingerprint = published_buckets._bucket_fingerprint
+        where {{ same_bucket_fingerprint('raw_buckets', 'published_buckets') }}
     )
 ),
 /* } build-mode */
@@ -87,10 +85,7 @@ changed_buckets as (
         /* build-mode { */
         where not exists (
             select 1 from published_buckets
-            where
-                published_buckets._source_file = raw_buckets._source_file
-                and published_buckets._bucket = raw_buckets._bucket
-                and published_buckets._bucket_fingerprint = raw_buckets._bucket_fingerprint
+            where {{ same_bucket_fingerprint('raw_buckets', 'published_buckets') }}
         )
         /* } build-mode */
     {%- endif %}
@@ -108,6 +103,14 @@ to_check as (
             and {{ bucket }} = buckets._bucket
 )
 {% endmacro %}
+
+
+{# The same bucket of the same file with the same fingerprint in `left` and `right`. #}
+{% macro same_bucket_fingerprint(left, right) -%}
+    {{ left }}._source_file = {{ right }}._source_file
+    and {{ left }}._bucket = {{ right }}._bucket
+    and {{ left }}._bucket_fingerprint = {{ right }}._bucket_fingerprint
+{%- endmacro %}
 
 
 {#
