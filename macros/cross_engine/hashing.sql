@@ -32,3 +32,24 @@
 {% macro spark__sha256_hex(value) -%}
     sha2({{ value }}, 256)
 {%- endmacro %}
+
+
+{#
+    raw_row_hash(): a hash of every column of the current raw row, file row
+    number included, the file path excluded (a bucket fingerprint's term,
+    macros/staging/incremental_buckets.sql; the path is the bucket's). On
+    Spark every build is a full build (no stored fingerprint is compared):
+    a 32-bit hash of the row as JSON (null-safe), whose sum cannot overflow
+    Spark's ANSI bigint.
+#}
+{% macro raw_row_hash() -%}
+    {{- return(adapter.dispatch('raw_row_hash', 'retention')()) -}}
+{%- endmacro %}
+
+{% macro default__raw_row_hash() -%}
+    hash(*columns(* exclude (_source_file)))
+{%- endmacro %}
+
+{% macro spark__raw_row_hash() -%}
+    hash(to_json(struct(*)))
+{%- endmacro %}

@@ -45,10 +45,10 @@ raw_buckets as (
         source._source_file,
         {{ bucket }} as _bucket,
         cast(count(*) as {{ dbt.type_string() }}) || ':'
-        || cast(sum(hash(*columns(* exclude (_source_file)))) as {{ dbt.type_string() }})
+        || cast(sum({{ raw_row_hash() }}) as {{ dbt.type_string() }})
             as _bucket_fingerprint
     from source
-    group by 1, 2
+    group by source._source_file, {{ bucket }}
 ),
 
 {% if is_incremental() -%}

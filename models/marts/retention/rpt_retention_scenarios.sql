@@ -136,7 +136,7 @@ store_state as (
             as double
         ) as current_crr,
         store_counts.customers_end as starting_active_customers,
-        store_counts.acquired_customers / 12.0 as new_customers_per_month,
+        {{ divide('store_counts.acquired_customers', '12') }} as new_customers_per_month,
         cast(
             {{ divide(
                 'coalesce(store_revenue.net_revenue, 0)',
@@ -183,7 +183,7 @@ store_scenarios as (
         store_state.current_crr + scenarios.crr_uplift_points / 100.0 as scenario_crr,
         case
             when store_state.current_crr + scenarios.crr_uplift_points / 100.0 >= 0
-                then power(store_state.current_crr + scenarios.crr_uplift_points / 100.0, 1.0 / 12.0)
+                then power(store_state.current_crr + scenarios.crr_uplift_points / 100.0, {{ divide('1', '12') }})
         end as monthly_retention
     from store_state
     cross join scenarios
