@@ -105,11 +105,34 @@ to_check as (
 {% endmacro %}
 
 
-{# The same bucket of the same file with the same fingerprint in `left` and `right`. #}
-{% macro same_bucket_fingerprint(left, right) -%}
+{# The same bucket of the same file in `left` and `right`. #}
+{% macro same_bucket(left, right) -%}
     {{ left }}._source_file = {{ right }}._source_file
     and {{ left }}._bucket = {{ right }}._bucket
+{%- endmacro %}
+
+
+{# The same bucket of the same file with the same fingerprint in `left` and `right`. #}
+{% macro same_bucket_fingerprint(left, right) -%}
+    {{ same_bucket(left, right) }}
     and {{ left }}._bucket_fingerprint = {{ right }}._bucket_fingerprint
+{%- endmacro %}
+
+
+{#
+    future_dated_reject(timestamp_columns): true for a published row
+    (alias `published`) rejected as out of range with one of these
+    timestamps on or after min_valid_date, i.e. dated in the future: with
+    var build_date null it may be valid today, so its bucket is checked
+    again on every build (bucket_change_ctes' `recheck`).
+#}
+{% macro future_dated_reject(timestamp_columns) -%}
+    (published.reject_reason = 'out_of_range_timestamp' and (
+        {%- for column in timestamp_columns %}
+        published.{{ column }} >= cast('{{ var("min_valid_date", "1990-01-01") }}' as date)
+        {{- " or" if not loop.last }}
+        {%- endfor %}
+    ))
 {%- endmacro %}
 
 
@@ -176,9 +199,7 @@ affected_keys as (
         {%- endfor %}
     from {{ this }} as published
     inner join replaced_buckets
-        on
-            published._source_file = replaced_buckets._source_file
-            and published._bucket = replaced_buckets._bucket
+        on {{ same_bucket('published', 'replaced_buckets') }}
     where {{ before_duplicate_check('published.reject_reason', entity) }} is null
 ),
 
@@ -194,9 +215,7 @@ touched_buckets as (
             {%- endfor %}
     where not exists (
         select 1 from replaced_buckets
-        where
-            replaced_buckets._source_file = published._source_file
-            and replaced_buckets._bucket = published._bucket
+        where {{ same_bucket('replaced_buckets', 'published') }}
     )
 ),
 
@@ -206,9 +225,7 @@ restored as (
         {{ before_duplicate_check('published.reject_reason', entity) }} as reject_reason
     from {{ this }} as published
     inner join touched_buckets
-        on
-            published._source_file = touched_buckets._source_file
-            and published._bucket = touched_buckets._bucket
+        on {{ same_bucket('published', 'touched_buckets') }}
 ),
 
 tombstones as (
@@ -218,14 +235,10 @@ tombstones as (
         'vanished_bucket' as reject_reason
     from {{ this }} as published
     inner join replaced_buckets
-        on
-            published._source_file = replaced_buckets._source_file
-            and published._bucket = replaced_buckets._bucket
+        on {{ same_bucket('published', 'replaced_buckets') }}
     where not exists (
         select 1 from changed_buckets
-        where
-            changed_buckets._source_file = replaced_buckets._source_file
-            and changed_buckets._bucket = replaced_buckets._bucket
+        where {{ same_bucket('changed_buckets', 'replaced_buckets') }}
     )
     qualify row_number() over (partition by published._source_file, published._bucket) = 1
 ),

@@ -42,8 +42,7 @@ changed_orders as (
 -- is checked again
 {{ bucket_change_ctes(
     raw_day_bucket('source', 'created_at'),
-    "(published.reject_reason = 'out_of_range_timestamp'"
-    ~ " and published.created_at >= cast('" ~ var('min_valid_date', '1990-01-01') ~ "' as date))"
+    future_dated_reject(['created_at'])
     ~ " or exists (select 1 from changed_orders where changed_orders.store_id = published.store_id"
     ~ " and changed_orders.entity_id = published.order_id)"
 ) }},

@@ -30,9 +30,7 @@ with source as (
 -- on every build: with var build_date null, the row may be valid today
 {{ bucket_change_ctes(
     raw_day_bucket('source', 'created_at'),
-    "published.reject_reason = 'out_of_range_timestamp' and ("
-    ~ "published.created_at >= cast('" ~ var('min_valid_date', '1990-01-01') ~ "' as date)"
-    ~ " or published.loyalty_member_since >= cast('" ~ var('min_valid_date', '1990-01-01') ~ "' as date))"
+    future_dated_reject(['created_at', 'loyalty_member_since'])
 ) }},
 
 stores as (

@@ -44,11 +44,7 @@ with source as (
 
 -- a bucket holding a row rejected as dated in the future is checked again
 -- on every build: with var build_date null, the row may be valid today
-{{ bucket_change_ctes(
-    raw_day_bucket('source', 'ordered_at'),
-    "published.reject_reason = 'out_of_range_timestamp'"
-    ~ " and published.ordered_at >= cast('" ~ var('min_valid_date', '1990-01-01') ~ "' as date)"
-) }},
+{{ bucket_change_ctes(raw_day_bucket('source', 'ordered_at'), future_dated_reject(['ordered_at'])) }},
 
 stores as (
     select * from {{ ref('stg_shop__stores') }}
