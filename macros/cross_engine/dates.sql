@@ -27,6 +27,13 @@
 {%- endmacro %}
 
 
+{# Months since year 0 of a date's month (January of year 0 = 0): the period
+   index of the retention marts is month_index div months_per_period. #}
+{% macro month_index(date_value) -%}
+    (year({{ date_value }}) * 12 + month({{ date_value }}) - 1)
+{%- endmacro %}
+
+
 {# make_date(year, month, day) is the same on DuckDB and Spark: no macro. #}
 
 

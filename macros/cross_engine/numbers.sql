@@ -50,9 +50,18 @@
 {%- endmacro %}
 
 {% macro spark__avg_as_double(value, scale) -%}
+    {{ mean_as_double('sum(' ~ value ~ ')', 'count(' ~ value ~ ')', scale) }}
+{%- endmacro %}
+
+
+{# total / count for a DECIMAL(p, scale) total, as a double computed the way
+   avg_as_double averages: double(unscaled total) / (count x 10^scale), so
+   a mean kept as a running total and a count equals the avg() of the same
+   values. #}
+{% macro mean_as_double(total, count, scale=2) -%}
     {%- set factor = 10 ** (scale | int) -%}
-    cast(cast(sum({{ value }}) * {{ factor }} as bigint) as double)
-    / cast(count({{ value }}) * {{ factor }} as double)
+    cast(cast({{ total }} * {{ factor }} as bigint) as double)
+    / cast(({{ count }}) * {{ factor }} as double)
 {%- endmacro %}
 
 

@@ -34,10 +34,8 @@
                 {%- endfor %}
             end as {{ column }},
         {%- endfor %}
-        (
-            year(spans_with_previous.first_purchase_date) * 12
-            + month(spans_with_previous.first_purchase_date) - 1
-        ) {{ integer_division_operator() }} {{ grains }}.months_per_period as first_purchase_period,
+        {{ month_index('spans_with_previous.first_purchase_date') }}
+        {{ integer_division_operator() }} {{ grains }}.months_per_period as first_purchase_period,
         case {{ grains }}.months_per_period
             {%- for months in period_grain_months().values() %}
                 when {{ months }} then
@@ -64,18 +62,16 @@
             select
                 {{ spans }}.*,
                 {%- for months in period_grain_months().values() %}
-                    (year({{ spans }}.active_from) * 12 + month({{ spans }}.active_from) - 1)
+                    {{ month_index(spans ~ '.active_from') }}
                     {{ integer_division_operator() }} {{ months }} as first_period_{{ months }},
                     case
                         when {{ spans }}.active_until >= {{ as_of_date() }}
                             then
-                                (year({{ as_of_date() }}) * 12 + month({{ as_of_date() }}) - 1)
+                                {{ month_index(as_of_date()) }}
                                 {{ integer_division_operator() }} {{ months }}
                         else
-                            (
-                                year({{ spans }}.active_until + 1) * 12
-                                + month({{ spans }}.active_until + 1) - 1
-                            ) {{ integer_division_operator() }} {{ months }} - 1
+                            {{ month_index('(' ~ spans ~ '.active_until + 1)') }}
+                            {{ integer_division_operator() }} {{ months }} - 1
                     end as last_period_{{ months }}
                     {{- ',' if not loop.last }}
                 {%- endfor %}

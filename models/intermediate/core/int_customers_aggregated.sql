@@ -31,20 +31,41 @@ purchases as (
     {%- endif %}
 ),
 
-final as (
+-- purchases on the same day collapse into one purchase day (the unit of
+-- the buy-till-you-die summary, int_customers_btyd_summarised)
+purchase_days as (
     select
         store_id,
         customer_id,
+        order_date,
+        min(industry_segment) as industry_segment,
         min(ordered_at) as first_order_at,
         max(ordered_at) as last_order_at,
-        min(order_date) as first_order_date,
-        max(order_date) as last_order_date,
         count(*) as orders_count,
-        count(distinct order_date) as purchase_days,
         sum(net_revenue) as net_revenue,
         sum(discount_amount) as discount_amount,
         count(case when has_discount then 1 end) as discounted_orders_count
     from purchases
+    group by store_id, customer_id, order_date
+),
+
+final as (
+    select
+        store_id,
+        customer_id,
+        min(industry_segment) as industry_segment,
+        min(first_order_at) as first_order_at,
+        max(last_order_at) as last_order_at,
+        min(order_date) as first_order_date,
+        max(order_date) as last_order_date,
+        cast(sum(orders_count) as bigint) as orders_count,
+        count(*) as purchase_days,
+        sum(net_revenue) as net_revenue,
+        -- net revenue of the purchase days after the first one
+        sum(net_revenue) - min_by(net_revenue, order_date) as repeat_days_net_revenue,
+        sum(discount_amount) as discount_amount,
+        cast(sum(discounted_orders_count) as bigint) as discounted_orders_count
+    from purchase_days
     group by store_id, customer_id
 )
 

@@ -4,56 +4,35 @@
     month of as_of_date (zero rows where no cohort customer bought).
 #}
 
-with purchases as (
-    select * from {{ ref('fct_orders') }}
-    where
-        customer_order_number is not null
-        and order_date <= {{ as_of_date() }}
+with purchase_months as (
+    select * from {{ ref('int_customer_purchase_months') }}
 ),
 
-customer_cohorts as (
+-- one row per store x cohort month x month offset: every customer has one
+-- purchase month at offset 0 (the cohort size) and one row in each later
+-- month with a purchase; first_repeat_customers counts the customers whose
+-- second purchase falls at that offset
+activity as (
     select
         store_id,
-        customer_id,
+        cohort_month,
+        months_since_first_order,
         min(industry_segment) as industry_segment,
-        min(cohort_month) as cohort_month,
-        -- month offset of the second purchase (null for one-time buyers)
-        min(case when customer_order_number = 2 then months_since_first_order end)
-            as repeat_offset
-    from purchases
-    group by store_id, customer_id
+        count(*) as active_customers,
+        sum(net_revenue) as net_revenue,
+        count(case when has_second_purchase then 1 end) as first_repeat_customers
+    from purchase_months
+    group by store_id, cohort_month, months_since_first_order
 ),
 
 cohorts as (
     select
         store_id,
         cohort_month,
-        min(industry_segment) as industry_segment,
-        count(*) as cohort_size
-    from customer_cohorts
-    group by store_id, cohort_month
-),
-
-activity as (
-    select
-        store_id,
-        cohort_month,
-        months_since_first_order,
-        count(distinct customer_id) as active_customers,
-        sum(net_revenue) as net_revenue
-    from purchases
-    group by store_id, cohort_month, months_since_first_order
-),
-
-first_repeats as (
-    select
-        store_id,
-        cohort_month,
-        repeat_offset as months_since_first_order,
-        count(*) as first_repeat_customers
-    from customer_cohorts
-    where repeat_offset is not null
-    group by store_id, cohort_month, repeat_offset
+        industry_segment,
+        active_customers as cohort_size
+    from activity
+    where months_since_first_order = 0
 ),
 
 triangle as (
@@ -73,7 +52,7 @@ filled as (
         coalesce(activity.active_customers, 0) as active_customers,
         coalesce(activity.net_revenue, 0) as net_revenue,
         sum(coalesce(activity.net_revenue, 0)) over running as cumulative_net_revenue,
-        sum(coalesce(first_repeats.first_repeat_customers, 0)) over running as repeat_customers,
+        sum(coalesce(activity.first_repeat_customers, 0)) over running as repeat_customers,
         first_value(coalesce(activity.net_revenue, 0)) over running as acquisition_net_revenue
     from triangle
     left join activity
@@ -81,11 +60,6 @@ filled as (
             triangle.store_id = activity.store_id
             and triangle.cohort_month = activity.cohort_month
             and triangle.months_since_first_order = activity.months_since_first_order
-    left join first_repeats
-        on
-            triangle.store_id = first_repeats.store_id
-            and triangle.cohort_month = first_repeats.cohort_month
-            and triangle.months_since_first_order = first_repeats.months_since_first_order
     window running as (
         partition by triangle.store_id, triangle.cohort_month
         order by triangle.months_since_first_order

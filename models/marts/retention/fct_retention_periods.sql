@@ -14,8 +14,9 @@
        events at the ends of that run and a running sum over the period
        index gives E, S and retained without visiting customer x period.
     4. returning_customer_rate (Shopify's admin figure, not a retention
-       rate) counts purchases, not activity: each customer x period with a
-       purchase emits one event, flagged returning when the customer's first
+       rate) counts purchases, not activity: customers with a purchase in
+       the period, from int_customer_purchase_months (one row per customer
+       x month with a purchase), returning when the customer's first
        purchase is in an earlier period.
 #}
 
@@ -23,30 +24,43 @@ with activity_spans as (
     select * from {{ ref('int_customer_activity_spans') }}
 ),
 
-purchases as (
-    select * from {{ ref('fct_orders') }}
-    where
-        customer_order_number is not null
-        and order_date <= {{ as_of_date() }}
+purchase_months as (
+    select * from {{ ref('int_customer_purchase_months') }}
 ),
 
 grains as (
     {{ period_grains() }}
 ),
 
--- the periods in which each customer purchased (cost grows with purchases)
-customer_purchase_periods as (
-    select distinct
-        purchases.store_id,
-        purchases.customer_id,
+-- each customer purchase month in the periods of every grain
+purchase_month_periods as (
+    select
+        purchase_months.store_id,
         grains.period_grain,
-        (year(purchases.order_date) * 12 + month(purchases.order_date) - 1)
+        {{ month_index('purchase_months.purchase_month') }}
         {{ integer_division_operator() }} grains.months_per_period as period_index,
-        (
-            year(purchases.cohort_month) * 12 + month(purchases.cohort_month) - 1
-        ) {{ integer_division_operator() }} grains.months_per_period as first_purchase_period
-    from purchases
+        {{ month_index('purchase_months.previous_purchase_month') }}
+        {{ integer_division_operator() }} grains.months_per_period as previous_purchase_period,
+        {{ month_index('purchase_months.cohort_month') }}
+        {{ integer_division_operator() }} grains.months_per_period as first_purchase_period
+    from purchase_months
     cross join grains
+),
+
+-- customers with a purchase in each period, counted in the first of their
+-- purchase months there (the previous one lies in an earlier period), so
+-- no distinct count; returning when the customer's first purchase is in an
+-- earlier period
+purchase_period_counts as (
+    select
+        store_id,
+        period_grain,
+        period_index,
+        count(*) as purchasing_customers,
+        count(case when period_index > first_purchase_period then 1 end) as returning_customers
+    from purchase_month_periods
+    where previous_purchase_period is null or previous_purchase_period < period_index
+    group by store_id, period_grain, period_index
 ),
 
 -- each span x grain: the run of periods it covers (macro measured_period_runs,
@@ -69,9 +83,7 @@ span_events as (
         0 as active_start,
         0 as retained,
         0 as new_customer,
-        0 as acquired_customer,
-        0 as purchasing_customer,
-        0 as returning_customer
+        0 as acquired_customer
     from measured_spans
     union all
     select
@@ -82,9 +94,7 @@ span_events as (
         0 as active_start,
         0 as retained,
         0 as new_customer,
-        0 as acquired_customer,
-        0 as purchasing_customer,
-        0 as returning_customer
+        0 as acquired_customer
     from measured_spans
     union all
     -- active at the start of the periods after each of those (start = the
@@ -97,9 +107,7 @@ span_events as (
         is_measured as active_start,
         0 as retained,
         0 as new_customer,
-        0 as acquired_customer,
-        0 as purchasing_customer,
-        0 as returning_customer
+        0 as acquired_customer
     from measured_spans
     union all
     select
@@ -110,9 +118,7 @@ span_events as (
         -is_measured as active_start,
         0 as retained,
         0 as new_customer,
-        0 as acquired_customer,
-        0 as purchasing_customer,
-        0 as returning_customer
+        0 as acquired_customer
     from measured_spans
     union all
     -- retained (active at start and end): the periods after the span's
@@ -129,9 +135,7 @@ span_events as (
         0 as active_start,
         is_measured as retained,
         0 as new_customer,
-        0 as acquired_customer,
-        0 as purchasing_customer,
-        0 as returning_customer
+        0 as acquired_customer
     from measured_spans
     union all
     select
@@ -142,9 +146,7 @@ span_events as (
         0 as active_start,
         -is_measured as retained,
         0 as new_customer,
-        0 as acquired_customer,
-        0 as purchasing_customer,
-        0 as returning_customer
+        0 as acquired_customer
     from measured_spans
     union all
     -- new: first purchase in the period and active at its end (the span
@@ -158,25 +160,9 @@ span_events as (
         0 as active_start,
         0 as retained,
         case when first_period = first_purchase_period then is_measured else 0 end as new_customer,
-        case when span_number = 1 then 1 else 0 end as acquired_customer,
-        0 as purchasing_customer,
-        0 as returning_customer
+        case when span_number = 1 then 1 else 0 end as acquired_customer
     from measured_spans
-    union all
-    -- returning customer rate: one event per customer x period with a
-    -- purchase; returning when the first purchase is in an earlier period
-    select
-        store_id,
-        period_grain,
-        period_index,
-        0 as active_end,
-        0 as active_start,
-        0 as retained,
-        0 as new_customer,
-        0 as acquired_customer,
-        1 as purchasing_customer,
-        case when period_index > first_purchase_period then 1 else 0 end as returning_customer
-    from customer_purchase_periods
+
 ),
 
 events_per_period as (
@@ -188,9 +174,7 @@ events_per_period as (
         sum(active_start) as active_start_delta,
         sum(retained) as retained_delta,
         sum(new_customer) as new_customers,
-        sum(acquired_customer) as acquired_customers,
-        sum(purchasing_customer) as purchasing_customers,
-        sum(returning_customer) as returning_customers
+        sum(acquired_customer) as acquired_customers
     from span_events
     group by store_id, period_grain, period_index
 ),
@@ -211,10 +195,10 @@ period_spine as (
         grains.period_grain,
         grains.months_per_period,
         {{ unnest_series(
-            '(year(stores.first_purchase_date) * 12 + month(stores.first_purchase_date) - 1) '
-            ~ integer_division_operator() ~ ' grains.months_per_period',
-            '(year(' ~ as_of_date() ~ ') * 12 + month(' ~ as_of_date() ~ ') - 1) '
-            ~ integer_division_operator() ~ ' grains.months_per_period'
+            month_index('stores.first_purchase_date')
+            ~ ' ' ~ integer_division_operator() ~ ' grains.months_per_period',
+            month_index(as_of_date())
+            ~ ' ' ~ integer_division_operator() ~ ' grains.months_per_period'
         ) }} as period_index
     from stores
     cross join grains
@@ -229,8 +213,8 @@ running_counts as (
         period_spine.period_index,
         coalesce(events_per_period.new_customers, 0) as new_customers,
         coalesce(events_per_period.acquired_customers, 0) as acquired_customers,
-        coalesce(events_per_period.purchasing_customers, 0) as purchasing_customers,
-        coalesce(events_per_period.returning_customers, 0) as returning_customers,
+        coalesce(purchase_period_counts.purchasing_customers, 0) as purchasing_customers,
+        coalesce(purchase_period_counts.returning_customers, 0) as returning_customers,
         sum(coalesce(events_per_period.active_start_delta, 0)) over running as customers_start,
         sum(coalesce(events_per_period.active_end_delta, 0)) over running as customers_end,
         sum(coalesce(events_per_period.retained_delta, 0)) over running as retained_customers
@@ -240,6 +224,11 @@ running_counts as (
             period_spine.store_id = events_per_period.store_id
             and period_spine.period_grain = events_per_period.period_grain
             and period_spine.period_index = events_per_period.period_index
+    left join purchase_period_counts
+        on
+            period_spine.store_id = purchase_period_counts.store_id
+            and period_spine.period_grain = purchase_period_counts.period_grain
+            and period_spine.period_index = purchase_period_counts.period_index
     window running as (
         partition by period_spine.store_id, period_spine.period_grain
         order by period_spine.period_index

@@ -32,11 +32,8 @@ periods as (
     select * from {{ ref('fct_retention_periods') }}
 ),
 
-orders as (
-    select * from {{ ref('fct_orders') }}
-    where
-        customer_order_number is not null
-        and order_date <= {{ as_of_date() }}
+purchase_months as (
+    select * from {{ ref('int_customer_purchase_months') }}
 ),
 
 grains as (
@@ -72,7 +69,7 @@ spans_with_runs as (
     select
         *,
         coalesce(
-            (year(member_since_date) * 12 + month(member_since_date) - 1)
+            {{ month_index('member_since_date') }}
             {{ integer_division_operator() }} months_per_period,
             9999999
         ) as member_period,
@@ -318,60 +315,60 @@ events_per_period as (
     group by store_id, period_grain, is_loyalty_member, period_index
 ),
 
--- purchases per customer and period: repeat purchase rate and AOV
-order_periods as (
+-- purchases per period: repeat purchase rate and AOV, from the customers'
+-- purchase months (a period holds whole months). A customer counts once per
+-- period, in its first purchase month there (the previous one lies in an
+-- earlier period); it bought on several days when that month has two
+-- purchase days or its next purchase month is in the same period.
+-- Membership is per customer: member from its member period on.
+purchase_month_periods as (
     select
-        orders.store_id,
-        orders.customer_id,
+        purchase_months.store_id,
         grains.period_grain,
-        (year(orders.order_date) * 12 + month(orders.order_date) - 1)
+        {{ month_index('purchase_months.purchase_month') }}
         {{ integer_division_operator() }} grains.months_per_period as period_index,
+        {{ month_index('purchase_months.previous_purchase_month') }}
+        {{ integer_division_operator() }} grains.months_per_period as previous_purchase_period,
+        {{ month_index('purchase_months.next_purchase_month') }}
+        {{ integer_division_operator() }} grains.months_per_period as next_purchase_period,
         coalesce(
-            (
-                year(cast(profiles.loyalty_member_since as date)) * 12
-                + month(cast(profiles.loyalty_member_since as date)) - 1
-            )
+            {{ month_index('cast(profiles.loyalty_member_since as date)') }}
             {{ integer_division_operator() }} grains.months_per_period,
             9999999
         ) as member_period,
-        orders.order_date,
-        orders.net_revenue
-    from orders
+        purchase_months.first_purchase_date < purchase_months.last_purchase_date as bought_on_several_days,
+        purchase_months.purchases,
+        purchase_months.net_revenue
+    from purchase_months
     cross join grains
     left join profiles
         on
-            orders.store_id = profiles.store_id
-            and orders.customer_id = profiles.customer_id
+            purchase_months.store_id = profiles.store_id
+            and purchase_months.customer_id = profiles.customer_id
             and cast(profiles.loyalty_member_since as date) <= {{ as_of_date() }}
-),
-
-buyers_per_period as (
-    select
-        store_id,
-        customer_id,
-        period_grain,
-        period_index,
-        period_index >= min(member_period) as is_loyalty_member,
-        -- purchases on two days or more (cheaper than a count of distinct days)
-        min(order_date) < max(order_date) as bought_on_several_days,
-        count(*) as purchases,
-        sum(net_revenue) as net_revenue
-    from order_periods
-    group by store_id, customer_id, period_grain, period_index
 ),
 
 purchases_per_period as (
     select
         store_id,
         period_grain,
-        is_loyalty_member,
+        period_index >= member_period as is_loyalty_member,
         period_index,
-        count(*) as buying_customers,
-        sum(case when bought_on_several_days then 1 else 0 end) as repeat_buying_customers,
+        count(
+            case when previous_purchase_period is null or previous_purchase_period < period_index then 1 end
+        ) as buying_customers,
+        count(
+            case
+                when
+                    (previous_purchase_period is null or previous_purchase_period < period_index)
+                    and (bought_on_several_days or next_purchase_period = period_index)
+                    then 1
+            end
+        ) as repeat_buying_customers,
         sum(purchases) as purchases,
         sum(net_revenue) as net_revenue
-    from buyers_per_period
-    group by store_id, period_grain, is_loyalty_member, period_index
+    from purchase_month_periods
+    group by store_id, period_grain, period_index >= member_period, period_index
 ),
 
 membership as (
@@ -391,7 +388,7 @@ period_spine as (
         periods.period_end,
         periods.is_complete,
         membership.is_loyalty_member,
-        (year(periods.period_start) * 12 + month(periods.period_start) - 1)
+        {{ month_index('periods.period_start') }}
         {{ integer_division_operator() }} grains.months_per_period as period_index
     from periods
     inner join grains
