@@ -35,17 +35,41 @@ scored as (
             and customers.customer_id = flags.customer_id
 ),
 
+recency_scores as (
+    select {{ unnest_series('1', '5') }} as rfm_recency_score
+),
+
+-- F + M: from 2 to 10
+frequency_monetary_sums as (
+    select {{ unnest_series('2', '10') }} as rfm_fm_sum
+),
+
+-- the named segment of every pair of R score and F + M (5 x 9 rows): each
+-- customer then finds its segment by an equality join, not a range join
+-- over every customer
+segment_grid as (
+    select
+        recency_scores.rfm_recency_score,
+        frequency_monetary_sums.rfm_fm_sum,
+        segment_map.rfm_segment
+    from recency_scores
+    cross join frequency_monetary_sums
+    left join segment_map
+        on
+            recency_scores.rfm_recency_score between segment_map.r_min and segment_map.r_max
+            and frequency_monetary_sums.rfm_fm_sum / 2.0 between segment_map.fm_min and segment_map.fm_max
+),
+
 segmented as (
     select
         scored.*,
         (scored.rfm_frequency_score + scored.rfm_monetary_score) / 2.0 as rfm_fm_score,
-        segment_map.rfm_segment
+        segment_grid.rfm_segment
     from scored
-    left join segment_map
+    left join segment_grid
         on
-            scored.rfm_recency_score between segment_map.r_min and segment_map.r_max
-            and (scored.rfm_frequency_score + scored.rfm_monetary_score) / 2.0
-            between segment_map.fm_min and segment_map.fm_max
+            scored.rfm_recency_score = segment_grid.rfm_recency_score
+            and scored.rfm_frequency_score + scored.rfm_monetary_score = segment_grid.rfm_fm_sum
 ),
 
 final as (
