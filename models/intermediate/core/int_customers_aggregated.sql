@@ -7,14 +7,7 @@
     only the customers in fct_orders' changelog since its last build, and
     deletes those left without a purchase (macros/build_log/changelog.sql).
 #}
-{{ config(
-    materialized='incremental' if target.type == 'duckdb' else 'table',
-    incremental_strategy='delete+insert',
-    unique_key=['store_id', 'customer_id'],
-    incremental_inputs=['fct_orders'],
-    changes_from='fct_orders',
-    delete_changed_keys=true,
-) }}
+{{ config(**customer_state_config(incremental_inputs=['fct_orders'])) }}
 
 with orders as (
     select * from {{ ref('fct_orders') }}
@@ -23,12 +16,7 @@ with orders as (
 purchases as (
     select * from orders
     where
-        customer_order_number is not null
-    {%- if is_incremental() %}
-        /* build-mode { */
-        and {{ key_changed('fct_orders', 'orders', 'customer_id', ref('fct_orders')) }}
-        /* } build-mode */
-    {%- endif %}
+        {{ customer_state_purchases('orders') }}
 ),
 
 -- purchases on the same day collapse into one purchase day (the unit of

@@ -14,14 +14,7 @@
     stg_shop__orders is a parent through as_of_date() only: its changes,
     like fct_orders', come through that changelog.
 #}
-{{ config(
-    materialized='incremental' if target.type == 'duckdb' else 'table',
-    incremental_strategy='delete+insert',
-    unique_key=['store_id', 'customer_id'],
-    incremental_inputs=['fct_orders', 'stg_shop__orders'],
-    changes_from='fct_orders',
-    delete_changed_keys=true,
-) }}
+{{ config(**customer_state_config(incremental_inputs=['fct_orders', 'stg_shop__orders'])) }}
 
 with orders as (
     select * from {{ ref('fct_orders') }}
@@ -30,16 +23,11 @@ with orders as (
 purchases as (
     select * from orders
     where
-        customer_order_number is not null
+        {{ customer_state_purchases('orders') }}
         -- fct_orders holds no later order: kept for clarity, and for unit
         -- tests whose fixtures do (an as_of_date change reaches this model
         -- through fct_orders' changelog, hence the build-mode markers)
         and order_date <= /* build-mode { */ {{ as_of_date() }} /* } build-mode */
-    {%- if is_incremental() %}
-        /* build-mode { */
-        and {{ key_changed('fct_orders', 'orders', 'customer_id', ref('fct_orders')) }}
-        /* } build-mode */
-    {%- endif %}
 ),
 
 purchase_days as (

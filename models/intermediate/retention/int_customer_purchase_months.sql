@@ -17,14 +17,7 @@
     of the customers in fct_orders' changelog since its last build only,
     and deletes those of customers left without a purchase.
 #}
-{{ config(
-    materialized='incremental' if target.type == 'duckdb' else 'table',
-    incremental_strategy='delete+insert',
-    unique_key=['store_id', 'customer_id'],
-    incremental_inputs=['fct_orders', 'stg_shop__orders'],
-    changes_from='fct_orders',
-    delete_changed_keys=true,
-) }}
+{{ config(**customer_state_config(incremental_inputs=['fct_orders', 'stg_shop__orders'])) }}
 
 with orders as (
     select * from {{ ref('fct_orders') }}
@@ -33,15 +26,10 @@ with orders as (
 purchases as (
     select * from orders
     where
-        customer_order_number is not null
+        {{ customer_state_purchases('orders') }}
         -- fct_orders holds no later order: kept for unit tests whose
         -- fixtures do (see int_customer_activity_spans)
         and order_date <= /* build-mode { */ {{ as_of_date() }} /* } build-mode */
-    {%- if is_incremental() %}
-        /* build-mode { */
-        and {{ key_changed('fct_orders', 'orders', 'customer_id', ref('fct_orders')) }}
-        /* } build-mode */
-    {%- endif %}
 ),
 
 months as (

@@ -1,0 +1,36 @@
+{#
+    Customer-level state: models with one or more rows per customer that do
+    not depend on as_of_date (int_customers_aggregated,
+    int_customer_activity_spans, int_customer_purchase_months). Incremental
+    on DuckDB: a build recomputes only the customers in fct_orders'
+    changelog since its own last build, and deletes the rows of those left
+    without a purchase (macros/build_log/changelog.sql); a table elsewhere.
+
+    customer_state_config(incremental_inputs): the model's config, as a
+    dict for config(**...). incremental_inputs: the parents whose changes
+    the changelog carries (fct_orders; stg_shop__orders too for a model that
+    reads as_of_date(), whose parent it is).
+
+    customer_state_purchases(orders): SQL condition on the fct_orders rows
+    of `orders` (an alias): the purchases of the customers to recompute.
+#}
+{% macro customer_state_config(incremental_inputs) %}
+    {{ return({
+        'materialized': 'incremental' if target.type == 'duckdb' else 'table',
+        'incremental_strategy': 'delete+insert',
+        'unique_key': ['store_id', 'customer_id'],
+        'incremental_inputs': incremental_inputs,
+        'changes_from': 'fct_orders',
+        'delete_changed_keys': true,
+    }) }}
+{% endmacro %}
+
+
+{% macro customer_state_purchases(orders) -%}
+    {{ orders }}.customer_order_number is not null
+    {%- if is_incremental() %}
+        /* build-mode { */
+        and {{ key_changed('fct_orders', orders, 'customer_id', ref('fct_orders')) }}
+        /* } build-mode */
+    {%- endif %}
+{%- endmacro %}
