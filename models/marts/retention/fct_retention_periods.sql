@@ -71,31 +71,61 @@ measured_spans as (
     {{ measured_period_runs('activity_spans', 'grains') }}
 ),
 
--- each measured span emits +1 / -1 events at the ends of the run of periods
--- it covers; a running sum over the period index turns them into counts
+-- spans that cover the same run of periods emit the same events: one row
+-- per store x grain x run (a few thousand) with the spans it stands for,
+-- instead of events per span (millions). retained_from: the first period
+-- in which the span counts as retained, its first when the customer's
+-- previous span covered the period before, else the next one
+span_runs as (
+    select
+        store_id,
+        period_grain,
+        first_period,
+        last_period,
+        case
+            when previous_span_last_period = first_period - 1 then first_period
+            else first_period + 1
+        end as retained_from,
+        sum(is_measured) as measured_spans,
+        sum(case when first_period = first_purchase_period then is_measured else 0 end) as new_customers,
+        sum(case when span_number = 1 then 1 else 0 end) as acquired_customers
+    from measured_spans
+    group by
+        store_id,
+        period_grain,
+        first_period,
+        last_period,
+        case
+            when previous_span_last_period = first_period - 1 then first_period
+            else first_period + 1
+        end
+),
+
+-- each run emits +1 / -1 events at its ends; a running sum over the period
+-- index turns them into counts
 span_events as (
     -- active at the end of each period first..last
     select
         store_id,
         period_grain,
         first_period as period_index,
-        is_measured as active_end,
+        measured_spans as active_end,
         0 as active_start,
         0 as retained,
         0 as new_customer,
         0 as acquired_customer
-    from measured_spans
+    from span_runs
     union all
     select
         store_id,
         period_grain,
         last_period + 1 as period_index,
-        -is_measured as active_end,
+        -measured_spans as active_end,
         0 as active_start,
         0 as retained,
         0 as new_customer,
         0 as acquired_customer
-    from measured_spans
+    from span_runs
     union all
     -- active at the start of the periods after each of those (start = the
     -- previous period's end)
@@ -104,39 +134,35 @@ span_events as (
         period_grain,
         first_period + 1 as period_index,
         0 as active_end,
-        is_measured as active_start,
+        measured_spans as active_start,
         0 as retained,
         0 as new_customer,
         0 as acquired_customer
-    from measured_spans
+    from span_runs
     union all
     select
         store_id,
         period_grain,
         last_period + 2 as period_index,
         0 as active_end,
-        -is_measured as active_start,
+        -measured_spans as active_start,
         0 as retained,
         0 as new_customer,
         0 as acquired_customer
-    from measured_spans
+    from span_runs
     union all
-    -- retained (active at start and end): the periods after the span's
-    -- first, plus its first when the customer's previous span covered the
-    -- period before (when the range is empty the +1 and -1 cancel)
+    -- retained (active at start and end): from retained_from to the last
+    -- period (when the range is empty the +1 and -1 cancel)
     select
         store_id,
         period_grain,
-        case
-            when previous_span_last_period = first_period - 1 then first_period
-            else first_period + 1
-        end as period_index,
+        retained_from as period_index,
         0 as active_end,
         0 as active_start,
-        is_measured as retained,
+        measured_spans as retained,
         0 as new_customer,
         0 as acquired_customer
-    from measured_spans
+    from span_runs
     union all
     select
         store_id,
@@ -144,10 +170,10 @@ span_events as (
         last_period + 1 as period_index,
         0 as active_end,
         0 as active_start,
-        -is_measured as retained,
+        -measured_spans as retained,
         0 as new_customer,
         0 as acquired_customer
-    from measured_spans
+    from span_runs
     union all
     -- new: first purchase in the period and active at its end (the span
     -- measured there need not be the first: a lapse inside it); acquired:
@@ -159,10 +185,9 @@ span_events as (
         0 as active_end,
         0 as active_start,
         0 as retained,
-        case when first_period = first_purchase_period then is_measured else 0 end as new_customer,
-        case when span_number = 1 then 1 else 0 end as acquired_customer
-    from measured_spans
-
+        new_customers as new_customer,
+        acquired_customers as acquired_customer
+    from span_runs
 ),
 
 events_per_period as (

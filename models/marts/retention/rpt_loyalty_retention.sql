@@ -84,6 +84,26 @@ spans_with_runs as (
     from measured_spans
 ),
 
+-- spans that cover the same run of periods with the same membership emit the
+-- same events: one row per store x grain x run x member period with the
+-- spans it stands for (and their predicted CLV), instead of events per span
+span_runs as (
+    select
+        store_id,
+        period_grain,
+        first_period,
+        last_period,
+        retained_from,
+        member_period,
+        sum(is_measured) as measured_spans,
+        sum(measured_clv) as measured_clv,
+        sum(measured_valued) as measured_valued,
+        sum(case when first_period = first_purchase_period then is_measured else 0 end) as new_customers,
+        sum(case when span_number = 1 then 1 else 0 end) as acquired_customers
+    from spans_with_runs
+    group by store_id, period_grain, first_period, last_period, retained_from, member_period
+),
+
 -- each run of periods (active at the end, at the start, retained) cut into its
 -- "other" part (periods before member_period) and its "member" part
 spans_with_member_period as (
@@ -95,7 +115,7 @@ spans_with_member_period as (
         greatest(first_period + 1, member_period) as start_member_from,
         least(last_period, member_period - 1) as retained_other_until,
         greatest(retained_from, member_period) as retained_member_from
-    from spans_with_runs
+    from span_runs
 ),
 
 -- +1 / -1 events at the ends of each non-empty part; a running sum per group over
@@ -107,7 +127,7 @@ span_events as (
         period_grain,
         false as is_loyalty_member,
         first_period as period_index,
-        case when first_period <= end_other_until then is_measured else 0 end as active_end,
+        case when first_period <= end_other_until then measured_spans else 0 end as active_end,
         case when first_period <= end_other_until then measured_clv else 0 end as clv_end,
         case when first_period <= end_other_until then measured_valued else 0 end as valued_end,
         0 as active_start,
@@ -122,7 +142,7 @@ span_events as (
         period_grain,
         false as is_loyalty_member,
         end_other_until + 1 as period_index,
-        case when first_period <= end_other_until then -is_measured else 0 end as active_end,
+        case when first_period <= end_other_until then -measured_spans else 0 end as active_end,
         case when first_period <= end_other_until then -measured_clv else 0 end as clv_end,
         case when first_period <= end_other_until then -measured_valued else 0 end as valued_end,
         0 as active_start,
@@ -137,7 +157,7 @@ span_events as (
         period_grain,
         true as is_loyalty_member,
         end_member_from as period_index,
-        case when end_member_from <= last_period then is_measured else 0 end as active_end,
+        case when end_member_from <= last_period then measured_spans else 0 end as active_end,
         case when end_member_from <= last_period then measured_clv else 0 end as clv_end,
         case when end_member_from <= last_period then measured_valued else 0 end as valued_end,
         0 as active_start,
@@ -152,7 +172,7 @@ span_events as (
         period_grain,
         true as is_loyalty_member,
         last_period + 1 as period_index,
-        case when end_member_from <= last_period then -is_measured else 0 end as active_end,
+        case when end_member_from <= last_period then -measured_spans else 0 end as active_end,
         case when end_member_from <= last_period then -measured_clv else 0 end as clv_end,
         case when end_member_from <= last_period then -measured_valued else 0 end as valued_end,
         0 as active_start,
@@ -170,7 +190,7 @@ span_events as (
         0 as active_end,
         0 as clv_end,
         0 as valued_end,
-        case when first_period + 1 <= start_other_until then is_measured else 0 end as active_start,
+        case when first_period + 1 <= start_other_until then measured_spans else 0 end as active_start,
         0 as retained,
         0 as new_customer,
         0 as acquired_customer
@@ -185,7 +205,7 @@ span_events as (
         0 as active_end,
         0 as clv_end,
         0 as valued_end,
-        case when first_period + 1 <= start_other_until then -is_measured else 0 end as active_start,
+        case when first_period + 1 <= start_other_until then -measured_spans else 0 end as active_start,
         0 as retained,
         0 as new_customer,
         0 as acquired_customer
@@ -200,7 +220,7 @@ span_events as (
         0 as active_end,
         0 as clv_end,
         0 as valued_end,
-        case when start_member_from <= last_period + 1 then is_measured else 0 end as active_start,
+        case when start_member_from <= last_period + 1 then measured_spans else 0 end as active_start,
         0 as retained,
         0 as new_customer,
         0 as acquired_customer
@@ -215,7 +235,7 @@ span_events as (
         0 as active_end,
         0 as clv_end,
         0 as valued_end,
-        case when start_member_from <= last_period + 1 then -is_measured else 0 end as active_start,
+        case when start_member_from <= last_period + 1 then -measured_spans else 0 end as active_start,
         0 as retained,
         0 as new_customer,
         0 as acquired_customer
@@ -231,7 +251,7 @@ span_events as (
         0 as clv_end,
         0 as valued_end,
         0 as active_start,
-        case when retained_from <= retained_other_until then is_measured else 0 end as retained,
+        case when retained_from <= retained_other_until then measured_spans else 0 end as retained,
         0 as new_customer,
         0 as acquired_customer
     from spans_with_member_period
@@ -246,7 +266,7 @@ span_events as (
         0 as clv_end,
         0 as valued_end,
         0 as active_start,
-        case when retained_from <= retained_other_until then -is_measured else 0 end as retained,
+        case when retained_from <= retained_other_until then -measured_spans else 0 end as retained,
         0 as new_customer,
         0 as acquired_customer
     from spans_with_member_period
@@ -261,7 +281,7 @@ span_events as (
         0 as clv_end,
         0 as valued_end,
         0 as active_start,
-        case when retained_member_from <= last_period then is_measured else 0 end as retained,
+        case when retained_member_from <= last_period then measured_spans else 0 end as retained,
         0 as new_customer,
         0 as acquired_customer
     from spans_with_member_period
@@ -276,7 +296,7 @@ span_events as (
         0 as clv_end,
         0 as valued_end,
         0 as active_start,
-        case when retained_member_from <= last_period then -is_measured else 0 end as retained,
+        case when retained_member_from <= last_period then -measured_spans else 0 end as retained,
         0 as new_customer,
         0 as acquired_customer
     from spans_with_member_period
@@ -293,8 +313,8 @@ span_events as (
         0 as valued_end,
         0 as active_start,
         0 as retained,
-        case when first_period = first_purchase_period then is_measured else 0 end as new_customer,
-        case when span_number = 1 then 1 else 0 end as acquired_customer
+        new_customers as new_customer,
+        acquired_customers as acquired_customer
     from spans_with_member_period
 ),
 
