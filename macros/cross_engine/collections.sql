@@ -31,3 +31,36 @@
 {% macro spark__star_exclude(relation, columns) -%}
     {{ relation ~ "." if relation }}* except ({{ columns | join(", ") }})
 {%- endmacro %}
+
+
+{#
+    small_key_list(relation, columns): a FROM item with the rows of
+    `relation` (a CTE of a few key columns), for the build side of a join
+    with a large table. DuckDB estimates a CTE over unions or a grouping
+    at millions of rows and may then build its hash table on the large
+    side; packed into one list and unnested again, the keys are estimated
+    small and the join builds on them (fct_orders' incremental run: 10.3 s
+    -> 7.2 s alone at 10M orders, DECISIONLOG.md "fct_orders' incremental
+    joins build on the key lists"). Other engines read the relation as is.
+#}
+{% macro small_key_list(relation, columns) -%}
+    {{- return(adapter.dispatch('small_key_list', 'retention')(relation, columns)) -}}
+{%- endmacro %}
+
+{% macro default__small_key_list(relation, columns) -%}
+    {{ relation }}
+{%- endmacro %}
+
+{% macro duckdb__small_key_list(relation, columns) -%}
+    (
+        select unnest(key_list, recursive := true)
+        from (
+            select list({
+                {%- for column in columns %}
+                '{{ column }}': {{ column }}{{ ', ' if not loop.last }}
+                {%- endfor %}
+            }) as key_list
+            from {{ relation }}
+        ) as packed
+    ) as {{ relation }}
+{%- endmacro %}

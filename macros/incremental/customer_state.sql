@@ -11,8 +11,13 @@
     the changelog carries (fct_orders; stg_shop__orders too for a model that
     reads as_of_date(), whose parent it is).
 
-    customer_state_purchases(orders): SQL condition on the fct_orders rows
-    of `orders` (an alias): the purchases of the customers to recompute.
+    customer_state_purchases(orders, up_to_as_of_date): SQL condition on
+    the fct_orders rows of `orders` (an alias): the purchases of the
+    customers to recompute; with up_to_as_of_date, only those on or before
+    as_of_date. fct_orders holds no later order: the condition is there for
+    unit tests whose fixtures do, and it is build-mode code (an as_of_date
+    change reaches the model through fct_orders' changelog, not through a
+    rebuild).
 #}
 {% macro customer_state_config(incremental_inputs) %}
     {{ return({
@@ -26,8 +31,11 @@
 {% endmacro %}
 
 
-{% macro customer_state_purchases(orders) -%}
+{% macro customer_state_purchases(orders, up_to_as_of_date=false) -%}
     {{ orders }}.customer_order_number is not null
+    {%- if up_to_as_of_date %}
+        and {{ orders }}.order_date <= /* build-mode { */ {{ as_of_date() }} /* } build-mode */
+    {%- endif %}
     {%- if is_incremental() %}
         /* build-mode { */
         and {{ key_changed('fct_orders', orders, 'customer_id', ref('fct_orders')) }}

@@ -10,7 +10,10 @@
       is_measured: 1 when the run is not empty (a span shorter than a period,
         between two measurement days, counts in no S, E or retained);
       previous_span_last_period: the last period covered by the customer's
-        previous measured span.
+        previous measured span;
+      retained_from: the first period in which the span counts as retained
+        (active at the start and at the end): its first when the previous
+        span covered the period before, else the next one.
     Written once for fct_retention_periods and rpt_loyalty_retention, so that
     their counts reconcile.
 #}
@@ -34,6 +37,18 @@
                 {%- endfor %}
             end as {{ column }},
         {%- endfor %}
+        case {{ grains }}.months_per_period
+            {%- for months in period_grain_months().values() %}
+                when {{ months }} then
+                    case
+                        when
+                            spans_with_previous.previous_span_last_period_{{ months }}
+                            = spans_with_previous.first_period_{{ months }} - 1
+                            then spans_with_previous.first_period_{{ months }}
+                        else spans_with_previous.first_period_{{ months }} + 1
+                    end
+            {%- endfor %}
+        end as retained_from,
         {{ month_index('spans_with_previous.first_purchase_date') }}
         {{ integer_division_operator() }} {{ grains }}.months_per_period as first_purchase_period,
         case {{ grains }}.months_per_period

@@ -23,11 +23,7 @@ with orders as (
 purchases as (
     select * from orders
     where
-        {{ customer_state_purchases('orders') }}
-        -- fct_orders holds no later order: kept for clarity, and for unit
-        -- tests whose fixtures do (an as_of_date change reaches this model
-        -- through fct_orders' changelog, hence the build-mode markers)
-        and order_date <= /* build-mode { */ {{ as_of_date() }} /* } build-mode */
+        {{ customer_state_purchases('orders', up_to_as_of_date=true) }}
 ),
 
 purchase_days as (

@@ -26,10 +26,7 @@ with orders as (
 purchases as (
     select * from orders
     where
-        {{ customer_state_purchases('orders') }}
-        -- fct_orders holds no later order: kept for unit tests whose
-        -- fixtures do (see int_customer_activity_spans)
-        and order_date <= /* build-mode { */ {{ as_of_date() }} /* } build-mode */
+        {{ customer_state_purchases('orders', up_to_as_of_date=true) }}
 ),
 
 months as (

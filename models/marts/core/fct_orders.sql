@@ -96,7 +96,9 @@ may_have_changed as (
 ),
 
 -- the key sets are joined as distinct lists (inner joins): DuckDB runs an
--- `exists` against a CTE as a delim join, a third slower here
+-- `exists` against a CTE as a delim join, a third slower here; each is
+-- read through small_key_list, so that the joins build their hash tables
+-- on the keys, not on the 10M orders
 candidate_keys as (
     select distinct
         store_id,
@@ -107,7 +109,7 @@ candidate_keys as (
 candidate_orders as (
     select orders.*
     from orders
-    inner join candidate_keys
+    inner join {{ small_key_list('candidate_keys', ['store_id', 'entity_id']) }}
         on
             orders.store_id = candidate_keys.store_id
             and orders.order_id = candidate_keys.entity_id
@@ -129,7 +131,7 @@ published_fingerprints as (
         published.customer_id,
         {{ content_hash(fingerprint_columns) }} as fingerprint
     from {{ this }} as published
-    inner join candidate_keys
+    inner join {{ small_key_list('candidate_keys', ['store_id', 'entity_id']) }}
         on
             published.store_id = candidate_keys.store_id
             and published.order_id = candidate_keys.entity_id
@@ -173,7 +175,7 @@ orders_to_sequence as (
     from orders
     {%- if is_incremental() %}
         /* build-mode { */
-        inner join affected_customers
+        inner join {{ small_key_list('affected_customers', ['store_id', 'customer_id']) }}
             on
                 orders.store_id = affected_customers.store_id
                 and orders.customer_id = affected_customers.customer_id

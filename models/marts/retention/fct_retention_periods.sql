@@ -73,32 +73,19 @@ measured_spans as (
 
 -- spans that cover the same run of periods emit the same events: one row
 -- per store x grain x run (a few thousand) with the spans it stands for,
--- instead of events per span (millions). retained_from: the first period
--- in which the span counts as retained, its first when the customer's
--- previous span covered the period before, else the next one
+-- instead of events per span (millions)
 span_runs as (
     select
         store_id,
         period_grain,
         first_period,
         last_period,
-        case
-            when previous_span_last_period = first_period - 1 then first_period
-            else first_period + 1
-        end as retained_from,
+        retained_from,
         sum(is_measured) as measured_spans,
         sum(case when first_period = first_purchase_period then is_measured else 0 end) as new_customers,
         sum(case when span_number = 1 then 1 else 0 end) as acquired_customers
     from measured_spans
-    group by
-        store_id,
-        period_grain,
-        first_period,
-        last_period,
-        case
-            when previous_span_last_period = first_period - 1 then first_period
-            else first_period + 1
-        end
+    group by store_id, period_grain, first_period, last_period, retained_from
 ),
 
 -- each run emits +1 / -1 events at its ends; a running sum over the period

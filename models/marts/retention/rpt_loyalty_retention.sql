@@ -73,12 +73,6 @@ spans_with_runs as (
             {{ integer_division_operator() }} months_per_period,
             9999999
         ) as member_period,
-        -- retained from the span's first period when the previous span covered the
-        -- period before, else from the next one (as fct_retention_periods)
-        case
-            when previous_span_last_period = first_period - 1 then first_period
-            else first_period + 1
-        end as retained_from,
         is_measured * coalesce(predicted_clv, 0) as measured_clv,
         case when predicted_clv is not null then is_measured else 0 end as measured_valued
     from measured_spans
