@@ -36,9 +36,12 @@
     gone: their rows are replaced). `bucket` is the bucket expression over
     the alias `source`; `recheck` a boolean over a published row (alias
     `published`): a bucket holding such a row counts as changed on every
-    build (its stored fingerprint is ignored).
+    build (its stored fingerprint is ignored). `recheck_buckets`, optional:
+    a CTE of distinct buckets (_source_file, _bucket) that count as changed
+    too, for a recheck that needs a join (an `exists` in `recheck` is
+    evaluated per published row, as a costly delim join).
 #}
-{% macro bucket_change_ctes(bucket, recheck) %}
+{% macro bucket_change_ctes(bucket, recheck, recheck_buckets=none) %}
 raw_buckets as (
     -- fingerprint: every raw column and the row number (the path is the bucket's)
     select
@@ -53,7 +56,7 @@ raw_buckets as (
 
 {% if is_incremental() -%}
 /* build-mode { */
-published_buckets as (
+{{ 'published_fingerprints' if recheck_buckets else 'published_buckets' }} as (
     select
         published._source_file,
         published._bucket,
@@ -64,6 +67,20 @@ published_buckets as (
     from {{ this }} as published
     group by 1, 2
 ),
+{%- if recheck_buckets %}
+
+published_buckets as (
+    select
+        published_fingerprints._source_file,
+        published_fingerprints._bucket,
+        case
+            when {{ recheck_buckets }}._bucket is null then published_fingerprints._bucket_fingerprint
+        end as _bucket_fingerprint
+    from published_fingerprints
+    left join {{ recheck_buckets }}
+        on {{ same_bucket(recheck_buckets, 'published_fingerprints') }}
+),
+{%- endif %}
 
 replaced_buckets as (
     select

@@ -34,6 +34,19 @@ with source as (
 changed_orders as (
     {{ keys_to_read('base_shop__orders', this, 'order_id') }}
 ),
+
+-- the buckets holding a cart whose order changed (its unknown_order check
+-- may now answer otherwise)
+changed_order_buckets as (
+    select distinct
+        published._source_file,
+        published._bucket
+    from {{ this }} as published
+    inner join {{ small_key_list('changed_orders', ['store_id', 'entity_id']) }}
+        on
+            published.store_id = changed_orders.store_id
+            and published.order_id = changed_orders.entity_id
+),
 /* } build-mode */
 {%- endif %}
 
@@ -42,9 +55,8 @@ changed_orders as (
 -- is checked again
 {{ bucket_change_ctes(
     raw_day_bucket('source', 'created_at'),
-    future_dated_reject(['created_at'])
-    ~ " or exists (select 1 from changed_orders where changed_orders.store_id = published.store_id"
-    ~ " and changed_orders.entity_id = published.order_id)"
+    future_dated_reject(['created_at']),
+    recheck_buckets='changed_order_buckets' if is_incremental() else none
 ) }},
 
 orders as (
