@@ -42,6 +42,8 @@
     small and the join builds on them (fct_orders' incremental run: 10.3 s
     -> 7.2 s alone at 10M orders, DECISIONLOG.md "fct_orders' incremental
     joins build on the key lists"). Other engines read the relation as is.
+    For a join only: inside a correlated `exists` the list is rebuilt per
+    outer row (tried on the spans' changed customers: out of memory).
 #}
 {% macro small_key_list(relation, columns) -%}
     {{- return(adapter.dispatch('small_key_list', 'retention')(relation, columns)) -}}
