@@ -17,7 +17,7 @@
     - raw-layer models: the fingerprint (path, size, modification time, and
       for files up to 64 MB an md5 of the content) of each raw file they read
       (the store-export adapters: every file of RAW_DATA_DIR, and the
-      RAW_DATABASE file when set);
+      RAW_DATABASE file when set; macros/build_log/raw_files.sql);
     - seeds: the checksum of the seed file and its column types;
     - code that reads the clock (current_date: build_date() with var
       build_date null): the UTC date of the build.
@@ -58,6 +58,7 @@
         rows_inserted bigint
     );
     {{ changelog_setup() }}
+    {{ raw_files_setup() }}
 {% endmacro %}
 
 
@@ -103,54 +104,12 @@
 {% endmacro %}
 
 
-{# Path, size and modification time of every raw file a raw-layer model reads. #}
-{% macro raw_file_fingerprints(raw_name) %}
-    {%- set directory = raw_data_dir() -%}
-    {%- if raw_format() == 'contract' and raw_name in raw_tables() -%}
-        {%- set paths = find_raw_files(directory, raw_name, raw_tables()[raw_name]) -%}
-        {%- if customer_identity() == 'email' and raw_name in ('orders', 'carts') -%}
-            {%- set paths = paths + find_raw_files(directory, 'customers', raw_tables()['customers']) -%}
-        {%- endif -%}
-    {%- else -%}
-        {#- an adapter reads files of its own layout: any file of the folder counts -#}
-        {%- set paths = [directory ~ '/**'] -%}
-    {%- endif -%}
-    {%- if raw_database() -%}
-        {#- RAW_DATABASE: the adapters read the export tables of this DuckDB file -#}
-        {%- set paths = paths + [raw_database()] -%}
-    {%- endif -%}
-    {%- if paths | length == 0 -%}
-        {{ return('no files') }}
-    {%- endif -%}
-    {%- set quoted = [] -%}
-    {%- for path in paths -%}
-        {%- do quoted.append("'" ~ path ~ "'") -%}
-    {%- endfor -%}
-    {%- set files = build_log_query(
-        "select filename, size, last_modified from read_blob([" ~ (quoted | join(", ")) ~ "]) order by filename"
-    ) -%}
-    {#- modification times have one-second resolution: a file rewritten within
-        the same second at the same size would look unchanged, so files up
-        to 64 MB (every test fixture, a daily file) are hashed as well -#}
-    {%- set fingerprints = [] -%}
-    {%- set small = [] -%}
-    {%- for row in files.rows -%}
-        {%- do fingerprints.append(row[0] ~ ':' ~ row[1] ~ ':' ~ row[2]) -%}
-        {%- if row[1] <= 67108864 -%}
-            {%- do small.append("'" ~ row[0] ~ "'") -%}
-        {%- endif -%}
-    {%- endfor -%}
-    {%- if small -%}
-        {%- do fingerprints.append(build_log_query(
-            "select string_agg(md5(content), '|' order by filename) from read_blob([" ~ (small | join(", ")) ~ "])"
-        ).rows[0][0]) -%}
-    {%- endif -%}
-    {{ return(fingerprints | join('|')) }}
-{% endmacro %}
-
-
 {# The input version of the node being materialized (see the header). #}
 {% macro node_input_version(code, recorded, excluded_parents=none) %}
+    {#- a key list packed or not (small_key_list): the same rows -#}
+    {%- set code = modules.re.sub(
+        '/\\* key-list (\\w+) \\{ \\*/.*?/\\* \\} key-list \\*/', '\\1', code, flags=modules.re.DOTALL
+    ) -%}
     {%- set parts = [
         model.resource_type, model.unique_id, code,
         config.get('materialized'), config.get('unique_key') | string,

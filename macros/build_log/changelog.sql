@@ -180,6 +180,22 @@
 
 
 {#
+    True when, at compile time, the changelog of `producer` holds at most
+    `limit` keys changed since this model's position and no reset
+    (DuckDB, incremental run); false otherwise (small_key_list).
+#}
+{% macro few_changed_keys(producer, limit=1000000) %}
+    {%- if not execute or target.type != 'duckdb' or not is_incremental() -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set found = build_log_query(
+        "select " ~ all_keys_changed(producer) ~ ", (select count(*) from (" ~ changed_keys(producer) ~ "))"
+    ).rows[0] -%}
+    {{ return(not found[0] and found[1] <= limit) }}
+{% endmacro %}
+
+
+{#
     SQL query: the keys (store_id, entity_id) a consumer must read again:
     those changed since its position, or every key of `relation` (its
     column `entity`) when every key changed. A plain key list, so that a

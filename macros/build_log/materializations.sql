@@ -75,9 +75,11 @@
         {%- endif -%}
     {%- endif -%}
     {%- do changelog_begin(replaces_all) -%}
+    {%- do raw_files_begin(replaces_all) -%}
     {%- set rows_before = relation_row_count(this, before=true) -%}
     {%- set result = dbt.materialization_incremental_duckdb() -%}
     {%- do changelog_end() -%}
+    {%- do raw_files_end() -%}
     {%- set rows_after = relation_row_count(target_relation) -%}
     {%- if incremental_run -%}
         {#- the rows the run inserted, counted by the delete+insert statement itself -#}
@@ -153,7 +155,8 @@
       connection only);
     - a changelog producer records the keys of the rows it deletes and
       inserts (with config changelog_ignore: only the keys whose rows
-      differ once those columns are left out); a consumer with delete_changed_keys deletes the rows of every
+      differ once those columns are left out; the deleted rows found by a
+      semi join); a consumer with delete_changed_keys deletes the rows of every
       changed key, not only those of the keys it inserts
       (macros/build_log/changelog.sql).
 #}
@@ -181,7 +184,26 @@
         {%- endfor %}
     {%- endset %}
     {%- if changelog_keys and changelog_ignore is not none %}
-    {{ log_changed_rows(target ~ ' as dbt_incremental_target where ' ~ replaced, source, changelog_ignore) }};
+    {%- set replaced_rows -%}
+        {%- if config.get('delete_changed_keys') -%}
+        {{ target }} as dbt_incremental_target where {{ replaced }}
+        {%- else -%}
+        {#- a semi join: inside this union, DuckDB plans the `exists` as a
+            delim join that materializes every target row -#}
+        {{ target }} as dbt_incremental_target
+        semi join {{ source }} as dbt_incremental_source
+            on
+                {%- for key in keys %}
+                dbt_incremental_source.{{ key }} = dbt_incremental_target.{{ key }}
+                {{- " and" if not loop.last }}
+                {%- endfor %}
+        where true
+            {%- for predicate in incremental_predicates or [] %}
+            and {{ predicate }}
+            {%- endfor %}
+        {%- endif -%}
+    {%- endset %}
+    {{ log_changed_rows(replaced_rows, source, changelog_ignore) }};
     {%- elif changelog_keys %}
     {{ log_changes('select * from ' ~ target ~ ' as dbt_incremental_target where ' ~ replaced) }};
     {%- endif %}

@@ -44,17 +44,27 @@
     joins build on the key lists"). Other engines read the relation as is.
     For a join only: inside a correlated `exists` the list is rebuilt per
     outer row (tried on the spans' changed customers: out of memory).
+    `producer`: the changelog the keys come from; the keys are packed only
+    when it holds few changes for this model (few_changed_keys): one list
+    is one value in memory, and after a reset (every key changed: 10M at
+    10M orders) it does not fit, while a plain join spills. Which of the
+    two is compiled does not change the node's input version.
 #}
-{% macro small_key_list(relation, columns) -%}
-    {{- return(adapter.dispatch('small_key_list', 'retention')(relation, columns)) -}}
+{% macro small_key_list(relation, columns, producer) -%}
+    {{- return(adapter.dispatch('small_key_list', 'retention')(relation, columns, producer)) -}}
 {%- endmacro %}
 
-{% macro default__small_key_list(relation, columns) -%}
+{% macro default__small_key_list(relation, columns, producer) -%}
     {{ relation }}
 {%- endmacro %}
 
-{% macro duckdb__small_key_list(relation, columns) -%}
-    (
+{% macro duckdb__small_key_list(relation, columns, producer) -%}
+    {%- if not few_changed_keys(producer) -%}
+        {{ return(relation) }}
+    {%- endif -%}
+    {#- the markers: node_input_version() reads the packed list as the plain
+        relation (the rows are the same; only the plan differs) -#}
+    /* key-list {{ relation }} { */ (
         select unnest(key_list, recursive := true)
         from (
             select list({
@@ -64,5 +74,5 @@
             }) as key_list
             from {{ relation }}
         ) as packed
-    ) as {{ relation }}
+    ) as {{ relation }} /* } key-list */
 {%- endmacro %}

@@ -11,13 +11,17 @@
     the changelog carries (fct_orders; stg_shop__orders too for a model that
     reads as_of_date(), whose parent it is).
 
-    customer_state_purchases(orders, up_to_as_of_date): SQL condition on
-    the fct_orders rows of `orders` (an alias): the purchases of the
-    customers to recompute; with up_to_as_of_date, only those on or before
-    as_of_date. fct_orders holds no later order: the condition is there for
-    unit tests whose fixtures do, and it is build-mode code (an as_of_date
-    change reaches the model through fct_orders' changelog, not through a
-    rebuild).
+    customer_state_purchases(orders, up_to_as_of_date): the CTE purchases:
+    the fct_orders rows of `orders` (a CTE) that are purchases of the
+    customers to recompute (in an incremental run, joined with the CTE
+    changed_customers: the customers in fct_orders' changelog, or every
+    customer after a reset); with up_to_as_of_date, only those on or
+    before as_of_date. fct_orders holds no later order: the condition is
+    there for unit tests whose fixtures do, and it is build-mode code (an
+    as_of_date change reaches the model through fct_orders' changelog, not
+    through a rebuild). A join, not an `exists`: DuckDB runs the `exists`
+    as a delim join (1.4 of the spans' 2.1 CPU s in the 10M one-day
+    change).
 #}
 {% macro customer_state_config(incremental_inputs) %}
     {{ return({
@@ -32,13 +36,32 @@
 
 
 {% macro customer_state_purchases(orders, up_to_as_of_date=false) -%}
-    {{ orders }}.customer_order_number is not null
-    {%- if up_to_as_of_date %}
-        and {{ orders }}.order_date <= /* build-mode { */ {{ as_of_date() }} /* } build-mode */
-    {%- endif %}
+{%- if is_incremental() %}
+/* build-mode { */
+changed_customers as (
+    select distinct
+        store_id,
+        entity_id
+    from ({{ keys_to_read('fct_orders', ref('fct_orders'), 'customer_id') }}) as keys_to_read
+),
+/* } build-mode */
+{%- endif %}
+
+purchases as (
+    select {{ orders }}.*
+    from {{ orders }}
     {%- if is_incremental() %}
         /* build-mode { */
-        and {{ key_changed('fct_orders', orders, 'customer_id', ref('fct_orders')) }}
+        inner join {{ small_key_list('changed_customers', ['store_id', 'entity_id'], 'fct_orders') }}
+            on
+                {{ orders }}.store_id = changed_customers.store_id
+                and {{ orders }}.customer_id = changed_customers.entity_id
         /* } build-mode */
     {%- endif %}
+    where
+        {{ orders }}.customer_order_number is not null
+        {%- if up_to_as_of_date %}
+        and {{ orders }}.order_date <= /* build-mode { */ {{ as_of_date() }} /* } build-mode */
+        {%- endif %}
+)
 {%- endmacro %}

@@ -40,8 +40,31 @@
     a CTE of distinct buckets (_source_file, _bucket) that count as changed
     too, for a recheck that needs a join (an `exists` in `recheck` is
     evaluated per published row, as a costly delim join).
+
+    With config changed_raw_files (macros/build_log/raw_files.sql), an
+    incremental run reads only the raw files whose fingerprint changed
+    since this model last read them, the files of buckets to recheck, and
+    new files (source_to_read); the published buckets of the other files
+    are left as they are.
 #}
 {% macro bucket_change_ctes(bucket, recheck, recheck_buckets=none) %}
+{%- set skips_files = is_incremental() and changed_raw_files_table() is not none %}
+{%- if skips_files -%}
+/* build-mode { */
+{{ unchanged_raw_files_ctes(recheck, recheck_buckets) }},
+/* } build-mode */
+{%- endif %}
+
+source_to_read as (
+    select * from source
+    {%- if skips_files %}
+        /* build-mode { */
+        -- a semi join: DuckDB skips the other files of a Parquet folder
+        where source._source_file in (select files_to_read.source_file from files_to_read)
+        /* } build-mode */
+    {%- endif %}
+),
+
 raw_buckets as (
     -- fingerprint: every raw column and the row number (the path is the bucket's)
     select
@@ -50,7 +73,7 @@ raw_buckets as (
         cast(count(*) as {{ dbt.type_string() }}) || ':'
         || cast(sum({{ raw_row_hash() }}) as {{ dbt.type_string() }})
             as _bucket_fingerprint
-    from source
+    from source_to_read as source
     group by source._source_file, {{ bucket }}
 ),
 
@@ -65,6 +88,9 @@ raw_buckets as (
                 then min(published._bucket_fingerprint)
         end as _bucket_fingerprint
     from {{ this }} as published
+    {%- if skips_files %}
+    where published._source_file not in (select unchanged_files.source_file from unchanged_files)
+    {%- endif %}
     group by 1, 2
 ),
 {%- if recheck_buckets %}
@@ -113,11 +139,52 @@ to_check as (
         source.*,
         buckets._bucket,
         buckets._bucket_fingerprint
-    from source
+    from source_to_read as source
     inner join changed_buckets as buckets
         on
             source._source_file = buckets._source_file
             and {{ bucket }} = buckets._bucket
+)
+{% endmacro %}
+
+
+{#
+    unchanged_raw_files_ctes(recheck, recheck_buckets): the CTEs
+    unchanged_files (the raw files seen before this build with the
+    fingerprint they had when this model last read them, but for files
+    holding a published row to recheck or a bucket of recheck_buckets) and
+    files_to_read (the other files seen). See bucket_change_ctes.
+#}
+{% macro unchanged_raw_files_ctes(recheck, recheck_buckets) %}
+recheck_files as (
+    select distinct published._source_file
+    from {{ this }} as published
+    where {{ recheck }}
+    {%- if recheck_buckets %}
+    union
+    select {{ recheck_buckets }}._source_file from {{ recheck_buckets }}
+    {%- endif %}
+),
+
+unchanged_files as (
+    select seen.source_file
+    from meta.raw_files_seen as seen
+    inner join meta.raw_files_read as last_read
+        on
+            seen.node_id = last_read.node_id
+            and seen.source_file = last_read.source_file
+            and seen.file_fingerprint = last_read.file_fingerprint
+    where
+        seen.node_id = '{{ model.unique_id }}'
+        and seen.source_file not in (select recheck_files._source_file from recheck_files)
+),
+
+files_to_read as (
+    select seen.source_file
+    from meta.raw_files_seen as seen
+    where
+        seen.node_id = '{{ model.unique_id }}'
+        and seen.source_file not in (select unchanged_files.source_file from unchanged_files)
 )
 {% endmacro %}
 

@@ -13,11 +13,7 @@ with orders as (
     select * from {{ ref('fct_orders') }}
 ),
 
-purchases as (
-    select * from orders
-    where
-        {{ customer_state_purchases('orders') }}
-),
+{{ customer_state_purchases('orders') }},
 
 -- purchases on the same day collapse into one purchase day (the unit of
 -- the buy-till-you-die summary, int_customers_btyd_summarised)

@@ -20,11 +20,7 @@ with orders as (
     select * from {{ ref('fct_orders') }}
 ),
 
-purchases as (
-    select * from orders
-    where
-        {{ customer_state_purchases('orders', up_to_as_of_date=true) }}
-),
+{{ customer_state_purchases('orders', up_to_as_of_date=true) }},
 
 purchase_days as (
     select distinct

@@ -109,7 +109,7 @@ candidate_keys as (
 candidate_orders as (
     select orders.*
     from orders
-    inner join {{ small_key_list('candidate_keys', ['store_id', 'entity_id']) }}
+    inner join {{ small_key_list('candidate_keys', ['store_id', 'entity_id'], 'base_shop__orders') }}
         on
             orders.store_id = candidate_keys.store_id
             and orders.order_id = candidate_keys.entity_id
@@ -131,7 +131,7 @@ published_fingerprints as (
         published.customer_id,
         {{ content_hash(fingerprint_columns) }} as fingerprint
     from {{ this }} as published
-    inner join {{ small_key_list('candidate_keys', ['store_id', 'entity_id']) }}
+    inner join {{ small_key_list('candidate_keys', ['store_id', 'entity_id'], 'base_shop__orders') }}
         on
             published.store_id = candidate_keys.store_id
             and published.order_id = candidate_keys.entity_id
@@ -175,7 +175,7 @@ orders_to_sequence as (
     from orders
     {%- if is_incremental() %}
         /* build-mode { */
-        inner join {{ small_key_list('affected_customers', ['store_id', 'customer_id']) }}
+        inner join {{ small_key_list('affected_customers', ['store_id', 'customer_id'], 'base_shop__orders') }}
             on
                 orders.store_id = affected_customers.store_id
                 and orders.customer_id = affected_customers.customer_id

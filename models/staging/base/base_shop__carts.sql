@@ -3,6 +3,7 @@
     incremental_strategy='delete+insert',
     unique_key=['_source_file', '_bucket'],
     incremental_inputs=['raw_carts', 'stg_shop__orders'],
+    changed_raw_files='raw_carts',
     changes_from='base_shop__orders',
     post_hook="{{ delete_bucket_tombstones() }}",
 ) }}
@@ -42,7 +43,7 @@ changed_order_buckets as (
         published._source_file,
         published._bucket
     from {{ this }} as published
-    inner join {{ small_key_list('changed_orders', ['store_id', 'entity_id']) }}
+    inner join {{ small_key_list('changed_orders', ['store_id', 'entity_id'], 'base_shop__orders') }}
         on
             published.store_id = changed_orders.store_id
             and published.order_id = changed_orders.entity_id

@@ -3,6 +3,7 @@
     incremental_strategy='delete+insert',
     unique_key=['_source_file', '_bucket'],
     incremental_inputs=['raw_customers'],
+    changed_raw_files='raw_customers',
     post_hook="{{ delete_bucket_tombstones() }}",
 ) }}
 

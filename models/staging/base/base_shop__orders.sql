@@ -3,6 +3,7 @@
     incremental_strategy='delete+insert',
     unique_key=['_source_file', '_bucket'],
     incremental_inputs=['raw_orders'],
+    changed_raw_files='raw_orders',
     post_hook="{{ delete_bucket_tombstones() }}",
     changelog_keys=['store_id', 'order_id'],
     changelog_ignore=['_source_file', '_source_row_number', '_bucket', '_bucket_fingerprint'],
@@ -176,6 +177,15 @@ validated as (
         coalesce(hashed.discount_amount, 0) as discount_amount,
         coalesce(hashed.shipping_amount, 0) as shipping_amount,
         coalesce(hashed.tax_amount, 0) as tax_amount,
+        -- reporting currency: computed once per validated row (null for a
+        -- rejected one: its amount may not convert), so that
+        -- stg_shop__orders, read by many models, computes nothing
+        {%- for amount in ['subtotal', 'discount', 'shipping', 'tax'] %}
+        case
+            when hashed.reject_reason is null
+                then {{ to_reporting_currency('coalesce(hashed.' ~ amount ~ '_amount, 0)', 'hashed.rate_to_reporting') }}
+        end as {{ amount }}_reporting,
+        {%- endfor %}
         hashed.channel,
         hashed.device,
         hashed.discount_code,
