@@ -206,6 +206,20 @@
     cast({{ round_double('(' ~ amount ~ ') * ' ~ rate, 2) }} as decimal(18, 2))
 {%- endmacro %}
 
+
+{#
+    `amount` in the reporting currency (to_reporting_currency with the
+    row's rate_to_reporting) for a row of `relation` that passed
+    validation (reject_reason null); null for a rejected row, whose amount
+    may not convert.
+#}
+{% macro accepted_reporting_amount(amount, relation) -%}
+    case
+        when {{ relation }}.reject_reason is null
+            then {{ to_reporting_currency(amount, relation ~ '.rate_to_reporting') }}
+    end
+{%- endmacro %}
+
 {#
     The two columns is_known_currency and rate_to_reporting of a row in
     `currency`, from a left join to the known currencies and to

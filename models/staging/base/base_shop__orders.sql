@@ -177,15 +177,12 @@ validated as (
         coalesce(hashed.discount_amount, 0) as discount_amount,
         coalesce(hashed.shipping_amount, 0) as shipping_amount,
         coalesce(hashed.tax_amount, 0) as tax_amount,
-        -- reporting currency: computed once per validated row (null for a
-        -- rejected one: its amount may not convert), so that
+        -- reporting currency: computed once per validated row, so that
         -- stg_shop__orders, read by many models, computes nothing
-        {%- for amount in ['subtotal', 'discount', 'shipping', 'tax'] %}
-        case
-            when hashed.reject_reason is null
-                then {{ to_reporting_currency('coalesce(hashed.' ~ amount ~ '_amount, 0)', 'hashed.rate_to_reporting') }}
-        end as {{ amount }}_reporting,
-        {%- endfor %}
+        {{ accepted_reporting_amount('hashed.subtotal_amount', 'hashed') }} as subtotal_reporting,
+        {{ accepted_reporting_amount('coalesce(hashed.discount_amount, 0)', 'hashed') }} as discount_reporting,
+        {{ accepted_reporting_amount('coalesce(hashed.shipping_amount, 0)', 'hashed') }} as shipping_reporting,
+        {{ accepted_reporting_amount('coalesce(hashed.tax_amount, 0)', 'hashed') }} as tax_reporting,
         hashed.channel,
         hashed.device,
         hashed.discount_code,
