@@ -183,13 +183,12 @@
         and {{ predicate }}
         {%- endfor %}
     {%- endset %}
-    {%- if changelog_keys and changelog_ignore is not none %}
     {%- set replaced_rows -%}
         {%- if config.get('delete_changed_keys') -%}
         {{ target }} as dbt_incremental_target where {{ replaced }}
         {%- else -%}
-        {#- a semi join: inside this union, DuckDB plans the `exists` as a
-            delim join that materializes every target row -#}
+        {#- a semi join: inside the changelog's insert, DuckDB plans the
+            `exists` as a delim join that materializes every target row -#}
         {{ target }} as dbt_incremental_target
         semi join {{ source }} as dbt_incremental_source
             on
@@ -203,9 +202,10 @@
             {%- endfor %}
         {%- endif -%}
     {%- endset %}
+    {%- if changelog_keys and changelog_ignore is not none %}
     {{ log_changed_rows(replaced_rows, source, changelog_ignore) }};
     {%- elif changelog_keys %}
-    {{ log_changes('select * from ' ~ target ~ ' as dbt_incremental_target where ' ~ replaced) }};
+    {{ log_changes('select * from ' ~ replaced_rows) }};
     {%- endif %}
     delete from {{ target }} as dbt_incremental_target
     where {{ replaced }};
