@@ -118,3 +118,18 @@
         {{ 'union all' if not loop.last }}
     {%- endfor %}
 {%- endmacro %}
+
+
+{#
+    span_run_counts(): select-list items over measured_period_runs rows
+    grouped by run of periods: measured_spans (spans whose run is not
+    empty), new_customers (of those, the spans holding the customer's
+    first purchase period) and acquired_customers (first spans, measured
+    or not). One home for fct_retention_periods and rpt_loyalty_retention,
+    so that their counts reconcile.
+#}
+{% macro span_run_counts() -%}
+    sum(is_measured) as measured_spans,
+    sum(case when first_period = first_purchase_period then is_measured else 0 end) as new_customers,
+    sum(case when span_number = 1 then 1 else 0 end) as acquired_customers
+{%- endmacro %}

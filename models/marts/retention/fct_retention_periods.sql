@@ -81,9 +81,7 @@ span_runs as (
         first_period,
         last_period,
         retained_from,
-        sum(is_measured) as measured_spans,
-        sum(case when first_period = first_purchase_period then is_measured else 0 end) as new_customers,
-        sum(case when span_number = 1 then 1 else 0 end) as acquired_customers
+        {{ span_run_counts() }}
     from measured_spans
     group by store_id, period_grain, first_period, last_period, retained_from
 ),

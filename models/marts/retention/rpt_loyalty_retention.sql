@@ -89,11 +89,9 @@ span_runs as (
         last_period,
         retained_from,
         member_period,
-        sum(is_measured) as measured_spans,
+        {{ span_run_counts() }},
         sum(measured_clv) as measured_clv,
-        sum(measured_valued) as measured_valued,
-        sum(case when first_period = first_purchase_period then is_measured else 0 end) as new_customers,
-        sum(case when span_number = 1 then 1 else 0 end) as acquired_customers
+        sum(measured_valued) as measured_valued
     from spans_with_runs
     group by store_id, period_grain, first_period, last_period, retained_from, member_period
 ),
