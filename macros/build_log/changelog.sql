@@ -182,16 +182,23 @@
 {#
     True when, at compile time, the changelog of `producer` holds at most
     `limit` keys changed since this model's position and no reset
-    (DuckDB, incremental run); false otherwise (small_key_list).
+    (DuckDB, incremental run); false otherwise (small_key_list). Asked
+    once per model and producer in an invocation (fct_orders packs three
+    lists); after a reset the keys are not counted.
 #}
 {% macro few_changed_keys(producer, limit=1000000) %}
     {%- if not execute or target.type != 'duckdb' or not is_incremental() -%}
         {{ return(false) }}
     {%- endif -%}
-    {%- set found = build_log_query(
-        "select " ~ all_keys_changed(producer) ~ ", (select count(*) from (" ~ changed_keys(producer) ~ "))"
-    ).rows[0] -%}
-    {{ return(not found[0] and found[1] <= limit) }}
+    {%- set cache_key = 'retention.few_changed_keys ' ~ invocation_id ~ ' ' ~ model.unique_id ~ ' ' ~ producer -%}
+    {%- if cache_key not in graph -%}
+        {%- set few = not build_log_query("select " ~ all_keys_changed(producer)).rows[0][0]
+            and build_log_query(
+                "select count(*) from (" ~ changed_keys(producer) ~ ")"
+            ).rows[0][0] <= limit -%}
+        {%- do graph.update({cache_key: few}) -%}
+    {%- endif -%}
+    {{ return(graph[cache_key]) }}
 {% endmacro %}
 
 
