@@ -10,8 +10,12 @@
 
     The purchase days are counted once, in int_customers_aggregated
     (incremental); only tenure_days depends on as_of_date, so this model is
-    a projection of one row per customer.
+    a projection of one row per customer: a view (DECISIONLOG.md "The
+    as_of_date layer: a projection is a view"). Writing its 2.4M rows at
+    10M orders cost 2.3 s a day; its readers compute the few expressions.
 #}
+{{ config(materialized='view') }}
+
 with customers as (
     select * from {{ ref('int_customers_aggregated') }}
 ),

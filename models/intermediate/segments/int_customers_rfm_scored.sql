@@ -1,7 +1,8 @@
 {#
     One row per customer (store_id, customer_id) with RFM scores 1-5 within
     the store (5 = best) and the named segment of the rfm_segments seed.
-      recency   = days_since_last_order (fewer days = better)
+      recency   = last_order_date (later = better: the ranks of fewer
+                  days_since_last_order, without as_of_date)
       frequency = orders_count (purchases)
       monetary  = net_revenue
     Scoring rule (ties always equal, bins for small stores): macro
@@ -13,10 +14,6 @@ with customers as (
     select * from {{ ref('int_customers_aggregated') }}
 ),
 
-flags as (
-    select * from {{ ref('int_customers_flagged') }}
-),
-
 segment_map as (
     select * from {{ ref('rfm_segments') }}
 ),
@@ -25,14 +22,10 @@ scored as (
     select
         customers.store_id,
         customers.customer_id,
-        {{ rfm_quintile_score('flags.days_since_last_order', false, 'customers.store_id') }} as rfm_recency_score,
+        {{ rfm_quintile_score('customers.last_order_date', true, 'customers.store_id') }} as rfm_recency_score,
         {{ rfm_quintile_score('customers.orders_count', true, 'customers.store_id') }} as rfm_frequency_score,
         {{ rfm_quintile_score('customers.net_revenue', true, 'customers.store_id') }} as rfm_monetary_score
     from customers
-    inner join flags
-        on
-            customers.store_id = flags.store_id
-            and customers.customer_id = flags.customer_id
 ),
 
 recency_scores as (
