@@ -42,7 +42,10 @@ final as (
             end
             as double
         ) as monetary_value,
-        cast(net_revenue as decimal(18, 2)) as net_revenue
+        cast(net_revenue as decimal(18, 2)) as net_revenue,
+        -- orders to date (several on one purchase day count apart): the
+        -- simple CLV's average order value
+        orders_count
     from customers
 )
 

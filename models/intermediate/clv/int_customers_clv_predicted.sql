@@ -31,14 +31,9 @@ store_inputs as (
     select * from {{ ref('int_stores_simple_clv_inputs') }}
 ),
 
-orders_per_customer as (
-    select * from {{ ref('int_customers_aggregated') }}
-),
-
 joined as (
     select
         customers.*,
-        orders_per_customer.orders_count,
         scored_rows.probability_alive,
         scored_rows.predicted_purchases,
         scored_rows.discounted_purchases,
@@ -53,10 +48,6 @@ joined as (
         store_inputs.yearly_purchase_frequency,
         store_inputs.expected_lifespan_years
     from customers
-    inner join orders_per_customer
-        on
-            customers.store_id = orders_per_customer.store_id
-            and customers.customer_id = orders_per_customer.customer_id
     left join scored_rows
         on
             customers.industry_segment = scored_rows.industry_segment
