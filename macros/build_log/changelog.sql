@@ -47,9 +47,10 @@
 
 {#
     Called by the incremental materialization before the run.
-    - producer: takes the next change_id, drops the changes every consumer
-      has read, and records a reset when the run replaces every row
-      (`replaces_all`);
+    - producer: takes the next change_id, forgets the positions of
+      consumers the project no longer has, drops the changes every
+      remaining consumer has read, and records a reset when the run
+      replaces every row (`replaces_all`);
     - consumer: forgets its position when its rows were deleted for a
       rebuild (`replaces_all`): the run then reads every key.
 #}
@@ -60,9 +61,23 @@
             "select coalesce(max(change_id), 0) + 1 from meta.changes"
         ).rows[0][0] -%}
         {%- do graph.update({'retention.change_id ' ~ invocation_id ~ ' ' ~ model.unique_id: next_id}) -%}
+        {#- a consumer the project no longer has (removed, renamed or
+            disabled) would hold its changes forever: its position goes -#}
+        {%- set consumers = [] -%}
+        {%- for node in graph.nodes.values() -%}
+            {%- if node.resource_type == 'model' and node.config.get('changes_from') == model.name -%}
+                {%- do consumers.append("'" ~ node.name ~ "'") -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- do build_log_query(
+            "delete from meta.change_positions where producer = '" ~ model.name ~ "'"
+            ~ (" and consumer not in (" ~ consumers | join(', ') ~ ")" if consumers else "")
+        ) -%}
+        {#- no position at all: every consumer reads every key in its next
+            run (macro all_keys_changed), so no earlier change is needed -#}
         {%- do build_log_query(
             "delete from meta.changes where producer = '" ~ model.name ~ "' and change_id <= ("
-            ~ "select coalesce(min(change_id), 0) from meta.change_positions where producer = '"
+            ~ "select coalesce(min(change_id), " ~ next_id ~ ") from meta.change_positions where producer = '"
             ~ model.name ~ "')"
         ) -%}
         {%- if replaces_all -%}

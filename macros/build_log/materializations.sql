@@ -63,6 +63,7 @@
     {%- set incremental_run = existing is not none and existing.is_table and not should_full_refresh() -%}
     {%- set rebuild_version = none -%}
     {%- set replaces_all = not incremental_run -%}
+    {%- set rows_before = relation_row_count(this, before=true) -%}
     {%- if config.get('incremental_inputs') -%}
         {#- when anything but the incremental inputs changed (its code, a
             var it reads, another parent), the published rows are deleted
@@ -76,8 +77,16 @@
     {%- endif -%}
     {%- do changelog_begin(replaces_all) -%}
     {%- do raw_files_begin(replaces_all) -%}
-    {%- set rows_before = relation_row_count(this, before=true) -%}
-    {%- set result = dbt.materialization_incremental_duckdb() -%}
+    {%- if incremental_run and replaces_all -%}
+        {#- a rebuild: the incremental SQL over the emptied table selects
+            every row; written by CREATE TABLE AS, as a first build, not
+            into a temporary table and then inserted (10M orders:
+            base_shop__orders 77 s against 44-48 s for a first build) -#}
+        {%- set result = dbt.materialization_table_duckdb() -%}
+        {%- set incremental_run = false -%}
+    {%- else -%}
+        {%- set result = dbt.materialization_incremental_duckdb() -%}
+    {%- endif -%}
     {%- do changelog_end() -%}
     {%- do raw_files_end() -%}
     {%- set rows_after = relation_row_count(target_relation) -%}

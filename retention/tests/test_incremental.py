@@ -446,6 +446,12 @@ def test_incremental_builds_equal_full_refresh(full_export: Path, tmp_path: Path
                     _build, fresh_raw, fresh, tmp_path / f"target_fresh_{state}", state
                 )
                 comparisons.append((state, fresh, future))
+            if state == 2:  # the position of a consumer the project no longer has
+                with duckdb.connect(str(incremental)) as con:
+                    con.execute(
+                        "insert into meta.change_positions "
+                        "values ('int_removed_consumer', 'fct_orders', 0)"
+                    )
             if state == 3:  # fct_orders as built by a version with other columns
                 with duckdb.connect(str(incremental)) as con:
                     con.execute("alter table marts.fct_orders drop column device")
@@ -486,6 +492,17 @@ def test_incremental_builds_equal_full_refresh(full_export: Path, tmp_path: Path
         "where producer = 'base_shop__orders')",
     )
     assert 0 < recorded < staged["rows_inserted"] / 2, (recorded, staged)
+    # ... fct_orders forgot the removed consumer's position and dropped the
+    # changes every remaining consumer had read (state 1's reset among them)
+    (removed, unread) = _one_row(
+        snapshot_2,
+        "select (select count(*) from meta.change_positions "
+        "where consumer = 'int_removed_consumer'), "
+        "(select count(*) from meta.changes where producer = 'fct_orders' "
+        "and change_id < (select min(change_id) from meta.change_positions "
+        "where producer = 'fct_orders'))",
+    )
+    assert (removed, unread) == (0, 0), (removed, unread)
     # ... reading only the monthly files that changed (the other files' rows
     # were not read, their published buckets left as they were)
     changed_files = _changed_raw_files(outputs[2], "base_shop__orders")
@@ -528,6 +545,15 @@ def test_incremental_builds_equal_full_refresh(full_export: Path, tmp_path: Path
     staged = logs[3]["base_shop__orders"]
     assert staged["rows_deleted"] >= staged["rows_before"], staged
     assert staged["rows_inserted"] >= staged["rows_after"], staged
+    # ... through a reset: its changelog holds the reset alone, not every key
+    # (the consumers read every key after a reset)
+    latest = _one_row(
+        tmp_path / "snapshot_3" / incremental.name,
+        "select count(*), bool_and(is_reset) from meta.changes "
+        "where producer = 'base_shop__orders' and change_id = (select max(change_id) "
+        "from meta.changes where producer = 'base_shop__orders')",
+    )
+    assert latest == (1, True), latest
     # the fct_orders with other columns was dropped and built afresh
     assert logs[3]["fct_orders"]["action"] == "rebuilt", logs[3]["fct_orders"]
     assert logs[3]["fct_orders"]["rows_before"] is None, logs[3]["fct_orders"]
