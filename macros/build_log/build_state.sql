@@ -81,7 +81,8 @@
 #}
 {% macro recorded_build_state() %}
     {%- set quoted = ["'" ~ model.unique_id ~ "'"] -%}
-    {%- for node_id in model.depends_on.nodes -%}
+    {%- set parents = model.depends_on.nodes or [] -%}
+    {%- for node_id in parents + upstream_through_views(parents) -%}
         {%- do quoted.append("'" ~ node_id ~ "'") -%}
     {%- endfor -%}
     {%- set table = build_log_query(
@@ -95,6 +96,51 @@
         }}) -%}
     {%- endfor -%}
     {{ return(found) }}
+{% endmacro %}
+
+
+{#
+    The nodes a view among `node_ids` reads, and theirs while they are
+    views too: a view's rows change with them even when the view itself
+    was not run (a selection such as `-s base_shop__orders fct_orders`
+    leaves stg_shop__orders out).
+#}
+{% macro upstream_through_views(node_ids) %}
+    {%- set found = [] -%}
+    {%- for node_id in node_ids -%}
+        {%- set node = graph.nodes.get(node_id) -%}
+        {%- if node is not none and node.config.materialized == 'view' -%}
+            {%- for parent in node.depends_on.nodes -%}
+                {%- do found.append(parent) -%}
+            {%- endfor -%}
+            {%- do found.extend(upstream_through_views(node.depends_on.nodes)) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(found) }}
+{% endmacro %}
+
+
+{#
+    The version of a parent as its child sees it: the content version
+    recorded when it last ran; for a view, that and the versions of what it
+    reads (the same way, recursively; for a raw view the fingerprints of
+    its files), so that a view not run in this invocation still passes on
+    a change below it.
+#}
+{% macro parent_version(parent, recorded) %}
+    {%- set version = recorded.get(parent, {}).get('content_version') -%}
+    {%- set node = graph.nodes.get(parent) -%}
+    {%- if version is none or node is none or node.config.materialized != 'view' -%}
+        {{ return(version) }}
+    {%- endif -%}
+    {%- set parts = [version] -%}
+    {%- for grandparent in node.depends_on.nodes | sort -%}
+        {%- do parts.append(grandparent ~ '=' ~ (parent_version(grandparent, recorded) or 'unrecorded ' ~ invocation_id)) -%}
+    {%- endfor -%}
+    {%- if node.fqn[1] == 'raw' and node.name.startswith('raw_') -%}
+        {%- do parts.append(raw_file_fingerprints(node.name[4:])) -%}
+    {%- endif -%}
+    {{ return(local_md5(parts | join('\n'))) }}
 {% endmacro %}
 
 
@@ -132,7 +178,7 @@
     {%- endfor -%}
     {%- for parent in parents -%}
         {#- a parent without a recorded version (never built here): always rebuild -#}
-        {%- set version = recorded.get(parent, {}).get('content_version') -%}
+        {%- set version = parent_version(parent, recorded) -%}
         {%- do parts.append(parent ~ '=' ~ (version or 'unrecorded ' ~ invocation_id)) -%}
     {%- endfor -%}
     {#- code reading the clock (build_date() when var build_date is null)

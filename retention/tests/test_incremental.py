@@ -600,6 +600,21 @@ def test_incremental_builds_equal_full_refresh(full_export: Path, tmp_path: Path
     report = run_checkpoint(incremental, require_all=True, gx_dir=gx_dir)
     assert report.success, "\n".join(report.failed + report.skipped)
 
+    # a selection that leaves out a view between a model and a change still
+    # passes the change on: the raw files back to state 2, with
+    # base_shop__orders and fct_orders selected but not the view
+    # stg_shop__orders between them (raw_orders is: it lists the files)
+    _write_state(full_export, raw, 2)
+    target = tmp_path / "target_inc_selected"
+    selected = ("run", "--select", "raw_orders", "base_shop__orders", "fct_orders")
+    result = _build(raw, incremental, target, 4, selected)
+    assert result.ok, result.output[-6000:]
+    log = _build_log(incremental, target)
+    assert {name: log[name]["action"] for name in ("base_shop__orders", "fct_orders")} == {
+        "base_shop__orders": "incremental",
+        "fct_orders": "incremental",
+    }, log
+
 
 def test_differences_finds_a_changed_cent(tmp_path: Path) -> None:
     """The comparison used above is not blind: it finds one changed value."""
