@@ -120,6 +120,12 @@
 {% endmacro %}
 
 
+{# True for a model of the raw layer reading raw files (raw_<table>: its files' fingerprints are part of its version). #}
+{% macro is_raw_view(node) %}
+    {{ return(node.fqn[1] == 'raw' and node.name.startswith('raw_')) }}
+{% endmacro %}
+
+
 {#
     The version of a parent as its child sees it: the content version
     recorded when it last ran; for a view, that and the versions of what it
@@ -137,7 +143,7 @@
     {%- for grandparent in node.depends_on.nodes | sort -%}
         {%- do parts.append(grandparent ~ '=' ~ (parent_version(grandparent, recorded) or 'unrecorded ' ~ invocation_id)) -%}
     {%- endfor -%}
-    {%- if node.fqn[1] == 'raw' and node.name.startswith('raw_') -%}
+    {%- if is_raw_view(node) -%}
         {%- do parts.append(raw_file_fingerprints(node.name[4:])) -%}
     {%- endif -%}
     {{ return(local_md5(parts | join('\n'))) }}
@@ -190,7 +196,7 @@
     {%- if reads_clock and excluded_parents is none -%}
         {%- do parts.append('built on ' ~ modules.datetime.datetime.utcnow().date()) -%}
     {%- endif -%}
-    {%- if model.fqn[1] == 'raw' and model.name.startswith('raw_') and excluded_parents is none -%}
+    {%- if is_raw_view(model) and excluded_parents is none -%}
         {%- do parts.append(raw_file_fingerprints(model.name[4:])) -%}
     {%- endif -%}
     {{ return(local_md5(parts | join('\n'))) }}
