@@ -50,11 +50,13 @@
 
 
 {#
-    `not materialized` after a CTE's name on DuckDB: a CTE that an
-    incremental branch reads twice (fct_orders: the orders compared, then
-    the orders re-sequenced) is otherwise materialised in full, every
-    column of every row, before either read filters it. Other engines:
-    nothing (Spark has no such hint).
+    `not materialized` after a CTE's name on DuckDB: a CTE read twice is
+    otherwise materialised in full, every column of every row, before
+    either read filters it, and spilled beyond memory_limit. fct_orders:
+    the orders compared, then re-sequenced; the bucketed staging models:
+    the raw rows fingerprinted, then checked (bucket_change_ctes; reading
+    the raw files twice is cheaper, DECISIONLOG.md "Staging reads its raw
+    rows twice"). Other engines: nothing (Spark has no such hint).
 #}
 {% macro not_materialized() -%}
     {{- 'not materialized' if target.type == 'duckdb' else '' -}}

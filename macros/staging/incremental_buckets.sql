@@ -46,6 +46,12 @@
     since this model last read them, the files of buckets to recheck, and
     new files (source_to_read); the published buckets of the other files
     are left as they are.
+
+    source_to_read, and the model's `source` CTE under it, are declared
+    not_materialized(): raw_buckets and to_check each read the raw files
+    instead of DuckDB materialising every raw row, all columns, for the
+    two reads (and spilling it beyond memory_limit; DECISIONLOG.md
+    "Staging reads its raw rows twice").
 #}
 {% macro bucket_change_ctes(bucket, recheck, recheck_buckets=none) %}
 {%- set skips_files = is_incremental() and changed_raw_files_table() is not none %}
@@ -55,7 +61,7 @@
 /* } build-mode */
 {%- endif %}
 
-source_to_read as (
+source_to_read as {{ not_materialized() }} (
     select * from source
     {%- if skips_files %}
         /* build-mode { */

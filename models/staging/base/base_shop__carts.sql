@@ -25,7 +25,7 @@
 
 {%- set raw_types = column_types(ref('raw_carts')) %}
 
-with source as (
+with source as {{ not_materialized() }} (
     select * from {{ ref('raw_carts') }}
 ),
 

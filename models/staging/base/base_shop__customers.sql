@@ -23,7 +23,7 @@
 
 {%- set raw_types = column_types(ref('raw_customers')) %}
 
-with source as (
+with source as {{ not_materialized() }} (
     select * from {{ ref('raw_customers') }}
 ),
 

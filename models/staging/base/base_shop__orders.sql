@@ -39,7 +39,7 @@
 
 {%- set raw_types = column_types(ref('raw_orders')) %}
 
-with source as (
+with source as {{ not_materialized() }} (
     select * from {{ ref('raw_orders') }}
 ),
 
