@@ -47,10 +47,20 @@
     fixture, a daily or monthly file) an md5 of the content as well:
     modification times have one-second resolution, so a file rewritten
     within the same second at the same size would otherwise look unchanged.
+
+    Read once per invocation and kept in its graph dict (as as_of_date()
+    does): a raw view's version, its children's view of it and the
+    staging model's raw_files_begin would otherwise hash every file three
+    times. A file rewritten during the build is then recorded with its
+    earlier fingerprint, so the next build reads it again.
 #}
 {% macro raw_file_states(paths) %}
     {%- if paths | length == 0 -%}
         {{ return([]) }}
+    {%- endif -%}
+    {%- set cache_key = 'retention.raw_file_states ' ~ invocation_id ~ ' ' ~ (paths | join('|')) -%}
+    {%- if cache_key in graph -%}
+        {{ return(graph[cache_key]) }}
     {%- endif -%}
     {%- set quoted = [] -%}
     {%- for path in paths -%}
@@ -65,6 +75,7 @@
     {%- for row in files.rows -%}
         {%- do states.append((row[0], row[1])) -%}
     {%- endfor -%}
+    {%- do graph.update({cache_key: states}) -%}
     {{ return(states) }}
 {% endmacro %}
 
