@@ -25,12 +25,13 @@ with orders as (
 
 {{ customer_state_purchases('orders', up_to_as_of_date=true) }},
 
+-- industry_segment is the store's: grouped by, not aggregated (cheaper)
 months as (
     select
         store_id,
         customer_id,
         order_month as purchase_month,
-        min(industry_segment) as industry_segment,
+        industry_segment,
         min(cohort_month) as cohort_month,
         min(months_since_first_order) as months_since_first_order,
         min(order_date) as first_purchase_date,
@@ -39,7 +40,7 @@ months as (
         sum(net_revenue) as net_revenue,
         count(case when customer_order_number = 2 then 1 end) > 0 as has_second_purchase
     from purchases
-    group by store_id, customer_id, order_month
+    group by store_id, customer_id, order_month, industry_segment
 ),
 
 final as (
