@@ -56,7 +56,9 @@
     the orders compared, then re-sequenced; the bucketed staging models:
     the raw rows fingerprinted, then checked (bucket_change_ctes; reading
     the raw files twice is cheaper, DECISIONLOG.md "Staging reads its raw
-    rows twice"). Other engines: nothing (Spark has no such hint).
+    rows twice"), and their checks, run for the rows written and for the
+    duplicate probes (DECISIONLOG.md "Duplicates are counted among
+    probes"). Other engines: nothing (Spark has no such hint).
 #}
 {% macro not_materialized() -%}
     {{- 'not materialized' if target.type == 'duckdb' else '' -}}

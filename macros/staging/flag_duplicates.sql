@@ -1,5 +1,5 @@
 {#
-    flag_duplicates(relation, key_columns, entity, content_columns)
+    flag_duplicates(relation, key_columns, entity, content_columns, keep_hash, copies)
 
     Selects every row of `relation` (a CTE with a reject_reason column) and
     re-derives reject_reason for rows that pass every other check but share
@@ -18,8 +18,14 @@
     Duplicate keys are found by a hash aggregate and joined back, not by
     window functions over every row: no sort of the whole raw table (see
     BENCHMARKS.md; about 25 % less CPU for base_shop__orders).
+
+    copies, optional: a CTE holding every copy of each key of `relation`
+    that may have more than one, with reject_reason and _content_hash
+    (bucket_candidates' candidate_copies): the copies are counted there,
+    and `relation` is read once, as a stream (DECISIONLOG.md "Duplicates
+    are counted among probes"). Default: `relation` itself.
 #}
-{% macro flag_duplicates(relation, key_columns, entity, content_columns, keep_hash=false) %}
+{% macro flag_duplicates(relation, key_columns, entity, content_columns, keep_hash=false, copies=none) %}
     with hashed as (
         select
             *
@@ -34,7 +40,7 @@
             {{ key_columns | join(", ") }},
             min(_content_hash) = max(_content_hash) as _copies_identical,
             min(_source_row_number) as _first_copy_row_number
-        from hashed
+        from {{ copies or 'hashed' }}
         where reject_reason is null
         group by {{ key_columns | join(", ") }}
         having count(*) > 1

@@ -27,19 +27,20 @@
 
 
 {#
-    bucket_change_ctes(bucket, recheck): the CTEs raw_buckets (every bucket
-    of `source` with its fingerprint: row count and the sum of the rows'
-    hashes, file row numbers included), changed_buckets (new or changed
-    buckets; first build: every bucket) and to_check (their raw rows, with
-    _bucket and _bucket_fingerprint); in an incremental run also
-    published_buckets and replaced_buckets (published buckets changed or
-    gone: their rows are replaced). `bucket` is the bucket expression over
-    the alias `source`; `recheck` a boolean over a published row (alias
-    `published`): a bucket holding such a row counts as changed on every
-    build (its stored fingerprint is ignored). `recheck_buckets`, optional:
-    a CTE of distinct buckets (_source_file, _bucket) that count as changed
-    too, for a recheck that needs a join (an `exists` in `recheck` is
-    evaluated per published row, as a costly delim join).
+    bucket_change_ctes(bucket, recheck, key_columns): the CTEs raw_buckets
+    (every bucket of `source` with its fingerprint: row count and the sum
+    of the rows' hashes, file row numbers included), changed_buckets (new
+    or changed buckets; first build: every bucket) and to_check (their raw
+    rows, with _bucket, _bucket_fingerprint and _is_probe, below); in an
+    incremental run also published_buckets and replaced_buckets (published
+    buckets changed or gone: their rows are replaced). `bucket` is the
+    bucket expression over the alias `source`; `recheck` a boolean over a
+    published row (alias `published`): a bucket holding such a row counts
+    as changed on every build (its stored fingerprint is ignored).
+    `recheck_buckets`, optional: a CTE of distinct buckets (_source_file,
+    _bucket) that count as changed too, for a recheck that needs a join (an
+    `exists` in `recheck` is evaluated per published row, as a costly delim
+    join).
 
     With config changed_raw_files (macros/build_log/raw_files.sql), an
     incremental run reads only the raw files whose fingerprint changed
@@ -52,8 +53,22 @@
     instead of DuckDB materialising every raw row, all columns, for the
     two reads (and spilling it beyond memory_limit; DECISIONLOG.md
     "Staging reads its raw rows twice").
+
+    Probes for the duplicate check. to_check holds every row to check once
+    with _is_probe false, and again, with _is_probe true, each row whose
+    key may have another copy: in a first build a row whose `key_columns`
+    (raw columns, compared as clean_text() gives them, which is how every
+    bucketed model cleans its key) share their hash with another raw row
+    (repeated_keys); in an incremental run every row to check (a copy may
+    sit in a published bucket; the rows are few). The model checks both
+    alike; bucket_candidates splits them again, and flag_duplicates counts
+    copies among the probes only, so the checked rows stream to the table
+    instead of being held for a join back to their own aggregate. Every
+    CTE from to_check to `validated` is therefore declared
+    not_materialized(): a first build with no repeated key reads no probe
+    (DECISIONLOG.md "Duplicates are counted among probes").
 #}
-{% macro bucket_change_ctes(bucket, recheck, recheck_buckets=none) %}
+{% macro bucket_change_ctes(bucket, recheck, key_columns, recheck_buckets=none) %}
 {%- set skips_files = is_incremental() and changed_raw_files_table() is not none %}
 {%- if skips_files -%}
 /* build-mode { */
@@ -140,7 +155,7 @@ changed_buckets as (
     {%- endif %}
 ),
 
-to_check as (
+rows_to_check as {{ not_materialized() }} (
     select
         source.*,
         buckets._bucket,
@@ -150,6 +165,41 @@ to_check as (
         on
             source._source_file = buckets._source_file
             and {{ bucket }} = buckets._bucket
+),
+
+{%- set clean_keys = [] %}
+{%- for key in key_columns %}{% do clean_keys.append(clean_text(key)) %}{% endfor %}
+{%- set key_hash = content_hash(clean_keys) %}
+{%- if not is_incremental() %}
+
+/* build-mode { */
+-- the key hashes of more than one raw row (a row without a key is
+-- rejected before the duplicate check)
+repeated_keys as (
+    select {{ key_hash }} as _key_hash
+    from source_to_read
+    where {{ clean_keys | join(' is not null and ') }} is not null
+    group by 1
+    having count(*) > 1
+),
+/* } build-mode */
+{%- endif %}
+
+to_check as {{ not_materialized() }} (
+    select
+        rows_to_check.*,
+        false as _is_probe
+    from rows_to_check
+    union all
+    select
+        rows_to_check.*,
+        true as _is_probe
+    from rows_to_check
+    {%- if not is_incremental() %}
+        /* build-mode { */
+        where {{ key_hash }} in (select repeated_keys._key_hash from repeated_keys)
+        /* } build-mode */
+    {%- endif %}
 )
 {% endmacro %}
 
@@ -265,15 +315,19 @@ local_day_offsets as (
 {#
     bucket_candidates(key_columns, entity): the CTE candidates: the rows of
     `validated` (the checked rows of the changed buckets, with
-    _content_hash) and, in an incremental run, every row of each unchanged
-    bucket that holds a key whose copies may have changed (a key of a row
-    that passed every check but the duplicate one, in a changed bucket now
-    or in a replaced bucket before), its reject_reason as before the
-    duplicate check, so that flag_duplicates sees every copy of each
-    affected key and no other key changes. Also the CTE tombstones: one
-    row per vanished bucket (delete+insert on the bucket removes the
-    published rows; its reject_reason keeps it from passing for one of the
-    deleted rows in a changelog; bucket_tombstones appends it).
+    _content_hash and _is_probe) that are not probes and, in an
+    incremental run, every row of each unchanged bucket that holds a key
+    whose copies may have changed (a key of a row that passed every check
+    but the duplicate one, in a changed bucket now or in a replaced bucket
+    before), its reject_reason as before the duplicate check, so that
+    flag_duplicates sees every copy of each affected key and no other key
+    changes. The CTE candidate_copies: the same with the probes of
+    `validated` in place of its other rows, i.e. every copy of each key
+    that may have more than one (bucket_change_ctes; flag_duplicates'
+    `copies`). Also the CTE tombstones: one row per vanished bucket
+    (delete+insert on the bucket removes the published rows; its
+    reject_reason keeps it from passing for one of the deleted rows in a
+    changelog; bucket_tombstones appends it).
 #}
 {% macro bucket_candidates(key_columns, entity) %}
 {% if is_incremental() -%}
@@ -281,7 +335,7 @@ local_day_offsets as (
 affected_keys as (
     select {{ key_columns | join(', ') }}
     from validated
-    where reject_reason is null
+    where not validated._is_probe and validated.reject_reason is null
     union
     select
         {%- for key in key_columns %}
@@ -336,7 +390,21 @@ tombstones as (
 {%- endif %}
 
 candidates as (
-    select * from validated
+    select {{ star_exclude('validated', ['_is_probe']) }}
+    from validated
+    where not validated._is_probe
+    {%- if is_incremental() %}
+        /* build-mode { */
+        union all by name
+        select * from restored
+        /* } build-mode */
+    {%- endif %}
+),
+
+candidate_copies as (
+    select {{ star_exclude('validated', ['_is_probe']) }}
+    from validated
+    where validated._is_probe
     {%- if is_incremental() %}
         /* build-mode { */
         union all by name

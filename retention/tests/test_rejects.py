@@ -35,7 +35,7 @@ EXPECTED_REJECTS = sorted(
         ("orders", "S1|B14", "wrong_field_count"),
         # two identical copies: the first is kept, the second rejected
         ("orders", "S1|B10", "duplicate_order_id"),
-        # two different versions: both rejected
+        # two different versions (one with its id padded): both rejected
         ("orders", "S1|B11", "conflicting_duplicate_order_id"),
         ("orders", "S1|B11", "conflicting_duplicate_order_id"),
         ("stores", "", "missing_key"),

@@ -57,10 +57,11 @@ changed_order_buckets as (
 {{ bucket_change_ctes(
     raw_day_bucket('source', 'created_at'),
     future_dated_reject(['created_at']),
+    ['store_id', 'cart_id'],
     recheck_buckets='changed_order_buckets' if is_incremental() else none
 ) }},
 
-orders as (
+orders as {{ not_materialized() }} (
     select * from {{ ref('stg_shop__orders') }}
 ),
 
@@ -68,7 +69,7 @@ stores as (
     select * from {{ ref('stg_shop__stores') }}
 ),
 
-cleaned as (
+cleaned as {{ not_materialized() }} (
     select
         source.*,
         {{ clean_text('source.store_id') }} as clean_store_id,
@@ -78,12 +79,13 @@ cleaned as (
         on {{ clean_text('source.store_id') }} = stores.store_id
 ),
 
-typed as (
+typed as {{ not_materialized() }} (
     select
         _source_file,
         _source_row_number,
         _bucket,
         _bucket_fingerprint,
+        _is_probe,
         {{ has_wrong_field_count(raw_types) }} as has_wrong_field_count,
         store_timezone,
         {{ clean_text('cart_id') }} as cart_id,
@@ -96,7 +98,7 @@ typed as (
     from cleaned
 ),
 
-checked as (
+checked as {{ not_materialized() }} (
     select
         typed.*,
         case
@@ -119,7 +121,7 @@ checked as (
 
 {{ bucket_local_day_offsets() }},
 
-validated as (
+validated as {{ not_materialized() }} (
     select
         checked.store_id,
         checked.cart_id,
@@ -134,6 +136,7 @@ validated as (
         checked._source_row_number,
         checked._bucket,
         checked._bucket_fingerprint,
+        checked._is_probe,
         checked._content_hash
     from checked
     left join local_day_offsets
@@ -143,7 +146,9 @@ validated as (
 {{ bucket_candidates(['store_id', 'cart_id'], 'cart_id') }},
 
 deduplicated as (
-    {{ flag_duplicates('candidates', ['store_id', 'cart_id'], 'cart_id', none, keep_hash=true) }}
+    {{ flag_duplicates(
+        'candidates', ['store_id', 'cart_id'], 'cart_id', none, keep_hash=true, copies='candidate_copies'
+    ) }}
 ),
 
 final as (

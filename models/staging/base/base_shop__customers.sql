@@ -31,14 +31,15 @@ with source as {{ not_materialized() }} (
 -- on every build: with var build_date null, the row may be valid today
 {{ bucket_change_ctes(
     raw_day_bucket('source', 'created_at'),
-    future_dated_reject(['created_at', 'loyalty_member_since'])
+    future_dated_reject(['created_at', 'loyalty_member_since']),
+    ['store_id', 'customer_id'],
 ) }},
 
 stores as (
     select * from {{ ref('stg_shop__stores') }}
 ),
 
-cleaned as (
+cleaned as {{ not_materialized() }} (
     select
         source.*,
         {{ clean_text('source.store_id') }} as clean_store_id,
@@ -48,12 +49,13 @@ cleaned as (
         on {{ clean_text('source.store_id') }} = stores.store_id
 ),
 
-typed as (
+typed as {{ not_materialized() }} (
     select
         _source_file,
         _source_row_number,
         _bucket,
         _bucket_fingerprint,
+        _is_probe,
         {{ has_wrong_field_count(raw_types) }} as has_wrong_field_count,
         clean_store_id as store_id,
         {{ clean_text('customer_id') }} as customer_id,
@@ -73,7 +75,7 @@ typed as (
     from cleaned
 ),
 
-checked as (
+checked as {{ not_materialized() }} (
     select
         *,
         case
@@ -88,7 +90,7 @@ checked as (
     from typed
 ),
 
-validated as (
+validated as {{ not_materialized() }} (
     select
         store_id,
         customer_id,
@@ -102,6 +104,7 @@ validated as (
         _source_row_number,
         _bucket,
         _bucket_fingerprint,
+        _is_probe,
         {{ content_hash(['created_at', 'email_hash', 'country_code', 'accepts_marketing', 'loyalty_member_since']) }}
             as _content_hash
     from checked
@@ -110,7 +113,9 @@ validated as (
 {{ bucket_candidates(['store_id', 'customer_id'], 'customer') }},
 
 deduplicated as (
-    {{ flag_duplicates('candidates', ['store_id', 'customer_id'], 'customer', none, keep_hash=true) }}
+    {{ flag_duplicates(
+        'candidates', ['store_id', 'customer_id'], 'customer', none, keep_hash=true, copies='candidate_copies'
+    ) }}
 ),
 
 final as (

@@ -45,7 +45,11 @@ with source as {{ not_materialized() }} (
 
 -- a bucket holding a row rejected as dated in the future is checked again
 -- on every build: with var build_date null, the row may be valid today
-{{ bucket_change_ctes(raw_day_bucket('source', 'ordered_at'), future_dated_reject(['ordered_at'])) }},
+{{ bucket_change_ctes(
+    raw_day_bucket('source', 'ordered_at'),
+    future_dated_reject(['ordered_at']),
+    ['store_id', 'order_id'],
+) }},
 
 stores as (
     select * from {{ ref('stg_shop__stores') }}
@@ -59,7 +63,7 @@ known_currencies as (
     select distinct currency from fx_rates
 ),
 
-cleaned as (
+cleaned as {{ not_materialized() }} (
     select
         source.*,
         {{ has_wrong_field_count(raw_types) }} as has_wrong_field_count,
@@ -71,12 +75,13 @@ cleaned as (
         on {{ clean_text('source.store_id') }} = stores.store_id
 ),
 
-typed as (
+typed as {{ not_materialized() }} (
     select
         _source_file,
         _source_row_number,
         _bucket,
         _bucket_fingerprint,
+        _is_probe,
         has_wrong_field_count,
         store_timezone,
         store_currency,
@@ -101,7 +106,7 @@ typed as (
     from cleaned
 ),
 
-with_currency as (
+with_currency as {{ not_materialized() }} (
     select
         *,
         -- the contract's default: the store's currency, else the reporting one
@@ -110,7 +115,7 @@ with_currency as (
     from typed
 ),
 
-with_fx as (
+with_fx as {{ not_materialized() }} (
     select
         with_currency.*,
         {{ fx_rate_lookup('with_currency.currency', 'known_currencies.currency', 'fx_rates.rate_to_reporting') }}
@@ -123,7 +128,7 @@ with_fx as (
             and cast({{ dbt.date_trunc('month', 'with_currency.ordered_at') }} as date) = fx_rates.month
 ),
 
-checked as (
+checked as {{ not_materialized() }} (
     select
         *,
         case
@@ -149,7 +154,7 @@ checked as (
     from with_fx
 ),
 
-hashed as (
+hashed as {{ not_materialized() }} (
     select
         *,
         {{ content_hash([
@@ -162,7 +167,7 @@ hashed as (
 
 {{ bucket_local_day_offsets() }},
 
-validated as (
+validated as {{ not_materialized() }} (
     select
         hashed.store_id,
         hashed.order_id,
@@ -191,6 +196,7 @@ validated as (
         hashed._source_row_number,
         hashed._bucket,
         hashed._bucket_fingerprint,
+        hashed._is_probe,
         hashed._content_hash
     from hashed
     left join local_day_offsets
@@ -200,7 +206,9 @@ validated as (
 {{ bucket_candidates(['store_id', 'order_id'], 'order_id') }},
 
 deduplicated as (
-    {{ flag_duplicates('candidates', ['store_id', 'order_id'], 'order_id', none, keep_hash=true) }}
+    {{ flag_duplicates(
+        'candidates', ['store_id', 'order_id'], 'order_id', none, keep_hash=true, copies='candidate_copies'
+    ) }}
 ),
 
 final as (
