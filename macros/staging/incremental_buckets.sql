@@ -66,7 +66,9 @@
     instead of being held for a join back to their own aggregate. Every
     CTE from to_check to `validated` is therefore declared
     not_materialized(): a first build with no repeated key reads no probe
-    (DECISIONLOG.md "Duplicates are counted among probes").
+    (DECISIONLOG.md "Duplicates are counted among probes"). An incremental
+    run holds its rows to check (rows_to_check) instead of reading the
+    raw files once per path.
 #}
 {% macro bucket_change_ctes(bucket, recheck, key_columns, recheck_buckets=none) %}
 {%- set skips_files = is_incremental() and changed_raw_files_table() is not none %}
@@ -155,7 +157,12 @@ changed_buckets as (
     {%- endif %}
 ),
 
-rows_to_check as {{ not_materialized() }} (
+{#- an incremental run holds its few rows to check for the paths below
+    (as one buffer, not read from the raw files once per path) #}
+rows_to_check as
+{%- if is_incremental() %} /* build-mode { */ materialized /* } build-mode */
+{%- else %} /* build-mode { */ {{ not_materialized() }} /* } build-mode */
+{%- endif %} (
     select
         source.*,
         buckets._bucket,
