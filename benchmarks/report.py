@@ -118,6 +118,26 @@ def _gb(value: float | None) -> str:
     return "-" if value is None else f"{value:,.2f}"
 
 
+def _measured(step: dict[str, Any], key: str = "seconds") -> float | None:
+    """A step's measurement, or None when it was skipped or failed (a failed
+    build's time is not a measurement)."""
+    if step.get("skipped") or step.get("ok") is False:
+        return None
+    value = step.get(key)
+    return None if value is None else float(value)
+
+
+def _failure(step: dict[str, Any]) -> str:
+    """The note of a failed step: its last error line."""
+    errors = [
+        line.strip()
+        for line in str(step.get("error_tail", "")).splitlines()
+        if "Error" in line and "Runtime Error" not in line
+    ]
+    reason = (errors[-1] if errors else "see its log")[:160].replace("|", "/")
+    return f"**failed** ({reason}); not a measurement"
+
+
 def _ratio(numerator: float | None, denominator: float | None) -> float | None:
     if numerator is None or not denominator:
         return None
@@ -258,6 +278,11 @@ def section(r: dict[str, Any]) -> str:
         if step.get("skipped"):
             reason = " ".join(str(step["skipped"]).split())[-200:].replace("|", "/")
             lines.append(f"| {name} | - | - | skipped: {reason} |")
+        elif step.get("ok") is False:
+            lines.append(
+                f"| {name} | {_s(step.get('seconds'))} | {_gb(step.get('peak_gb'))} | "
+                f"{_failure(step)} |"
+            )
         elif step:
             lines.append(
                 f"| {name} | {_s(step.get('seconds'))} | {_gb(step.get('peak_gb'))} | {note} |"
@@ -298,7 +323,7 @@ def section(r: dict[str, Any]) -> str:
     row("baseline A: hand-written DuckDB SQL", a)
     row("baseline B: pandas", b)
 
-    build_s = build.get("seconds")
+    build_s = _measured(build)
     ratios = [
         ("dbt build ÷ baseline A", _ratio(build_s, a.get("seconds")), "≤ 1.5", 1.5, True),
         ("baseline B ÷ dbt build", _ratio(b.get("seconds"), build_s), "≥ 3", 3.0, False),
@@ -312,7 +337,7 @@ def section(r: dict[str, Any]) -> str:
         ),
     ]
     lines += ["", "| ratio | value | target | verdict at this size |", "|---|---:|---|---|"]
-    change_s = None if change.get("skipped") else change.get("seconds")
+    change_s = _measured(change)
     limit = CHANGE_TARGETS.get(r["label"])
     value = _ratio(change_s, build_s)
     shown = "-" if value is None else f"{value:.3f}"
@@ -326,7 +351,7 @@ def section(r: dict[str, Any]) -> str:
             f"| one-day change ÷ full build (time) | {shown} | ≤ {limit:.2f} | "
             f"{_verdict(value, limit, True)} |"
         )
-    value = _ratio(change.get("cpu_seconds"), build.get("cpu_seconds"))
+    value = _ratio(_measured(change, "cpu_seconds"), _measured(build, "cpu_seconds"))
     shown = "-" if value is None else f"{value:.3f}"
     lines.append(f"| one-day change ÷ full build (CPU) | {shown} | - | reported |")
     written = no_change.get("build_log", {}).get("rows_written")
@@ -400,8 +425,7 @@ def targets_markdown(
         return results.get(label, {}).get("steps", {}).get(name, {})
 
     def seconds(label: str, name: str) -> float | None:
-        value = step(label, name)
-        return None if value.get("skipped") else value.get("seconds")
+        return _measured(step(label, name))
 
     build10, build50 = seconds("10M", "dbt_build"), seconds("50M", "dbt_build")
     peak = (

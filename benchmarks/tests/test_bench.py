@@ -75,6 +75,36 @@ def test_targets_are_checked_on_the_sizes_the_issue_names() -> None:
     assert rows["1M: CLV fit faster than lifetimes"] == ["-", "not measured"]
 
 
+def _run_result(label: str, data: dict[str, Any], steps: dict[str, Any]) -> dict[str, Any]:
+    """A result as benchmarks.cli writes it, for report.section."""
+    return {
+        "label": label,
+        "finished_at": "-",
+        "load_before": "-",
+        "load_after": "-",
+        "machine": {"cores": 2},
+        "data": data,
+        "steps": steps,
+    }
+
+
+def test_a_failed_build_is_not_a_measurement() -> None:
+    error = "Out of Memory Error: failed to pin block of size 256.0 KiB"
+    failed = {"seconds": 40.0, "cpu_seconds": 70.0, "ok": False, "error_tail": f"x\n  {error}\n"}
+    steps = {"dbt_build": {"seconds": 100.0, "cpu_seconds": 180.0, "ok": True}}
+    results = {"50M": {"steps": {**steps, "change_build": failed}}}
+    rows = {
+        line.split("|")[1].strip(): [cell.strip() for cell in line.split("|")[2:4]]
+        for line in report.targets_markdown(results, {}).splitlines()[2:]
+    }
+    # 40 / 100 would pass for a measured ratio of 0.40; a failed build has none
+    assert rows["50M: one-day change ≤ 5% of the full build"] == ["-", "not measured"]
+    data = {"orders": 1, "stores": 1, "seed": 7, "customers": 1}
+    text = report.section(_run_result("50M", data, {**steps, "change_build": failed}))
+    assert f"**failed** ({error}); not a measurement" in text
+    assert "| one-day change ÷ full build (time) | - |" in text
+
+
 #: reject reasons the added rows must produce in the warehouse
 DIRTY_REASONS = {
     "missing_key", "negative_amount", "unknown_currency",
@@ -317,17 +347,10 @@ def test_change_and_no_change_builds(
     assert again["ok"], again.get("error_tail")
     assert again["build_log"]["rows_written"] == 0
     assert set(again["build_log"]["actions"]) == {"skipped"}
-    result = {
-        "label": "20k",
-        "finished_at": "-",
-        "load_before": "-",
-        "load_after": "-",
-        "machine": {"cores": 2},
-        "data": {"orders": 1, "customers": 1, "stores": 3, "seed": 11,
-                 "change": daily.change_facts(bench_run["full"])},
-        "steps": {"dbt_build": {"seconds": 100.0, "cpu_seconds": 150.0}, **change_run},
-    }  # fmt: skip
-    text = report.section(result)
+    data = {"orders": 1, "customers": 1, "stores": 3, "seed": 11}
+    steps = {"dbt_build": {"seconds": 100.0, "cpu_seconds": 150.0}, **change_run}
+    change_facts = daily.change_facts(bench_run["full"])
+    text = report.section(_run_result("20k", {**data, "change": change_facts}, steps))
     share = change["seconds"] / 100.0
     assert f"| one-day change ÷ full build (time) | {share:.3f} |" in text
     assert "| build with no change: rows written (build log) | 0 | 0 | met |" in text
