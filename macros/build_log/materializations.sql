@@ -218,7 +218,26 @@
     {{ log_changes('select * from ' ~ replaced_rows) }};
     {%- endif %}
     delete from {{ target }} as dbt_incremental_target
+    {%- if config.get('delete_changed_keys') %}
+    {#- a join on the distinct changed keys, not the `exists` of
+        key_changed: DuckDB runs that as a delim join that holds every
+        target row (34M purchase months at 50M: 7.5 s and 2.5 GB against
+        1.5 s and 0.3 GB; two such deletes side by side ran out of memory) #}
+    using (
+        select distinct
+            changed.store_id,
+            changed.entity_id
+        from ({{ keys_to_read(config.get('changes_from'), target, keys[1]) }}) as changed
+    ) as changed_keys
+    where
+        changed_keys.store_id = dbt_incremental_target.store_id
+        and changed_keys.entity_id = dbt_incremental_target.{{ keys[1] }}
+        {%- for predicate in incremental_predicates or [] %}
+        and {{ predicate }}
+        {%- endfor %};
+    {%- else %}
     where {{ replaced }};
+    {%- endif %}
     {%- endif %}
     insert into {{ target }} ({{ dest_cols_csv }})
     select {{ dest_cols_csv }} from {{ source }};
