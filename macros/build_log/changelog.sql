@@ -234,16 +234,3 @@
     where {{ all_keys_changed(producer) }}
 {%- endmacro %}
 
-
-{#
-    SQL boolean: the row `alias` (columns store_id and `entity`) belongs to
-    a key of keys_to_read(producer, relation, entity).
-#}
-{% macro key_changed(producer, alias, entity, relation) -%}
-    exists (
-        select 1 from ({{ keys_to_read(producer, relation, entity) }}) as keys_to_read
-        where
-            keys_to_read.store_id = {{ alias }}.store_id
-            and keys_to_read.entity_id = {{ alias }}.{{ entity }}
-    )
-{%- endmacro %}
