@@ -290,6 +290,21 @@ def _expected_purchases_if_alive(
     return (a + b + x - 1.0) * _one_minus_h_over_am1(r, alpha, a, b, t, x, T)
 
 
+def _unique_pairs(first: FloatArray, second: FloatArray) -> tuple[FloatArray, NDArray[np.intp]]:
+    """The distinct (first, second) pairs, shape (k, 2), and each row's index into them.
+
+    What ``np.unique(..., axis=0, return_inverse=True)`` returns, by one lexsort of the two
+    columns instead of a sort of 16-byte records (1.6 of the 4.2 s of scoring at 10M orders).
+    A NaN pair is never equal to another: its row gets a pair of its own."""
+    order = np.lexsort((second, first))
+    sorted_first, sorted_second = first[order], second[order]
+    starts = np.ones(len(order), dtype=bool)
+    starts[1:] = (sorted_first[1:] != sorted_first[:-1]) | (sorted_second[1:] != sorted_second[:-1])
+    inverse = np.empty(len(order), dtype=np.intp)
+    inverse[order] = np.cumsum(starts) - 1
+    return np.stack([sorted_first[starts], sorted_second[starts]], axis=1), inverse
+
+
 def expected_purchases_by_period(
     params: BGNBDParams,
     x: ArrayLike,
@@ -310,7 +325,7 @@ def expected_purchases_by_period(
     horizons = period_days * np.arange(1, periods + 1, dtype=np.float64)
     # the hypergeometric series once per distinct (x, T), not per row (1.4M rows, 178k pairs
     # at 10M orders); each element is computed as expected_purchases would: the same bits
-    pairs, inverse = np.unique(np.stack([xa, Ta], axis=1), axis=0, return_inverse=True)
+    pairs, inverse = _unique_pairs(xa, Ta)
     tt, xu, Tu = np.broadcast_arrays(horizons[None, :], pairs[:, :1], pairs[:, 1:])
     numer = _expected_purchases_if_alive(params, tt.ravel(), xu.ravel(), Tu.ravel())
     p_alive = probability_alive(params, xa, ta, Ta)

@@ -89,8 +89,16 @@ SPEND_COLUMNS = ("segment", "frequency", "monetary_value", "n_customers")
 def _in_fixed_order(rows: pd.DataFrame) -> pd.DataFrame:
     """The rows sorted on every column: the likelihood is a sum over rows and the optimum
     reached depends on the summation order in the last digits (for badly identified a, b
-    by up to 1 %), so a fixed order makes a fit reproducible on any engine."""
-    return rows.sort_values(list(rows.columns), kind="stable", ignore_index=True)
+    by up to 1 %), so a fixed order makes a fit reproducible on any engine.
+
+    The segment becomes a categorical whose categories are the sorted segment names: rows
+    sort and group on its integer codes in the order the names would give (missing last),
+    not by comparing text (3 of the 6.5 s of a fit at 10M orders)."""
+    names = rows["segment"]
+    segments = pd.Categorical(names, categories=sorted(names.dropna().unique()))
+    return rows.assign(segment=segments).sort_values(
+        list(rows.columns), kind="stable", ignore_index=True
+    )
 
 
 def fit_segments(
@@ -149,9 +157,11 @@ def fit_segments(
 
     # each segment's spend rows, split once (comparing the text column per segment cost 2 s
     # at 10M orders); a null segment matches no spend row, as `==` would have it
-    spend_by_segment = dict(tuple(spend_data.groupby("segment", sort=False, dropna=True)))
+    spend_by_segment = dict(
+        tuple(spend_data.groupby("segment", sort=False, dropna=True, observed=True))
+    )
     no_spend = spend_data.iloc[0:0]
-    for segment, rows in data.groupby("segment", sort=True, dropna=False):
+    for segment, rows in data.groupby("segment", sort=True, dropna=False, observed=True):
         repeat = rows.loc[rows["frequency"] >= 1, "n_customers"].sum()
         if repeat >= min_repeat_buyers:
             seg_spend = spend_by_segment.get(segment, no_spend) if pd.notna(segment) else no_spend

@@ -21,6 +21,7 @@ from retention.clv import (
     probability_alive,
 )
 from retention.clv import bgnbd as bgnbd_module
+from retention.clv import fit as fit_module
 from retention.clv import gamma_gamma as gg_module
 from retention.clv.simulate import collapse, simulate_customers
 
@@ -244,3 +245,35 @@ def test_pooled_fit_below_threshold_is_not_used() -> None:
     assert not out["converged"].iloc[0]
     ok = fit_segments(small, min_repeat_buyers=int(repeat))
     assert list(ok["parameter_source"]) == ["segment"] and ok["converged"].iloc[0]
+
+
+def test_unique_pairs_are_numpys_unique_rows() -> None:
+    rng = np.random.default_rng(3)
+    first = rng.integers(0, 40, 50_000).astype(np.float64)
+    second = rng.integers(0, 700, 50_000).astype(np.float64) / 4.0
+    pairs, inverse = bgnbd_module._unique_pairs(first, second)
+    expected, expected_inverse = np.unique(
+        np.stack([first, second], axis=1), axis=0, return_inverse=True
+    )
+    np.testing.assert_array_equal(pairs, expected)
+    np.testing.assert_array_equal(inverse, expected_inverse.ravel())
+
+
+def test_fit_rows_are_sorted_as_their_text_would_be() -> None:
+    """The fit's fixed row order sorts segments by name (missing last) through integer
+    codes: the same order as a sort of the text, whatever order the rows arrive in."""
+    rng = np.random.default_rng(5)
+    segments = np.array(["pets", "beauty", None, "Zoo", "électronique", "apparel"], dtype=object)
+    rows = pd.DataFrame(
+        {
+            "segment": segments[rng.integers(0, len(segments), 5_000)],
+            "frequency": rng.integers(0, 5, 5_000),
+            "recency": rng.integers(0, 50, 5_000).astype(float),
+            "T": rng.integers(50, 60, 5_000).astype(float),
+            "n_customers": rng.integers(1, 9, 5_000),
+        }
+    )
+    ordered = fit_module._in_fixed_order(rows)
+    by_text = rows.sort_values(list(rows.columns), kind="stable", ignore_index=True)
+    names = ordered["segment"].astype(object)
+    pd.testing.assert_frame_equal(ordered.assign(segment=names.where(names.notna(), None)), by_text)
