@@ -156,10 +156,13 @@
 
 {#
     DuckDB's delete+insert, with these changes:
-    - the delete is a semi-join (`exists`): the adapter's `delete ... using`
-      joins every source row to every target row of the same key, which
-      explodes when the key is not unique (base_shop__orders replaces whole
-      buckets: 1,700 × 1,700 matches per bucket at 1M orders);
+    - the delete joins the distinct keys to replace: the adapter's
+      `delete ... using` the source joins every source row to every target
+      row of the same key, which explodes when the key is not unique
+      (base_shop__orders replaces whole buckets: 1,700 × 1,700 matches per
+      bucket at 1M orders), and an `exists` over a query is a delim join
+      that holds every target row (DECISIONLOG.md "Customer-state deletes
+      join the distinct changed keys");
     - the count of the inserted rows goes to meta.incremental_rows, in the
       same statement and transaction (the temporary table is visible on this
       connection only);
@@ -181,32 +184,26 @@
         and {{ predicate }}
         {%- endfor %}
     {%- endset %}
+    {#- the keys to replace: every changed key (delete_changed_keys: not only
+        those the run inserts), or the keys of the rows it inserts -#}
     {%- if config.get('delete_changed_keys') -%}
-    {#- the rows of every changed key, by a join on the distinct keys, not an
-        `exists`: DuckDB runs that as a delim join that holds every target
-        row (34M purchase months at 50M: 7.5 s and 2.5 GB against 1.5 s and
-        0.3 GB; two such deletes side by side ran out of memory) -#}
-    {%- set matched -%}
-        (
-            select distinct
-                changed.store_id,
-                changed.entity_id
-            from ({{ keys_to_read(config.get('changes_from'), target, keys[1]) }}) as changed
-        ) as changed_keys
-    {%- endset %}
-    {%- set match -%}
-        changed_keys.store_id = dbt_incremental_target.store_id
-        and changed_keys.entity_id = dbt_incremental_target.{{ keys[1] }}
-    {%- endset %}
+    {%- set key_rows = keys_to_read(config.get('changes_from'), target, keys[1]) -%}
+    {%- set key_columns = ['store_id', 'entity_id'] -%}
+    {%- set target_columns = ['store_id', keys[1]] -%}
     {%- else -%}
-    {%- set matched = source ~ ' as dbt_incremental_source' -%}
+    {%- set key_rows = 'select * from ' ~ source -%}
+    {%- set key_columns = keys -%}
+    {%- set target_columns = keys -%}
+    {%- endif -%}
+    {%- set matched -%}
+        (select distinct {{ key_columns | join(', ') }} from ({{ key_rows }}) as changed) as changed_keys
+    {%- endset %}
     {%- set match -%}
-        {%- for key in keys %}
-        dbt_incremental_source.{{ key }} = dbt_incremental_target.{{ key }}
+        {%- for key in key_columns %}
+        changed_keys.{{ key }} = dbt_incremental_target.{{ target_columns[loop.index0] }}
         {{- " and" if not loop.last }}
         {%- endfor %}
     {%- endset %}
-    {%- endif -%}
     {#- a semi join: inside the changelog's insert, DuckDB plans an `exists`
         as a delim join that materializes every target row -#}
     {%- set replaced_rows -%}
@@ -221,15 +218,8 @@
     {{ log_changes('select * from ' ~ replaced_rows) }};
     {%- endif %}
     delete from {{ target }} as dbt_incremental_target
-    {%- if config.get('delete_changed_keys') %}
     using {{ matched }}
     where {{ match }} {{ predicates }};
-    {%- else %}
-    where exists (
-        select 1 from {{ matched }}
-        where {{ match }}
-    ) {{ predicates }};
-    {%- endif %}
     {%- endif %}
     insert into {{ target }} ({{ dest_cols_csv }})
     select {{ dest_cols_csv }} from {{ source }};
