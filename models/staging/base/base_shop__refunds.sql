@@ -78,50 +78,90 @@ deduplicated as (
     ) }}
 ),
 
-running_totals as (
+-- the orders whose accepted refunds add up to more than the order's value
+-- (normally none or few): only their refunds need a running total, since
+-- an accepted amount is positive
+over_refunded_orders as (
     select
-        *,
-        sum(case when reject_reason is null then amount end) over (
-            partition by store_id, order_id, (reject_reason is null)
-            order by refunded_at, refund_id
-            rows between unbounded preceding and current row
-        ) as refunded_so_far
+        store_id,
+        order_id
     from deduplicated
+    where reject_reason is null
+    group by store_id, order_id
+    having sum(amount) > min(order_value)
+),
+
+-- the accepted refunds that take their order's refunded total above its
+-- value, in refunded_at order (a running total over the few rows above,
+-- not a sort of every refund with its columns)
+exceeding_refunds as (
+    select
+        _source_file,
+        _source_row_number
+    from (
+        select
+            deduplicated._source_file,
+            deduplicated._source_row_number,
+            deduplicated.order_value,
+            sum(deduplicated.amount) over (
+                partition by deduplicated.store_id, deduplicated.order_id
+                order by deduplicated.refunded_at, deduplicated.refund_id
+                rows between unbounded preceding and current row
+            ) as refunded_so_far
+        from deduplicated
+        inner join over_refunded_orders
+            on
+                deduplicated.store_id = over_refunded_orders.store_id
+                and deduplicated.order_id = over_refunded_orders.order_id
+        where deduplicated.reject_reason is null
+    ) as running_totals
+    where refunded_so_far > order_value
+),
+
+checked_totals as (
+    select
+        deduplicated.*,
+        exceeding_refunds._source_row_number is not null as exceeds_order
+    from deduplicated
+    left join exceeding_refunds
+        on
+            deduplicated._source_file = exceeding_refunds._source_file
+            and deduplicated._source_row_number = exceeding_refunds._source_row_number
 ),
 
 -- the store's UTC offset per zone and UTC day of the rows: a few time-zone
 -- conversions instead of one per row (macros/cross_engine/dates.sql)
 local_day_offsets as (
     {{ utc_day_offsets(
-        '(select store_timezone as timezone, cast(refunded_at as date) as utc_day from running_totals)'
+        '(select store_timezone as timezone, cast(refunded_at as date) as utc_day from checked_totals)'
     ) }}
 ),
 
 final as (
     select
-        running_totals.store_id,
-        running_totals.refund_id,
-        running_totals.order_id,
-        running_totals.refunded_at,
+        checked_totals.store_id,
+        checked_totals.refund_id,
+        checked_totals.order_id,
+        checked_totals.refunded_at,
         {{ local_date_from_offsets(
-            'running_totals.refunded_at', 'running_totals.store_timezone', 'local_day_offsets'
+            'checked_totals.refunded_at', 'checked_totals.store_timezone', 'local_day_offsets'
         ) }}
             as refund_date,
-        running_totals.amount,
-        running_totals.rate_to_reporting,
+        checked_totals.amount,
+        checked_totals.rate_to_reporting,
         case
             when
-                running_totals.reject_reason is null
-                and running_totals.refunded_so_far > running_totals.order_value
+                checked_totals.reject_reason is null
+                and checked_totals.exceeds_order
                 then 'refund_exceeds_order'
-            else running_totals.reject_reason
+            else checked_totals.reject_reason
         end as reject_reason,
-        running_totals._source_file,
-        running_totals._source_row_number
-    from running_totals
+        checked_totals._source_file,
+        checked_totals._source_row_number
+    from checked_totals
     left join local_day_offsets
         on {{ utc_day_offsets_join(
-            'running_totals.refunded_at', 'running_totals.store_timezone', 'local_day_offsets'
+            'checked_totals.refunded_at', 'checked_totals.store_timezone', 'local_day_offsets'
         ) }}
 )
 
