@@ -103,29 +103,13 @@ typed as {{ not_materialized() }} (
 -- instead of one of every order with the carts' columns alongside (which
 -- spills beyond memory_limit at 50M orders; DECISIONLOG.md "Staging looks
 -- up orders by key"). A first build checks every raw row: it reads their
--- keys from the raw rows instead of computing `typed` a second time.
+-- keys from the raw rows instead of computing the rows to check twice.
 named_orders as (
     select distinct
-        store_id,
-        order_id
-    from (
-        {%- if is_incremental() %}
-            /* build-mode { */
-            select
-                store_id,
-                order_id
-            from typed
-            /* } build-mode */
-        {%- else %}
-            /* build-mode { */
-            select
-                {{ clean_text('store_id') }} as store_id,
-                {{ clean_text('order_id') }} as order_id
-            from source
-            /* } build-mode */
-        {%- endif %}
-    ) as cart_orders
-    where store_id is not null and order_id is not null
+        {{ clean_text('store_id') }} as store_id,
+        {{ clean_text('order_id') }} as order_id
+    from /* build-mode { */{{ 'rows_to_check' if is_incremental() else 'source' }}/* } build-mode */
+    where {{ clean_text('store_id') }} is not null and {{ clean_text('order_id') }} is not null
 ),
 
 unknown_orders as (
