@@ -22,43 +22,72 @@ with orders as (
 
 {{ customer_state_purchases('orders', up_to_as_of_date=true) }},
 
-purchase_days as (
-    select distinct
+-- one window over the purchases, in purchase order: the neighbouring
+-- purchase dates mark the edges of the spans, and the purchase day number
+-- (a dense rank: orders on the same day share one) counts the days in a
+-- span without a distinct over every purchase
+purchases_with_neighbours as (
+    select
         store_id,
         customer_id,
         industry_segment,
-        order_date as purchase_date
+        order_date as purchase_date,
+        lag(order_date) over customer_purchases as previous_purchase_date,
+        lead(order_date) over customer_purchases as next_purchase_date,
+        first_value(order_date) over customer_purchases as first_purchase_date,
+        dense_rank() over customer_purchases as purchase_day_number
     from purchases
+    window customer_purchases as (partition by store_id, customer_id order by order_date)
 ),
 
-purchase_days_with_gaps as (
+-- a span starts at a purchase with no purchase in the W days before it and
+-- ends at one with none in the W days after it; of several orders on an
+-- edge day only the first (start) or last (end) has the other day as its
+-- neighbour, so each edge is one row
+span_edges as (
     select
         *,
-        {{ dbt.datediff(
-            'lag(purchase_date) over (partition by store_id, customer_id order by purchase_date)',
-            'purchase_date',
-            'day'
-        ) }} as days_since_previous_purchase
-    from purchase_days
+        previous_purchase_date is null
+        or {{ dbt.datediff('previous_purchase_date', 'purchase_date', 'day') }}
+        > {{ var('active_window_days') }} as starts_span,
+        next_purchase_date is null
+        or {{ dbt.datediff('purchase_date', 'next_purchase_date', 'day') }}
+        > {{ var('active_window_days') }} as ends_span
+    from purchases_with_neighbours
 ),
 
-numbered_spans as (
+-- the edge after a span's start edge is its end edge, unless the start
+-- edge is the end as well (a span of one purchase day)
+paired_edges as (
     select
         *,
-        sum(
-            case
-                when
-                    days_since_previous_purchase is null
-                    or days_since_previous_purchase > {{ var('active_window_days') }}
-                    then 1
-                else 0
-            end
-        ) over (
+        lead(purchase_date) over customer_edges as next_edge_date,
+        lead(purchase_day_number) over customer_edges as next_edge_day_number,
+        sum(case when starts_span then 1 else 0 end) over (
             partition by store_id, customer_id
             order by purchase_date
             rows between unbounded preceding and current row
         ) as span_number
-    from purchase_days_with_gaps
+    from span_edges
+    where starts_span or ends_span
+    window customer_edges as (partition by store_id, customer_id order by purchase_date)
+),
+
+spans as (
+    select
+        store_id,
+        customer_id,
+        industry_segment,
+        span_number,
+        first_purchase_date,
+        purchase_date as active_from,
+        case when ends_span then purchase_date else next_edge_date end as last_purchase_date,
+        case
+            when ends_span then 1
+            else next_edge_day_number - purchase_day_number + 1
+        end as purchase_days
+    from paired_edges
+    where starts_span
 ),
 
 final as (
@@ -67,13 +96,12 @@ final as (
         customer_id,
         industry_segment,
         cast(span_number as integer) as span_number,
-        min(min(purchase_date)) over (partition by store_id, customer_id) as first_purchase_date,
-        min(purchase_date) as active_from,
-        max(purchase_date) as last_purchase_date,
-        cast(max(purchase_date) + {{ var('active_window_days') }} - 1 as date) as active_until,
-        count(*) as purchase_days
-    from numbered_spans
-    group by store_id, customer_id, industry_segment, span_number
+        first_purchase_date,
+        active_from,
+        last_purchase_date,
+        cast(last_purchase_date + {{ var('active_window_days') }} - 1 as date) as active_until,
+        cast(purchase_days as bigint) as purchase_days
+    from spans
 )
 
 select * from final
