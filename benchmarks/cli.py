@@ -11,6 +11,10 @@ each in its own process so that its wall time and peak memory are its own:
 5. the one-day change: the raw folder rewritten in place to the export of D
    (only the files whose rows change), dbt build again on the same warehouse;
 6. a build with no change: dbt build again, nothing rewritten.
+With ``--scaling`` (the default at 50M: 10M), a full build of the smaller
+size's dataset runs right before and right after step 1, so that the size
+ratio of the full builds is measured in one run, back to back (the host's
+speed drifts by 20-30 % over hours).
 Builds 5 and 6 are described by the warehouse's build log (meta.build_log):
 what each model did and the rows it wrote.
 Writes .bench/results/SIZE.json and the SIZE section of BENCHMARKS.md.
@@ -21,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import time
 from datetime import UTC, datetime
@@ -172,6 +177,57 @@ def logged_step(build: DbtBuild, warehouse: Path, target: Path) -> dict[str, Any
     return step
 
 
+def scaling_reference(size: str, orders: int) -> int | None:
+    """The orders of the --scaling reference size, or None: ``auto`` is 10M for 50M."""
+    if size == "none":
+        return None
+    if size == "auto":
+        return parse_size("10M") if size_label(orders) == "50M" else None
+    reference = parse_size(size)
+    if reference >= orders:
+        raise SystemExit(f"--scaling {size}: the reference must be smaller than the run's size")
+    return reference
+
+
+def reference_build(
+    reference: int, args: argparse.Namespace, work: Path, extra_env: dict[str, str], when: str
+) -> dict[str, Any]:
+    """A full build of the reference size's dataset into a scratch warehouse (then deleted)."""
+    dataset = ensure_dataset(reference, args.stores, args.seed, None, log=_log)
+    daily.write_state(dataset.full_dir, dataset.daily_dir, "before", dataset.last_day)
+    scratch = work / f"scaling_{size_label(reference)}"
+    warehouse, target = scratch / "warehouse.duckdb", scratch / "target"
+    # parsed first, untimed, like the run's own build
+    run_measured(
+        [dbt_executable(), "parse"], env=dbt_env(dataset.daily_dir, warehouse, target, extra_env)
+    )
+    _log(f"scaling: full build of {size_label(reference)} {when} ...")
+    build = dbt_build(dataset.daily_dir, warehouse, target, extra_env=extra_env)
+    shutil.rmtree(scratch, ignore_errors=True)
+    _log(f"scaling: {size_label(reference)} {when}: {build.measured.seconds:.1f} s")
+    if not build.ok:
+        print(build.measured.output[-4000:])
+        raise SystemExit(f"the {size_label(reference)} reference build failed")
+    return {
+        "when": when,
+        "seconds": build.measured.seconds,
+        "cpu_seconds": build.measured.cpu_seconds,
+        "peak_gb": build.measured.peak_rss_gb,
+    }
+
+
+def scaling_step(build_seconds: float, label: str, references: list[dict[str, Any]]) -> dict:
+    """The full build ÷ the reference builds around it (lowest and highest ratio)."""
+    seconds = [r["seconds"] for r in references]
+    return {
+        "reference": label,
+        "builds": references,
+        "ratio": build_seconds / (sum(seconds) / len(seconds)),
+        "ratio_low": build_seconds / max(seconds),
+        "ratio_high": build_seconds / min(seconds),
+    }
+
+
 def change_builds(
     dataset_full: Path,
     raw: Path,
@@ -234,6 +290,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     if "build" in skip:
         raise SystemExit("the dbt build step cannot be skipped: the others need its warehouse")
+    reference = scaling_reference(args.scaling, orders)
+    references = (
+        [] if reference is None else [reference_build(reference, args, work, extra_env, "before")]
+    )
     _log("dbt build (full, fresh warehouse) ...")
     build = dbt_build(raw, warehouse, target, fresh=True, extra_env=extra_env)
     steps["dbt_build"] = _build_step(build)
@@ -241,6 +301,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if not build.ok:
         print(build.measured.output[-4000:])
         raise SystemExit("dbt build failed")
+    if reference is not None:
+        references.append(reference_build(reference, args, work, extra_env, "after"))
+        steps["scaling"] = scaling_step(build.measured.seconds, size_label(reference), references)
+        _log(f"scaling: {label} ÷ {size_label(reference)} = {steps['scaling']['ratio']:.2f}")
     customers = _customers(warehouse)
 
     if "validation" in skip:
@@ -343,6 +407,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--skip", action="append", choices=STEPS[1:], help="skip a step (repeatable)")
     p.add_argument("--pandas", choices=("auto", "always", "never"), default="auto")
     p.add_argument("--clv-customers", type=int, default=1_000_000)
+    p.add_argument(
+        "--scaling",
+        default="auto",
+        help="a smaller size built right before and after the full build, for the size ratio "
+        "in one run: e.g. 10M, none, or auto (10M when --size is 50M, else none)",
+    )
     p.add_argument("--workdir", type=Path, default=None, help="default .bench/runs/SIZE")
     p.add_argument("--no-report", action="store_true", help="do not touch BENCHMARKS.md")
     p.add_argument(
