@@ -33,30 +33,21 @@ stores_with_carts as (
     where store_id is not null
 ),
 
-recent_abandoned_carts as (
+-- a customer's latest abandoned cart in the window: an abandoned cart
+-- counts when the customer bought nothing after it, that is when the
+-- latest one is not older than the last order (a small table, joined once)
+last_abandoned_carts as (
     select
         store_id,
         customer_id,
-        created_at
+        max(created_at) as last_abandoned_at
     from carts
     where
         is_abandoned
         and customer_id is not null
         and created_date > {{ as_of_date() }} - {{ cart_window_days }}
         and created_date <= {{ as_of_date() }}
-),
-
--- an abandoned cart counts when the customer bought nothing after it
-cart_abandoners as (
-    select distinct
-        recent_abandoned_carts.store_id,
-        recent_abandoned_carts.customer_id
-    from recent_abandoned_carts
-    inner join customers
-        on
-            recent_abandoned_carts.store_id = customers.store_id
-            and recent_abandoned_carts.customer_id = customers.customer_id
-    where customers.last_order_at <= recent_abandoned_carts.created_at
+    group by store_id, customer_id
 ),
 
 flagged as (
@@ -71,17 +62,18 @@ flagged as (
         2 * customers.discounted_orders_count > customers.orders_count as is_discount_shopper,
         customers.discounted_orders_count = 0 as is_full_price_buyer,
         case
-            when stores_with_carts.store_id is not null then cart_abandoners.customer_id is not null
+            when stores_with_carts.store_id is not null
+                then coalesce(last_abandoned_carts.last_abandoned_at >= customers.last_order_at, false)
         end as is_cart_abandoner,
         {{ is_in_top_share('customers.average_order_value', 0.2, 'customers.store_id') }} as is_high_aov,
         {{ is_in_top_share('customers.net_revenue', 0.1, 'customers.store_id') }} as is_big_spender
     from customers
     left join stores_with_carts
         on customers.store_id = stores_with_carts.store_id
-    left join cart_abandoners
+    left join last_abandoned_carts
         on
-            customers.store_id = cart_abandoners.store_id
-            and customers.customer_id = cart_abandoners.customer_id
+            customers.store_id = last_abandoned_carts.store_id
+            and customers.customer_id = last_abandoned_carts.customer_id
 ),
 
 final as (
