@@ -75,7 +75,18 @@ def test_targets_are_checked_on_the_sizes_the_issue_names() -> None:
     assert rows["10M: one-day change ≤ 10% of the full build"] == ["0.08 (ratio)", "met"]
     assert rows["50M: one-day change ≤ 5% of the full build"] == ["-", "not measured"]
     assert rows["10M: build with no change writes 0 rows"] == ["0 (rows)", "met"]
-    assert rows["1M: CLV fit faster than lifetimes"] == ["-", "not measured"]
+    assert rows["CLV fit faster than lifetimes"] == ["-", "not measured"]
+    fit = {"customers": 1_000, "ours_seconds": 2.0, "lifetimes_seconds": 15.0}
+    results["10M"]["steps"]["clv_fit"] = fit
+    rows = {
+        line.split("|")[1].strip(): [cell.strip() for cell in line.split("|")[2:4]]
+        for line in report.targets_markdown(results, previous).splitlines()[2:]
+    }
+    # measured by the 10M run (the fit alone takes at most --clv-customers)
+    assert rows["CLV fit faster than lifetimes"] == [
+        "7.50 (lifetimes ÷ ours, 1,000 customers)",
+        "met",
+    ]
 
 
 def _run_result(label: str, data: dict[str, Any], steps: dict[str, Any]) -> dict[str, Any]:
