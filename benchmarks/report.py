@@ -319,7 +319,8 @@ def section(r: dict[str, Any]) -> str:
         row("one-day append (older harness): dbt build", old_append, old_append.get("note", ""))
     row("Great Expectations validation", validation)
     row(
-        f"BG/NBD + Gamma-Gamma fit (retention.clv), {clv.get('customers', 0):,} customers",
+        "BG/NBD + Gamma-Gamma fit (retention.clv)"
+        + (f", {clv['customers']:,} customers" if clv.get("customers") else ""),
         {**clv, "seconds": clv.get("ours_seconds")},
         f"{clv.get('bgnbd_unique_rows', 0):,} unique BG/NBD rows"
         + ("" if clv.get("ours_converged", True) else "; **did not converge**"),

@@ -154,6 +154,10 @@ def test_a_failed_build_is_not_a_measurement() -> None:
     text = report.section(_run_result("50M", data, {**steps, "change_build": failed}))
     assert f"**failed** ({error}); not a measurement" in text
     assert "| one-day change ÷ full build (time) | - |" in text
+    skipped = report.section(
+        _run_result("50M", data, {**steps, "clv_fit": {"skipped": "--skip clv"}})
+    )
+    assert "| BG/NBD + Gamma-Gamma fit (retention.clv) | - | - | skipped: --skip clv |" in skipped
 
 
 #: reject reasons the added rows must produce in the warehouse
