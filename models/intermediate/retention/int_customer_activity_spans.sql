@@ -57,7 +57,8 @@ span_edges as (
 ),
 
 -- the edge after a span's start edge is its end edge, unless the start
--- edge is the end as well (a span of one purchase day)
+-- edge is the end as well (a span of one purchase day); a start and an end
+-- edge on the same day (orders on a span's only day) sort start first
 paired_edges as (
     select
         *,
@@ -65,12 +66,14 @@ paired_edges as (
         lead(purchase_day_number) over customer_edges as next_edge_day_number,
         sum(case when starts_span then 1 else 0 end) over (
             partition by store_id, customer_id
-            order by purchase_date
+            order by purchase_date, starts_span desc
             rows between unbounded preceding and current row
         ) as span_number
     from span_edges
     where starts_span or ends_span
-    window customer_edges as (partition by store_id, customer_id order by purchase_date)
+    window customer_edges as (
+        partition by store_id, customer_id order by purchase_date, starts_span desc
+    )
 ),
 
 spans as (
