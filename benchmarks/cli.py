@@ -216,7 +216,9 @@ def reference_build(
     }
 
 
-def scaling_step(build_seconds: float, label: str, references: list[dict[str, Any]]) -> dict:
+def scaling_step(
+    build_seconds: float, label: str, references: list[dict[str, Any]]
+) -> dict[str, Any]:
     """The full build ÷ the reference builds around it (lowest and highest ratio)."""
     seconds = [r["seconds"] for r in references]
     return {
