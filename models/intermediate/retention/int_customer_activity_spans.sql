@@ -66,13 +66,13 @@ paired_edges as (
         lead(purchase_day_number) over customer_edges as next_edge_day_number,
         sum(case when starts_span then 1 else 0 end) over (
             partition by store_id, customer_id
-            order by purchase_date, starts_span desc
+            order by purchase_date asc, starts_span desc
             rows between unbounded preceding and current row
         ) as span_number
     from span_edges
     where starts_span or ends_span
     window customer_edges as (
-        partition by store_id, customer_id order by purchase_date, starts_span desc
+        partition by store_id, customer_id order by purchase_date asc, starts_span desc
     )
 ),
 
