@@ -267,10 +267,11 @@
     those parents and without the parts of its code between
     /* build-mode { */ and /* } build-mode */ (what differs between a first
     build and an incremental one, and values the incremental branch
-    handles itself, such as fct_orders' as_of_date). When it changes,
-    something else changed (its code, a var, another parent): the
-    materialization deletes the published rows before the incremental run,
-    which then processes everything.
+    handles itself, such as fct_orders' as_of_date), computed on the
+    model's first-build SQL (first_build_code()). When it changes,
+    something else changed (its code, a var, another parent): the model
+    compiles its first-build SQL (macro is_incremental) and the
+    materialization replaces the table with it.
 #}
 {% macro node_rebuild_version(code, recorded) %}
     {%- set stripped = modules.re.sub('/\\* build-mode \\{ \\*/.*?/\\* \\} build-mode \\*/', ' ', code, flags=modules.re.DOTALL) -%}

@@ -195,6 +195,23 @@
 
 
 {#
+    True when, at compile time, the consumer must read every key of
+    `producer` (all_keys_changed(); DuckDB, the model's table exists); false
+    otherwise. Asked once per model and producer in an invocation.
+#}
+{% macro every_key_changed(producer) %}
+    {%- if not execute or target.type != 'duckdb' or not dbt.is_incremental() -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set cache_key = 'retention.every_key_changed ' ~ invocation_id ~ ' ' ~ model.unique_id ~ ' ' ~ producer -%}
+    {%- if cache_key not in graph -%}
+        {%- do graph.update({cache_key: build_log_query("select " ~ all_keys_changed(producer)).rows[0][0]}) -%}
+    {%- endif -%}
+    {{ return(graph[cache_key]) }}
+{% endmacro %}
+
+
+{#
     True when, at compile time, the changelog of `producer` holds at most
     `limit` keys changed since this model's position and no reset
     (DuckDB, incremental run); false otherwise (small_key_list). Asked
@@ -207,7 +224,7 @@
     {%- endif -%}
     {%- set cache_key = 'retention.few_changed_keys ' ~ invocation_id ~ ' ' ~ model.unique_id ~ ' ' ~ producer -%}
     {%- if cache_key not in graph -%}
-        {%- set few = not build_log_query("select " ~ all_keys_changed(producer)).rows[0][0]
+        {%- set few = not every_key_changed(producer)
             and build_log_query(
                 "select count(*) from (" ~ changed_keys(producer) ~ ")"
             ).rows[0][0] <= limit -%}

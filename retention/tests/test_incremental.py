@@ -32,7 +32,10 @@ rows in both.
    bucket) and an explicit earlier as_of_date (2024-02-29). fct_orders is
    left as an older version of the project would have left it, with other
    columns: the build drops it and builds it afresh instead of failing.
-4. The same export and vars again: every model and seed is skipped, the
+   Every incremental model then replaces all its rows, compiling the SQL
+   of a first build, not its incremental SQL over every key.
+4. The same export and vars again: every model and seed is skipped (the
+   models rebuilt in state 3 as well), the
    build log (meta.build_log) shows zero rows written, and Great
    Expectations validates the incrementally built warehouse (every suite,
    --require-all).
@@ -425,6 +428,17 @@ def _changed_raw_files(output: str, model: str) -> tuple[int, int]:
     return int(found.group(1)), int(found.group(2))
 
 
+def _compiled_sql(target: Path, model: str, warehouse: Path) -> str:
+    """A model's SQL as dbt compiled it into `target`, its catalog (the
+    warehouse file's stem) written as "warehouse"."""
+    (path,) = (
+        found
+        for found in (target / "compiled").rglob(f"{model}.sql")
+        if not found.parent.name.endswith(".yml")  # unit tests compile there
+    )
+    return path.read_text().replace(f'"{warehouse.stem}".', '"warehouse".')
+
+
 def _data_tests(log: Log) -> Log:
     return {name: entry for name, entry in log.items() if str(entry["node_id"]).startswith("test.")}
 
@@ -557,15 +571,28 @@ def test_incremental_builds_equal_full_refresh(full_export: Path, tmp_path: Path
     # the fct_orders with other columns was dropped and built afresh
     assert logs[3]["fct_orders"]["action"] == "rebuilt", logs[3]["fct_orders"]
     assert logs[3]["fct_orders"]["rows_before"] is None, logs[3]["fct_orders"]
-    # a build with no change touches no row, and changes no relation; the one
-    # exception: fct_orders, built from scratch in state 3, compiles its
-    # incremental branch for the first time and runs it once, writing nothing
+    # every incremental model replaced all its rows in state 3 (staging: a
+    # store row and an FX rate changed; the customer-level state: every key
+    # of fct_orders changed) and compiled for it the SQL a build from
+    # scratch compiles, not its incremental SQL over every key (macro
+    # is_incremental)
+    for name in (
+        "base_shop__orders", "base_shop__carts", "base_shop__customers",
+        "int_customers_aggregated", "int_customer_activity_spans", "int_customer_purchase_months",
+    ):  # fmt: skip
+        assert logs[3][name]["action"] == "rebuilt", (name, logs[3][name])
+        assert logs[3][name]["rows_before"], (name, logs[3][name])
+        assert _compiled_sql(tmp_path / "target_inc_3", name, incremental) == _compiled_sql(
+            tmp_path / "target_fresh_3", name, tmp_path / "fresh_3.duckdb"
+        ), f"state 3: {name} did not compile its first-build SQL"
+    # a build with no change touches no row and changes no relation, also
+    # where the last build was a rebuild (state 3): the models now compile
+    # their incremental SQL, and are skipped all the same
     assert logs[4], "the no-change build logged nothing"
-    assert logs[4]["fct_orders"]["action"] == "incremental", logs[4]["fct_orders"]
     written = {
         name: entry
         for name, entry in logs[4].items()
-        if (entry["action"] != "skipped" and name != "fct_orders") or entry["rows_written"] != 0
+        if entry["action"] != "skipped" or entry["rows_written"] != 0
     }
     assert written == {}, f"a build without changes wrote rows: {written}"
     # data tests (states 3 and 4 run them all, state 2 the seeds' only): a
