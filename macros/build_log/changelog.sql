@@ -15,7 +15,7 @@
     recorded after its position (meta.change_positions, set after each of
     its builds): changed_keys() lists the keys, all_keys_changed() is true
     when a reset was recorded or the consumer has no position (never built
-    incrementally, or its rows were deleted for a rebuild). With config
+    incrementally, or a run that replaced its table failed). With config
     delete_changed_keys, the consumer's delete+insert deletes every row of a
     changed key, so a key that has no row any more is removed.
 
@@ -51,8 +51,9 @@
       consumers the project no longer has, drops the changes every
       remaining consumer has read, and records a reset when the run
       replaces every row (`replaces_all`);
-    - consumer: forgets its position when its rows were deleted for a
-      rebuild (`replaces_all`): the run then reads every key.
+    - consumer: forgets its position when the run replaces its table
+      (`replaces_all`): should the run fail, the next one reads every key;
+      changelog_end records the new position.
 #}
 {% macro changelog_begin(replaces_all) %}
     {%- set producer_keys = config.get('changelog_keys') -%}
