@@ -80,6 +80,13 @@
 {%- endmacro %}
 
 
+{# A double money amount rounded to cents (round_double) as decimal(18, 2):
+   how the marts show a model's double (CLV, expected spend). #}
+{% macro double_to_cents(value) -%}
+    cast({{ round_double(value, 2) }} as decimal(18, 2))
+{%- endmacro %}
+
+
 {# cast(double as decimal(p, s)) with DuckDB's rule (half away from zero
    on value x 10^s); Spark casts the shortest decimal text of the double. #}
 {% macro cast_double_to_decimal(value, precision=18, scale=2) -%}

@@ -203,7 +203,7 @@
 
 {# Amount in the row's currency -> reporting currency, rounded to cents. #}
 {% macro to_reporting_currency(amount, rate) -%}
-    cast({{ round_double('(' ~ amount ~ ') * ' ~ rate, 2) }} as decimal(18, 2))
+    {{ double_to_cents('(' ~ amount ~ ') * ' ~ rate) }}
 {%- endmacro %}
 
 

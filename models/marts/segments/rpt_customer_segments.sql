@@ -75,8 +75,8 @@ final as (
         cast({{ safe_ratio('customers', 'store_customers') }} as double) as share_of_customers,
         cast(net_revenue as decimal(18, 2)) as net_revenue,
         cast({{ safe_ratio('net_revenue', 'store_net_revenue') }} as double) as share_of_revenue,
-        cast({{ round_double('average_historical_clv', 2) }} as decimal(18, 2)) as average_historical_clv,
-        cast({{ round_double('average_predicted_clv', 2) }} as decimal(18, 2)) as average_predicted_clv
+        {{ double_to_cents('average_historical_clv') }} as average_historical_clv,
+        {{ double_to_cents('average_predicted_clv') }} as average_predicted_clv
     from store_segments
 )
 
