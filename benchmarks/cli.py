@@ -52,6 +52,15 @@ def _load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+#: below this much free space on the bench's disk, a run warns: a near-full
+#: disk slowed a 10M one-day change from about 100 to 147 s (BENCHMARKS.md)
+LOW_DISK_GB = 20.0
+
+
+def _disk_free_gb(path: Path) -> float:
+    return shutil.disk_usage(path).free / 1024**3
+
+
 def _log(message: str) -> None:
     print(f"[bench {datetime.now(UTC):%H:%M:%S}] {message}", flush=True)
 
@@ -271,7 +280,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     work = Path(args.workdir) if args.workdir else BENCH_DIR / "runs" / label
     work.mkdir(parents=True, exist_ok=True)
     load_before = _load()
-    _log(f"size {label}: load average {load_before}")
+    disk_free_gb = _disk_free_gb(work)
+    _log(f"size {label}: load average {load_before}, {disk_free_gb:.0f} GB free on disk")
+    if disk_free_gb < LOW_DISK_GB:
+        _log(f"WARNING: under {LOW_DISK_GB:.0f} GB free: spills and writes may wait on the disk")
     dataset = ensure_dataset(orders, args.stores, args.seed, args.raw_dir, log=_log)
     raw = dataset.daily_dir
     _log(f"data: raw folder {raw} to the export of the evening before {dataset.last_day} ...")
@@ -385,6 +397,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "label": label,
         "finished_at": f"{datetime.now(UTC):%Y-%m-%d %H:%M}",
         "load_before": load_before,
+        "disk_free_gb": round(disk_free_gb, 1),
         "load_after": _load(),
         "machine": report.machine(),
         "data": {

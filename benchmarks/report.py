@@ -168,7 +168,8 @@ def _data_line(r: dict[str, Any]) -> str:
     change = data.get("change")
     head = (
         f"Measured {r['finished_at']} UTC; load average before / after: "
-        f"{r['load_before']} / {r['load_after']} on {r['machine']['cores']} cores. "
+        f"{r['load_before']} / {r['load_after']} on {r['machine']['cores']} cores"
+        + (f", {r['disk_free_gb']:.0f} GB free on disk. " if "disk_free_gb" in r else ". ")
     )
     if not change:  # a result of the older harness (a one-day append on another folder)
         return head + (
