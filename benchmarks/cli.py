@@ -41,6 +41,7 @@ from benchmarks.data import BENCH_DIR, ensure_dataset, parse_size, size_label
 from benchmarks.dbt_timing import DbtBuild, build_log, data_test_actions, dbt_build
 from benchmarks.measure import Measured, run_measured
 from retention.dbt import dbt_env, dbt_executable
+from retention.disk import GB, free_bytes, low_disk_warning
 
 BENCH_SALT = "retention-bench-synthetic-data"
 STEPS = ("build", "validation", "clv", "baseline-a", "baseline-b", "change")
@@ -55,10 +56,6 @@ def _load() -> str:
 #: below this much free space on the bench's disk, a run warns: a near-full
 #: disk slowed a 10M one-day change from about 100 to 147 s (BENCHMARKS.md)
 LOW_DISK_GB = 20.0
-
-
-def _disk_free_gb(path: Path) -> float:
-    return shutil.disk_usage(path).free / 1024**3
 
 
 def _log(message: str) -> None:
@@ -280,10 +277,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     work = Path(args.workdir) if args.workdir else BENCH_DIR / "runs" / label
     work.mkdir(parents=True, exist_ok=True)
     load_before = _load()
-    disk_free_gb = _disk_free_gb(work)
+    free = free_bytes(work)
+    disk_free_gb = free / GB
     _log(f"size {label}: load average {load_before}, {disk_free_gb:.0f} GB free on disk")
-    if disk_free_gb < LOW_DISK_GB:
-        _log(f"WARNING: under {LOW_DISK_GB:.0f} GB free: spills and writes may wait on the disk")
+    disk_warning = low_disk_warning(work, free, int(LOW_DISK_GB * GB), "the bench wants")
+    if disk_warning:
+        _log(disk_warning)
     dataset = ensure_dataset(orders, args.stores, args.seed, args.raw_dir, log=_log)
     raw = dataset.daily_dir
     _log(f"data: raw folder {raw} to the export of the evening before {dataset.last_day} ...")

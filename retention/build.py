@@ -26,6 +26,7 @@ from pathlib import Path
 import duckdb
 
 from retention.dbt import PROJECT_ROOT, dbt_env, run_dbt, target_path
+from retention.disk import build_disk_warning, free_bytes
 from retention.publish import publish_marts
 
 DEFAULT_WAREHOUSE = PROJECT_ROOT / "warehouse" / "retention.duckdb"
@@ -121,6 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     path = warehouse_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     print(f"dbt build -> {path} (raw data: {os.environ.get('RAW_DATA_DIR', 'data/sample')})")
+    disk_warning = build_disk_warning(path, free_bytes(path))
+    if disk_warning:
+        print(disk_warning, file=sys.stderr)
     # publishing reads the column docs from target/manifest.json: dbt writes
     # its JSON artifacts whatever DBT_WRITE_JSON the caller set
     env = dbt_env(warehouse_path=path, extra={"DBT_WRITE_JSON": "true"})
