@@ -317,6 +317,11 @@ def section(r: dict[str, Any]) -> str:
         _log_note(change) + _files_line(change.get("files")),
     )
     row("build with no change: dbt build", no_change, _log_note(no_change))
+    row(
+        "the same, unit tests left out (`DBT_EXCLUDE_RESOURCE_TYPES=unit_test`)",
+        steps.get("no_change_build_without_unit_tests", {}),
+        _log_note(steps.get("no_change_build_without_unit_tests", {})),
+    )
     old_append = steps.get("append_build")
     if old_append:
         row("one-day append (older harness): dbt build", old_append, old_append.get("note", ""))

@@ -402,12 +402,16 @@ def test_change_and_no_change_builds(
     assert again["ok"], again.get("error_tail")
     assert again["build_log"]["rows_written"] == 0
     assert set(again["build_log"]["actions"]) == {"skipped"}
+    scheduled = change_run["no_change_build_without_unit_tests"]
+    assert scheduled["ok"], scheduled.get("error_tail")
+    assert scheduled["build_log"]["rows_written"] == 0
     data = {"orders": 1, "customers": 1, "stores": 3, "seed": 11}
     steps = {"dbt_build": {"seconds": 100.0, "cpu_seconds": 150.0}, **change_run}
     change_facts = daily.change_facts(bench_run["full"])
     result = {**_run_result("20k", {**data, "change": change_facts}, steps), "disk_free_gb": 36.4}
     text = report.section(result)
     assert "on 2 cores, 36 GB free on disk. Data:" in text
+    assert "| the same, unit tests left out (`DBT_EXCLUDE_RESOURCE_TYPES=unit_test`) | " in text
     share = change["seconds"] / 100.0
     assert f"| one-day change ÷ full build (time) | {share:.3f} |" in text
     assert "| build with no change: rows written (build log) | 0 | 0 | met |" in text
