@@ -266,6 +266,7 @@ def section(r: dict[str, Any]) -> str:
     build = steps.get("dbt_build", {})
     change = steps.get("change_build", {})
     no_change = steps.get("no_change_build", {})
+    scheduled = steps.get("no_change_build_without_unit_tests", {})
     validation = steps.get("validation", {})
     clv = steps.get("clv_fit", {})
     a = steps.get("baseline_a", {})
@@ -319,8 +320,8 @@ def section(r: dict[str, Any]) -> str:
     row("build with no change: dbt build", no_change, _log_note(no_change))
     row(
         "the same, unit tests left out (`DBT_EXCLUDE_RESOURCE_TYPES=unit_test`)",
-        steps.get("no_change_build_without_unit_tests", {}),
-        _log_note(steps.get("no_change_build_without_unit_tests", {})),
+        scheduled,
+        _log_note(scheduled),
     )
     old_append = steps.get("append_build")
     if old_append:
