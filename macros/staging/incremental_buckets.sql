@@ -328,7 +328,8 @@ local_day_offsets as (
     but the duplicate one, in a changed bucket now or in a replaced bucket
     before), its reject_reason as before the duplicate check, so that
     flag_duplicates sees every copy of each affected key and no other key
-    changes. The CTE candidate_copies: the same with the probes of
+    changes (a row of another key there keeps its published reason). The
+    CTE candidate_copies: the same with the probes of
     `validated` in place of its other rows, i.e. every copy of each key
     that may have more than one (bucket_change_ctes; flag_duplicates'
     `copies`). Also the CTE tombstones: one row per vanished bucket
@@ -370,13 +371,27 @@ touched_buckets as (
     )
 ),
 
+-- a row of an affected key goes back to its reason before the duplicate
+-- check; any other row of a touched bucket keeps its published reason: its
+-- key's copies did not change, and some of them may lie in buckets that are
+-- not read again (a copy flagged as a duplicate would otherwise count as
+-- the only one and be accepted beside the first)
 restored as (
     select
         {{ star_exclude('published', ['reject_reason']) }},
-        {{ before_duplicate_check('published.reject_reason', entity) }} as reject_reason
+        case
+            when affected_keys.{{ key_columns[0] }} is not null
+                then {{ before_duplicate_check('published.reject_reason', entity) }}
+            else published.reject_reason
+        end as reject_reason
     from {{ this }} as published
     inner join touched_buckets
         on {{ same_bucket('published', 'touched_buckets') }}
+    left join affected_keys
+        on
+            {%- for key in key_columns %}
+            published.{{ key }} = affected_keys.{{ key }}{{ " and" if not loop.last }}
+            {%- endfor %}
 ),
 
 tombstones as (

@@ -21,7 +21,9 @@ rows in both.
    status change in an old month; a duplicate order appearing; a refund
    larger than the order's value; a customer signing up, an old customer's
    row edited and a conflicting copy of a customer appearing; carts of a
-   late and of a removed order; a var changed (churn_risk_days). Orders,
+   late and of a removed order; a var changed (churn_risk_days); an
+   unchanged conflicting pair of customer copies, one of them in a bucket
+   read again for another customer's copy. Orders,
    carts and customers staging re-validate only the changed buckets (carts
    also those whose order changed); fct_orders compares
    only the orders in staging's changelog, and the customer-level state
@@ -217,20 +219,20 @@ def _customers_sql(full: Path, state: int) -> str:
     old customer who withdrew marketing consent (an edit in an old day's
     bucket); in state 2 only, a second copy of an old customer with another
     country, dated a day later (a conflicting duplicate in another bucket,
-    gone again in state 3)."""
+    gone again in state 3). In every state, first in the file (its row
+    number never moves), a conflicting copy dated two days later of another
+    customer of the old customer's bucket: in state 2 that bucket is read
+    again for the new copy, the bucket of this one is not, and both of its
+    copies stay conflicting."""
     new_day = "select * from generated where false"
     if state >= 2:
         new_day = f"""select * replace ('CNEWDAY' as customer_id,
                 timestamp '{CUTOFFS[2]}' - interval 1 hour as created_at)
             from generated where store_id = 'S0001' order by customer_id limit 1"""
-    copy = "select * from generated where false"
+    copy = "select * from copied where false"
     if state == 2:
         copy = """select * replace ('QQ' as country_code, created_at + interval 1 day as created_at)
-            from (
-                select * from generated
-                where store_id = 'S0002' and created_at < timestamp '2023-05-01'
-                qualify count(*) over (partition by customer_id) = 1
-            ) order by customer_id limit 1"""
+            from copied"""
     edited = "accepts_marketing"
     if state >= 2:
         edited = """case when customer_id = (select min(customer_id) from generated
@@ -238,7 +240,29 @@ def _customers_sql(full: Path, state: int) -> str:
             then not accepts_marketing else accepts_marketing end"""
     return f"""
         with generated as (select * from '{full}/customers.parquet'),
+        single as (
+            select * from generated
+            where store_id = 'S0002' and created_at < timestamp '2023-05-01'
+            qualify count(*) over (partition by customer_id) = 1
+        ),
+        copied as (
+            select * from single
+            where cast(created_at as date) in (
+                select cast(created_at as date) from single group by 1 having count(*) > 1
+            )
+            order by customer_id limit 1
+        ),
+        bucket_mate as (
+            select single.* from single, copied
+            where cast(single.created_at as date) = cast(copied.created_at as date)
+                and single.customer_id <> copied.customer_id
+            order by single.customer_id limit 1
+        ),
         parts as (
+            select 0 as part, * replace (
+                'QB' as country_code, created_at + interval 2 day as created_at
+            ) from bucket_mate
+            union all by name
             select 1 as part, * replace ({edited} as accepts_marketing) from generated
             union all by name select 2 as part, * from ({new_day})
             union all by name select 3 as part, * from ({copy})
@@ -538,14 +562,16 @@ def test_incremental_builds_equal_full_refresh(full_export: Path, tmp_path: Path
     # customers: the buckets of the new day, the edited customer and the
     # copy, and the copied key re-flagged in its unchanged bucket (both
     # copies now conflicting; in state 3 the copy is gone: the full-refresh
-    # comparison shows its key accepted again)
+    # comparison shows its key accepted again). The customer of the same
+    # bucket whose copy lies in a bucket not read again (QB) keeps both
+    # copies conflicting.
     (copied,) = _one_row(
         snapshot_2,
         "select list(reject_reason order by country_code) from staging.base_shop__customers "
         "where (store_id, customer_id) in (select (store_id, customer_id) "
-        "from staging.base_shop__customers where country_code = 'QQ')",
+        "from staging.base_shop__customers where country_code in ('QQ', 'QB'))",
     )
-    assert copied == ["conflicting_duplicate_customer"] * 2, copied
+    assert copied == ["conflicting_duplicate_customer"] * 4, copied
     # the customer-level state read fct_orders' changelog: it rewrote the
     # changed customers' rows only (CGONE's deleted, no row inserted for it)
     for name in ("int_customers_aggregated", "int_customer_activity_spans"):
