@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from retention.dbt import dbt_env
-from retention.tests.conftest import DATA_DIR, Warehouse
+from retention.tests.conftest import DATA_DIR, BuildWarehouse, Warehouse
 from retention.tests.dbt_runs import run_dbt
 from retention.tests.hermetic import WRITE_JSON
 
@@ -132,3 +132,43 @@ def test_reconcile_test_fails_when_a_row_is_lost(warehouse: Warehouse, tmp_path:
     result = run_dbt(["test", "-s", "assert_raw_rows_reconcile"], vars=VARS, env=env)
     assert not result.ok
     assert "assert_raw_rows_reconcile" in result.output
+
+
+def test_an_export_saved_twice_keeps_one_copy_of_each_order(
+    build_warehouse: BuildWarehouse, tmp_path: Path
+) -> None:
+    """Orders as a folder holding the same export twice ("export.csv" and
+    "export (1).csv"): every copy sits at the same row number in its file,
+    so the first copy is chosen by file, then row. The accepted orders are
+    those of the export read once; each second copy is a duplicate."""
+    once = tmp_path / "once"
+    shutil.copytree(DATA_DIR / "tiny", once, ignore=shutil.ignore_patterns("*.md"))
+    twice = tmp_path / "twice"
+    shutil.copytree(once, twice)
+    (twice / "orders").mkdir()
+    shutil.move(twice / "orders.csv", twice / "orders" / "export.csv")
+    shutil.copy(twice / "orders" / "export.csv", twice / "orders" / "export (1).csv")
+    command = (
+        "build",
+        "-s",
+        "+stg_shop__orders",
+        "--resource-type",
+        "model",
+        "--resource-type",
+        "seed",
+    )
+    accepted = "select * from staging.stg_shop__orders"
+    single = build_warehouse(once, command=command, name="once").query(f"{accepted} order by all")
+    built = build_warehouse(twice, command=command, name="twice")
+    assert len(single) > 1
+    assert built.query(f"{accepted} order by all") == single
+    kept = built.query(
+        "select distinct regexp_extract(_source_file, '[^/]*$') from staging.base_shop__orders "
+        "where reject_reason is null"
+    )
+    assert kept == [("export (1).csv",)]  # ' ' sorts before '.'
+    reasons = built.query(
+        "select reject_reason, count(*) from staging.base_shop__orders "
+        "where _source_file like '%/export.csv' group by all"
+    )
+    assert reasons == [("duplicate_order_id", len(single))]
