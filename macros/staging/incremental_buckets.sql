@@ -328,7 +328,14 @@ local_day_offsets as (
     but the duplicate one, in a changed bucket now or in a replaced bucket
     before), its reject_reason as before the duplicate check, so that
     flag_duplicates sees every copy of each affected key and no other key
-    changes (a row of another key there keeps its published reason). The
+    changes (a row of another key there keeps its published reason).
+    With group_columns (a refund's store_id and order_id) and
+    group_reasons (the reasons of a check over every row of a group, made
+    after the duplicate check, e.g. refund_exceeds_order): every unchanged
+    bucket holding a row of an affected group (a group of a row checked
+    now, replaced, or a copy of an affected key) is re-emitted too, the
+    group's rows with their reason before that check, so that the check
+    sees every row of each affected group. The
     CTE candidate_copies: the same with the probes of
     `validated` in place of its other rows, i.e. every copy of each key
     that may have more than one (bucket_change_ctes; flag_duplicates'
@@ -337,7 +344,7 @@ local_day_offsets as (
     reject_reason keeps it from passing for one of the deleted rows in a
     changelog; bucket_tombstones appends it).
 #}
-{% macro bucket_candidates(key_columns, entity) %}
+{% macro bucket_candidates(key_columns, entity, group_columns=none, group_reasons=none) %}
 {% if is_incremental() -%}
 /* build-mode { */
 affected_keys as (
@@ -352,8 +359,39 @@ affected_keys as (
     from {{ this }} as published
     inner join replaced_buckets
         on {{ same_bucket('published', 'replaced_buckets') }}
-    where {{ before_duplicate_check('published.reject_reason', entity) }} is null
+    where {{ before_duplicate_check('published.reject_reason', entity, group_reasons or []) }} is null
 ),
+
+{%- if group_columns %}
+
+-- the groups (a refund's order) whose check over all their rows may
+-- answer otherwise: those of every row checked now, of every row replaced,
+-- and of every copy of an affected key (its duplicate flag may change)
+affected_groups as (
+    select {{ group_columns | join(', ') }}
+    from validated
+    where not validated._is_probe
+    union
+    select
+        {%- for column in group_columns %}
+        published.{{ column }}{{ "," if not loop.last }}
+        {%- endfor %}
+    from {{ this }} as published
+    inner join replaced_buckets
+        on {{ same_bucket('published', 'replaced_buckets') }}
+    union
+    select
+        {%- for column in group_columns %}
+        published.{{ column }}{{ "," if not loop.last }}
+        {%- endfor %}
+    from {{ this }} as published
+    inner join affected_keys
+        on
+            {%- for key in key_columns %}
+            published.{{ key }} = affected_keys.{{ key }}{{ " and" if not loop.last }}
+            {%- endfor %}
+),
+{%- endif %}
 
 touched_buckets as (
     select distinct
@@ -369,19 +407,40 @@ touched_buckets as (
         select 1 from replaced_buckets
         where {{ same_bucket('replaced_buckets', 'published') }}
     )
+    {%- if group_columns %}
+    union
+    select distinct
+        published._source_file,
+        published._bucket
+    from {{ this }} as published
+    inner join affected_groups
+        on
+            {%- for column in group_columns %}
+            published.{{ column }} = affected_groups.{{ column }}{{ " and" if not loop.last }}
+            {%- endfor %}
+    where not exists (
+        select 1 from replaced_buckets
+        where {{ same_bucket('replaced_buckets', 'published') }}
+    )
+    {%- endif %}
 ),
 
 -- a row of an affected key goes back to its reason before the duplicate
--- check; any other row of a touched bucket keeps its published reason: its
--- key's copies did not change, and some of them may lie in buckets that are
--- not read again (a copy flagged as a duplicate would otherwise count as
--- the only one and be accepted beside the first)
+-- check (and the group check), a row of an affected group to its reason
+-- before the group check; any other row of a touched bucket keeps its
+-- published reason: its key's copies did not change, and some of them may
+-- lie in buckets that are not read again (a copy flagged as a duplicate
+-- would otherwise count as the only one and be accepted beside the first)
 restored as (
     select
         {{ star_exclude('published', ['reject_reason']) }},
         case
             when affected_keys.{{ key_columns[0] }} is not null
-                then {{ before_duplicate_check('published.reject_reason', entity) }}
+                then {{ before_duplicate_check('published.reject_reason', entity, group_reasons or []) }}
+            {%- if group_columns %}
+            when affected_groups.{{ group_columns[0] }} is not null
+                then {{ before_reasons('published.reject_reason', group_reasons) }}
+            {%- endif %}
             else published.reject_reason
         end as reject_reason
     from {{ this }} as published
@@ -392,6 +451,13 @@ restored as (
             {%- for key in key_columns %}
             published.{{ key }} = affected_keys.{{ key }}{{ " and" if not loop.last }}
             {%- endfor %}
+    {%- if group_columns %}
+    left join affected_groups
+        on
+            {%- for column in group_columns %}
+            published.{{ column }} = affected_groups.{{ column }}{{ " and" if not loop.last }}
+            {%- endfor %}
+    {%- endif %}
 ),
 
 tombstones as (
@@ -448,10 +514,17 @@ candidate_copies as (
 {%- endmacro %}
 
 
-{# The reject_reason a published row had before the duplicate check. #}
-{% macro before_duplicate_check(column, entity) -%}
+{# The reject_reason a published row had before the duplicate check (and
+   the checks after it that give `later_reasons`). #}
+{% macro before_duplicate_check(column, entity, later_reasons=[]) -%}
+    {{ before_reasons(column, ['duplicate_' ~ entity, 'conflicting_duplicate_' ~ entity] + later_reasons) }}
+{%- endmacro %}
+
+
+{# The reject_reason a published row had before the checks that give `reasons`. #}
+{% macro before_reasons(column, reasons) -%}
     case
-        when {{ column }} in ('duplicate_{{ entity }}', 'conflicting_duplicate_{{ entity }}') then null
+        when {{ column }} in ('{{ reasons | join("', '") }}') then null
         else {{ column }}
     end
 {%- endmacro %}

@@ -19,13 +19,15 @@ rows in both.
    order that bridges a gap longer than W = 365 days; a removed order
    that splits an activity span; a customer's only purchase removed; a
    status change in an old month; a duplicate order appearing; a refund
-   larger than the order's value; a customer signing up, an old customer's
+   larger than the order's value; an early refund that makes an old
+   order's later refund exceed its value; a customer signing up, an old customer's
    row edited and a conflicting copy of a customer appearing; carts of a
    late and of a removed order; a var changed (churn_risk_days); an
    unchanged conflicting pair of customer copies, one of them in a bucket
    read again for another customer's copy. Orders,
-   carts and customers staging re-validate only the changed buckets (carts
-   also those whose order changed); fct_orders compares
+   carts, customers and refunds staging re-validate only the changed
+   buckets (carts and refunds also those whose order changed, refunds the
+   total of each order whose refunds changed); fct_orders compares
    only the orders in staging's changelog, and the customer-level state
    rewrites only the customers in fct_orders' changelog.
 3. Two months more, to 2024-03-01 (leap year, W = 365), the duplicates
@@ -317,19 +319,34 @@ def _write_state(full: Path, raw: Path, state: int) -> None:
     if state == 1:  # refunds of the December orders still shown completed
         withheld = """orders.status = 'refunded' and orders.ordered_at >= '2023-12-01'
             and orders.ordered_at < '2024-01-01'"""
-    big_refund = ""
-    if state >= 2:  # a refund larger than the order's value
-        big_refund = """union all (select 'R-BIG', store_id, order_id,
+    made_refunds = ""
+    if state >= 2:
+        # a refund larger than the order's value; and an early refund of an
+        # old refunded order, dated a day after the order: the order's
+        # refund issued later, in an unchanged bucket, now exceeds its value
+        made_refunds = f"""union all (select 2, 'R-BIG', store_id, order_id,
             ordered_at + interval 3 day, subtotal_amount + 25
             from state_orders where status = 'completed' and ordered_at < '2023-07-01'
-            order by order_id limit 1)"""
+            order by order_id limit 1)
+            union all (select 2, 'R-EARLY', orders.store_id, orders.order_id,
+            orders.ordered_at + interval 1 day, 1.00
+            from state_orders as orders
+            inner join '{full}/refunds.parquet' as refunds using (store_id, order_id)
+            where orders.status = 'refunded' and orders.ordered_at < '2023-10-01'
+                and refunds.refunded_at > orders.ordered_at + interval 2 day
+                and refunds.amount + 1 > orders.subtotal_amount - orders.discount_amount
+                and (store_id, order_id) in (select (store_id, order_id)
+                    from '{full}/refunds.parquet' group by all having count(*) = 1)
+            order by orders.store_id, orders.order_id limit 1)"""
+    # in the order a platform exports them (by creation), the hand-made rows
+    # last: a day's refunds are appended, earlier rows keep their numbers
     refunds = f"""
-        select * from (
-            select refunds.* from '{full}/refunds.parquet' as refunds
+        select * exclude (part) from (
+            select 1 as part, refunds.* from '{full}/refunds.parquet' as refunds
             left join '{full}/orders.parquet' as orders using (store_id, order_id)
             where refunds.refunded_at < timestamp '{cutoff}' and not ({withheld})
-            {big_refund}
-        ) order by refund_id
+            {made_refunds}
+        ) order by part, refunded_at, refund_id
     """
     _write_if_changed(con, refunds, raw / "refunds.parquet")
     con.close()
@@ -546,8 +563,8 @@ def test_incremental_builds_equal_full_refresh(full_export: Path, tmp_path: Path
     changed_files = _changed_raw_files(outputs[2], "base_shop__orders")
     assert 0 < changed_files[0] < changed_files[1], changed_files
     assert logs[2]["fct_orders"]["action"] == "incremental", logs[2]["fct_orders"]
-    # carts and customers staging re-validated some buckets, not every row
-    for name in ("base_shop__carts", "base_shop__customers"):
+    # carts, customers and refunds staging re-validated some buckets, not every row
+    for name in ("base_shop__carts", "base_shop__customers", "base_shop__refunds"):
         staged = logs[2][name]
         assert staged["action"] == "incremental", staged
         assert 0 < staged["rows_inserted"] < staged["rows_after"] / 2, staged
@@ -559,6 +576,15 @@ def test_incremental_builds_equal_full_refresh(full_export: Path, tmp_path: Path
         "from staging.base_shop__carts where cart_id like 'X-CART-%'",
     )
     assert reasons == {"X-CART-BRIDGE-2": "accepted", "X-CART-SPLIT-2": "unknown_order"}
+    # refunds: the early refund is accepted, and the order's later refund,
+    # in a bucket whose rows did not change, now exceeds the order's value
+    (reasons,) = _one_row(
+        snapshot_2,
+        "select list(coalesce(reject_reason, 'accepted') order by refunded_at) "
+        "from staging.base_shop__refunds where (store_id, order_id) in "
+        "(select (store_id, order_id) from staging.base_shop__refunds where refund_id = 'R-EARLY')",
+    )
+    assert reasons == ["accepted", "refund_exceeds_order"], reasons
     # customers: the buckets of the new day, the edited customer and the
     # copy, and the copied key re-flagged in its unchanged bucket (both
     # copies now conflicting; in state 3 the copy is gone: the full-refresh
@@ -603,7 +629,7 @@ def test_incremental_builds_equal_full_refresh(full_export: Path, tmp_path: Path
     # scratch compiles, not its incremental SQL over every key (macro
     # is_incremental)
     for name in (
-        "base_shop__orders", "base_shop__carts", "base_shop__customers",
+        "base_shop__orders", "base_shop__carts", "base_shop__customers", "base_shop__refunds",
         "int_customers_aggregated", "int_customer_activity_spans", "int_customer_purchase_months",
     ):  # fmt: skip
         assert logs[3][name]["action"] == "rebuilt", (name, logs[3][name])

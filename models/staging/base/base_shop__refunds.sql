@@ -1,4 +1,12 @@
-{{ config(materialized='table') }}
+{{ config(
+    materialized='incremental' if target.type == 'duckdb' else 'table',
+    incremental_strategy='delete+insert',
+    unique_key=['_source_file', '_bucket'],
+    incremental_inputs=['raw_refunds', 'stg_shop__orders'],
+    changed_raw_files='raw_refunds',
+    changes_from='base_shop__orders',
+    post_hook="{{ delete_bucket_tombstones() }}",
+) }}
 
 {#
     Every raw refund row with its reject_reason (null = accepted). Refunds
@@ -8,15 +16,58 @@
     therefore never lacks a rate. A refund
     that would take the order's refunded total above its value
     (subtotal - discount) is rejected, in refunded_at order.
+
+    Incremental by bucket like base_shop__carts (DECISIONLOG.md
+    "Incremental staging by bucket"; macros/staging/incremental_buckets.sql):
+    buckets of one file, raw store_id and raw day of refunded_at; a build
+    re-validates the buckets whose fingerprint changed and the buckets
+    holding a refund whose order changed in orders staging since this
+    model's last build (the changelog of base_shop__orders: the order may
+    be known now or no more, its value, date or rate may differ), re-flags
+    duplicates for the refund keys those buckets hold, and checks the
+    order's refunded total again over every refund of each order those
+    buckets hold (bucket_candidates' groups). Anything else it reads
+    changing (stores, vars, its code) re-validates every bucket.
 #}
 
 {%- set raw_types = column_types(ref('raw_refunds')) %}
 
-with source as (
+with source as {{ not_materialized() }} (
     select * from {{ ref('raw_refunds') }}
 ),
 
-orders as (
+{% if is_incremental() -%}
+/* build-mode { */
+-- the orders whose staging rows changed since this model's last build
+changed_orders as (
+    {{ keys_to_read('base_shop__orders', this, 'order_id') }}
+),
+
+-- the buckets holding a refund whose order changed
+changed_order_buckets as (
+    select distinct
+        published._source_file,
+        published._bucket
+    from {{ this }} as published
+    inner join {{ small_key_list('changed_orders', ['store_id', 'entity_id'], 'base_shop__orders') }}
+        on
+            published.store_id = changed_orders.store_id
+            and published.order_id = changed_orders.entity_id
+),
+/* } build-mode */
+{%- endif %}
+
+-- a bucket holding a row rejected as dated in the future (with var
+-- build_date null it may be valid today) or a refund whose order changed
+-- is checked again
+{{ bucket_change_ctes(
+    raw_day_bucket('source', 'refunded_at'),
+    future_dated_reject(['refunded_at']),
+    ['store_id', 'refund_id'],
+    recheck_buckets='changed_order_buckets' if is_incremental() else none
+) }},
+
+orders as {{ not_materialized() }} (
     select * from {{ ref('stg_shop__orders') }}
 ),
 
@@ -24,20 +75,23 @@ stores as (
     select * from {{ ref('stg_shop__stores') }}
 ),
 
-cleaned as (
+cleaned as {{ not_materialized() }} (
     select
         source.*,
         {{ clean_text('source.store_id') }} as clean_store_id,
         stores.timezone as store_timezone
-    from source
+    from to_check as source
     left join stores
         on {{ clean_text('source.store_id') }} = stores.store_id
 ),
 
-typed as (
+typed as {{ not_materialized() }} (
     select
         _source_file,
         _source_row_number,
+        _bucket,
+        _bucket_fingerprint,
+        _is_probe,
         {{ has_wrong_field_count(raw_types) }} as has_wrong_field_count,
         store_timezone,
         {{ clean_text('refund_id') }} as refund_id,
@@ -48,11 +102,37 @@ typed as (
     from cleaned
 ),
 
-checked as (
+-- the orders the refunds to check name, with what the checks need: a hash
+-- table of the refunds' distinct order keys, probed by the orders' keys
+-- (DECISIONLOG.md "Staging looks up orders by key"). A first build checks
+-- every raw row: it reads their keys from the raw rows.
+named_orders as (
+    select distinct
+        {{ clean_text('store_id') }} as store_id,
+        {{ clean_text('order_id') }} as order_id
+    from /* build-mode { */{{ 'rows_to_check' if is_incremental() else 'source' }}/* } build-mode */
+    where {{ clean_text('store_id') }} is not null and {{ clean_text('order_id') }} is not null
+),
+
+refunded_orders as (
+    select
+        orders.store_id,
+        orders.order_id,
+        orders.ordered_at,
+        orders.rate_to_reporting,
+        orders.subtotal_amount - orders.discount_amount as order_value
+    from orders
+    inner join named_orders
+        on
+            orders.store_id = named_orders.store_id
+            and orders.order_id = named_orders.order_id
+),
+
+checked as {{ not_materialized() }} (
     select
         typed.*,
-        orders.rate_to_reporting,
-        orders.subtotal_amount - orders.discount_amount as order_value,
+        refunded_orders.rate_to_reporting,
+        refunded_orders.order_value,
         case
             when typed.has_wrong_field_count then 'wrong_field_count'
             when typed.refund_id is null or typed.store_id is null or typed.order_id is null
@@ -61,20 +141,50 @@ checked as (
             when {{ timestamp_out_of_range('typed.refunded_at') }} then 'out_of_range_timestamp'
             when typed.amount is null then 'invalid_amount'
             when typed.amount <= 0 then 'negative_amount'
-            when orders.order_id is null then 'unknown_order'
-            when typed.refunded_at < orders.ordered_at then 'refund_before_order'
-        end as reject_reason
+            when refunded_orders.order_id is null then 'unknown_order'
+            when typed.refunded_at < refunded_orders.ordered_at then 'refund_before_order'
+        end as reject_reason,
+        {{ content_hash(['typed.order_id', 'typed.refunded_at', 'typed.amount']) }} as _content_hash
     from typed
-    left join orders
+    left join refunded_orders
         on
-            typed.store_id = orders.store_id
-            and typed.order_id = orders.order_id
+            typed.store_id = refunded_orders.store_id
+            and typed.order_id = refunded_orders.order_id
 ),
+
+{{ bucket_local_day_offsets() }},
+
+validated as {{ not_materialized() }} (
+    select
+        checked.store_id,
+        checked.refund_id,
+        checked.order_id,
+        checked.refunded_at,
+        {{ local_date_from_offsets('checked.refunded_at', 'checked.store_timezone', 'local_day_offsets') }}
+            as refund_date,
+        checked.amount,
+        checked.rate_to_reporting,
+        checked.order_value,
+        checked.reject_reason,
+        checked._source_file,
+        checked._source_row_number,
+        checked._bucket,
+        checked._bucket_fingerprint,
+        checked._is_probe,
+        checked._content_hash
+    from checked
+    left join local_day_offsets
+        on {{ utc_day_offsets_join('checked.refunded_at', 'checked.store_timezone', 'local_day_offsets') }}
+),
+
+{{ bucket_candidates(
+    ['store_id', 'refund_id'], 'refund_id',
+    group_columns=['store_id', 'order_id'], group_reasons=['refund_exceeds_order'],
+) }},
 
 deduplicated as (
     {{ flag_duplicates(
-        'checked', ['store_id', 'refund_id'], 'refund_id',
-        ['order_id', 'refunded_at', 'amount']
+        'candidates', ['store_id', 'refund_id'], 'refund_id', none, keep_hash=true, copies='candidate_copies'
     ) }}
 ),
 
@@ -118,51 +228,22 @@ exceeding_refunds as (
     where refunded_so_far > order_value
 ),
 
-checked_totals as (
+final as (
     select
-        deduplicated.*,
-        exceeding_refunds._source_row_number is not null as exceeds_order
+        {{ star_exclude('deduplicated', ['reject_reason']) }},
+        case
+            when
+                deduplicated.reject_reason is null
+                and exceeding_refunds._source_row_number is not null
+                then 'refund_exceeds_order'
+            else deduplicated.reject_reason
+        end as reject_reason
     from deduplicated
     left join exceeding_refunds
         on
             deduplicated._source_file = exceeding_refunds._source_file
             and deduplicated._source_row_number = exceeding_refunds._source_row_number
-),
-
--- the store's UTC offset per zone and UTC day of the rows: a few time-zone
--- conversions instead of one per row (macros/cross_engine/dates.sql)
-local_day_offsets as (
-    {{ utc_day_offsets(
-        '(select store_timezone as timezone, cast(refunded_at as date) as utc_day from checked_totals)'
-    ) }}
-),
-
-final as (
-    select
-        checked_totals.store_id,
-        checked_totals.refund_id,
-        checked_totals.order_id,
-        checked_totals.refunded_at,
-        {{ local_date_from_offsets(
-            'checked_totals.refunded_at', 'checked_totals.store_timezone', 'local_day_offsets'
-        ) }}
-            as refund_date,
-        checked_totals.amount,
-        checked_totals.rate_to_reporting,
-        case
-            when
-                checked_totals.reject_reason is null
-                and checked_totals.exceeds_order
-                then 'refund_exceeds_order'
-            else checked_totals.reject_reason
-        end as reject_reason,
-        checked_totals._source_file,
-        checked_totals._source_row_number
-    from checked_totals
-    left join local_day_offsets
-        on {{ utc_day_offsets_join(
-            'checked_totals.refunded_at', 'checked_totals.store_timezone', 'local_day_offsets'
-        ) }}
+    {{- bucket_tombstones() }}
 )
 
 select * from final
