@@ -23,14 +23,16 @@ its last order day. Two raw states of one folder are cut from it:
 Orders are a folder table, one Parquet file per month of ``ordered_at``
 (``orders/YYYY-MM.parquet``), each in the order its rows reached the shop:
 by ``ordered_at``, the late orders last (they arrived on D); the other
-tables are single files, as the generator writes them, but for carts and
-customers: in the order they were created, as a platform's export by
-creation time or by an id it assigns in that order would give (the
-generator numbers carts per customer batch, so its order would put a day's
-carts all over the file; a filter without an order keeps no order at all
-here, insertion order being off). A file is rewritten only when its rows change
-(compared by row count and an order-independent hash of the rows): the
-warehouse's change detection sees unchanged files as unchanged.
+tables are single files, as the generator writes them, but for carts,
+customers and refunds: in the order they were created, as a platform's
+export by creation time or by an id it assigns in that order would give
+(the generator numbers carts per customer batch and refunds per store, so
+its order would put a day's carts and refunds all over the file; a filter
+without an order keeps no order at all here, insertion order being off);
+the refunds of the late orders last, as those orders arrived on D. A file
+is rewritten only when its rows change (compared by row count and an
+order-independent hash of the rows): the warehouse's change detection sees
+unchanged files as unchanged.
 """
 
 from __future__ import annotations
@@ -227,10 +229,14 @@ def write_state(full: Path, raw: Path, state: State, day: date | None = None) ->
             "customers": f"""select * from '{full}/customers.parquet'
                 where created_at is null or created_at < timestamp '{cutoff}'
                 order by created_at nulls first, store_id, customer_id""",
-            # refunds issued by the cut-off, of the orders the state holds
+            # refunds issued by the cut-off, of the orders the state holds, in
+            # the order they were issued; those of the late orders last
             "refunds": f"""select refunds.* from '{full}/refunds.parquet' as refunds
-                semi join state_orders using (store_id, order_id)
-                where refunds.refunded_at < timestamp '{cutoff}' order by refund_id""",
+                inner join (select store_id, order_id, _arrived_late from state_orders) as o
+                    using (store_id, order_id)
+                where refunds.refunded_at < timestamp '{cutoff}'
+                order by o._arrived_late, refunds.refunded_at,
+                    refunds.store_id, refunds.refund_id""",
             # a cart converted into an order the state does not hold is still open
             "carts": f"""select carts.* replace (
                     case when o.order_id is null then null else carts.order_id end as order_id)
