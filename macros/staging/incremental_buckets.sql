@@ -212,6 +212,44 @@ to_check as {{ not_materialized() }} (
 
 
 {#
+    order_bucket_change_ctes(bucket, recheck, key_columns): bucket_change_ctes
+    for a model whose rows name an order (column order_id: carts, refunds)
+    and whose checks read the accepted orders. In an incremental run the
+    buckets holding a row whose order changed in orders staging since this
+    model's last build are checked again too (CTEs changed_orders: the
+    changelog of base_shop__orders, every key after a reset, so the model
+    needs config changes_from='base_shop__orders'; changed_order_buckets).
+#}
+{% macro order_bucket_change_ctes(bucket, recheck, key_columns) %}
+{% if is_incremental() -%}
+/* build-mode { */
+-- the orders whose staging rows changed since this model's last build
+changed_orders as (
+    {{ keys_to_read('base_shop__orders', this, 'order_id') }}
+),
+
+-- the buckets holding a row whose order changed
+changed_order_buckets as (
+    select distinct
+        published._source_file,
+        published._bucket
+    from {{ this }} as published
+    inner join {{ small_key_list('changed_orders', ['store_id', 'entity_id'], 'base_shop__orders') }}
+        on
+            published.store_id = changed_orders.store_id
+            and published.order_id = changed_orders.entity_id
+),
+/* } build-mode */
+{%- endif %}
+
+{{ bucket_change_ctes(
+    bucket, recheck, key_columns,
+    recheck_buckets='changed_order_buckets' if is_incremental() else none
+) }}
+{%- endmacro %}
+
+
+{#
     unchanged_raw_files_ctes(recheck, recheck_buckets): the CTEs
     unchanged_files (the raw files seen before this build with the
     fingerprint they had when this model last read them, but for files
@@ -256,6 +294,39 @@ files_to_read as (
 {% macro same_bucket(left, right) -%}
     {{ left }}._source_file = {{ right }}._source_file
     and {{ left }}._bucket = {{ right }}._bucket
+{%- endmacro %}
+
+
+{# `relation.column` for each of `columns`, comma-separated. #}
+{% macro qualified(relation, columns) -%}
+    {%- for column in columns %}{{ relation }}.{{ column }}{{ ", " if not loop.last }}{% endfor -%}
+{%- endmacro %}
+
+
+{# The same values of `columns` in `left` and `right`. #}
+{% macro same_columns(left, right, columns) -%}
+    {%- for column in columns %}
+    {{- left }}.{{ column }} = {{ right }}.{{ column }}{{ " and " if not loop.last }}
+    {%- endfor -%}
+{%- endmacro %}
+
+
+{#
+    The published buckets (_source_file, _bucket), distinct, that hold a
+    row whose `columns` are in `relation` and that are not replaced in
+    this run (bucket_candidates).
+#}
+{% macro unreplaced_buckets_holding(relation, columns) %}
+    select distinct
+        published._source_file,
+        published._bucket
+    from {{ this }} as published
+    inner join {{ relation }}
+        on {{ same_columns('published', relation, columns) }}
+    where not exists (
+        select 1 from replaced_buckets
+        where {{ same_bucket('replaced_buckets', 'published') }}
+    )
 {%- endmacro %}
 
 
@@ -352,10 +423,7 @@ affected_keys as (
     from validated
     where not validated._is_probe and validated.reject_reason is null
     union
-    select
-        {%- for key in key_columns %}
-        published.{{ key }}{{ "," if not loop.last }}
-        {%- endfor %}
+    select {{ qualified('published', key_columns) }}
     from {{ this }} as published
     inner join replaced_buckets
         on {{ same_bucket('published', 'replaced_buckets') }}
@@ -372,56 +440,23 @@ affected_groups as (
     from validated
     where not validated._is_probe
     union
-    select
-        {%- for column in group_columns %}
-        published.{{ column }}{{ "," if not loop.last }}
-        {%- endfor %}
+    select {{ qualified('published', group_columns) }}
     from {{ this }} as published
     inner join replaced_buckets
         on {{ same_bucket('published', 'replaced_buckets') }}
     union
-    select
-        {%- for column in group_columns %}
-        published.{{ column }}{{ "," if not loop.last }}
-        {%- endfor %}
+    select {{ qualified('published', group_columns) }}
     from {{ this }} as published
     inner join affected_keys
-        on
-            {%- for key in key_columns %}
-            published.{{ key }} = affected_keys.{{ key }}{{ " and" if not loop.last }}
-            {%- endfor %}
+        on {{ same_columns('published', 'affected_keys', key_columns) }}
 ),
 {%- endif %}
 
 touched_buckets as (
-    select distinct
-        published._source_file,
-        published._bucket
-    from {{ this }} as published
-    inner join affected_keys
-        on
-            {%- for key in key_columns %}
-            published.{{ key }} = affected_keys.{{ key }}{{ " and" if not loop.last }}
-            {%- endfor %}
-    where not exists (
-        select 1 from replaced_buckets
-        where {{ same_bucket('replaced_buckets', 'published') }}
-    )
+    {{ unreplaced_buckets_holding('affected_keys', key_columns) }}
     {%- if group_columns %}
     union
-    select distinct
-        published._source_file,
-        published._bucket
-    from {{ this }} as published
-    inner join affected_groups
-        on
-            {%- for column in group_columns %}
-            published.{{ column }} = affected_groups.{{ column }}{{ " and" if not loop.last }}
-            {%- endfor %}
-    where not exists (
-        select 1 from replaced_buckets
-        where {{ same_bucket('replaced_buckets', 'published') }}
-    )
+    {{ unreplaced_buckets_holding('affected_groups', group_columns) }}
     {%- endif %}
 ),
 
@@ -447,16 +482,10 @@ restored as (
     inner join touched_buckets
         on {{ same_bucket('published', 'touched_buckets') }}
     left join affected_keys
-        on
-            {%- for key in key_columns %}
-            published.{{ key }} = affected_keys.{{ key }}{{ " and" if not loop.last }}
-            {%- endfor %}
+        on {{ same_columns('published', 'affected_keys', key_columns) }}
     {%- if group_columns %}
     left join affected_groups
-        on
-            {%- for column in group_columns %}
-            published.{{ column }} = affected_groups.{{ column }}{{ " and" if not loop.last }}
-            {%- endfor %}
+        on {{ same_columns('published', 'affected_groups', group_columns) }}
     {%- endif %}
 ),
 

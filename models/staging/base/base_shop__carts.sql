@@ -29,36 +29,13 @@ with source as {{ not_materialized() }} (
     select * from {{ ref('raw_carts') }}
 ),
 
-{% if is_incremental() -%}
-/* build-mode { */
--- the orders whose staging rows changed since this model's last build
-changed_orders as (
-    {{ keys_to_read('base_shop__orders', this, 'order_id') }}
-),
-
--- the buckets holding a cart whose order changed (its unknown_order check
--- may now answer otherwise)
-changed_order_buckets as (
-    select distinct
-        published._source_file,
-        published._bucket
-    from {{ this }} as published
-    inner join {{ small_key_list('changed_orders', ['store_id', 'entity_id'], 'base_shop__orders') }}
-        on
-            published.store_id = changed_orders.store_id
-            and published.order_id = changed_orders.entity_id
-),
-/* } build-mode */
-{%- endif %}
-
 -- a bucket holding a row rejected as dated in the future (with var
 -- build_date null it may be valid today) or a cart whose order changed
--- is checked again
-{{ bucket_change_ctes(
+-- (its unknown_order check may now answer otherwise) is checked again
+{{ order_bucket_change_ctes(
     raw_day_bucket('source', 'created_at'),
     future_dated_reject(['created_at']),
     ['store_id', 'cart_id'],
-    recheck_buckets='changed_order_buckets' if is_incremental() else none
 ) }},
 
 orders as {{ not_materialized() }} (
