@@ -250,6 +250,22 @@ changed_order_buckets as (
 
 
 {#
+    named_order_keys(): the distinct order keys (store_id, order_id, cleaned)
+    the rows to check name, for a model of order_bucket_change_ctes to look
+    the orders up by key (DECISIONLOG.md "Staging looks up orders by key").
+    A first build checks every raw row: it reads their keys from the raw
+    rows (`source`) instead of computing the rows to check twice.
+#}
+{% macro named_order_keys() %}
+    select distinct
+        {{ clean_text('store_id') }} as store_id,
+        {{ clean_text('order_id') }} as order_id
+    from /* build-mode { */{{ 'rows_to_check' if is_incremental() else 'source' }}/* } build-mode */
+    where {{ clean_text('store_id') }} is not null and {{ clean_text('order_id') }} is not null
+{%- endmacro %}
+
+
+{#
     unchanged_raw_files_ctes(recheck, recheck_buckets): the CTEs
     unchanged_files (the raw files seen before this build with the
     fingerprint they had when this model last read them, but for files
@@ -388,6 +404,19 @@ local_day_offsets as (
     {{ utc_day_offsets('bucket_zone_days') }}
 )
 {% endmacro %}
+
+
+{#
+    bucket_row_columns(relation): the columns a bucketed model's `validated`
+    carries besides the model's own (the row's place, its bucket and
+    fingerprint, whether it is a probe, its content hash), read from
+    `relation`.
+#}
+{% macro bucket_row_columns(relation) -%}
+    {{ qualified(relation, [
+        '_source_file', '_source_row_number', '_bucket', '_bucket_fingerprint', '_is_probe', '_content_hash',
+    ]) }}
+{%- endmacro %}
 
 
 {#

@@ -192,12 +192,7 @@ validated as {{ not_materialized() }} (
         hashed.device,
         hashed.discount_code,
         hashed.reject_reason,
-        hashed._source_file,
-        hashed._source_row_number,
-        hashed._bucket,
-        hashed._bucket_fingerprint,
-        hashed._is_probe,
-        hashed._content_hash
+        {{ bucket_row_columns('hashed') }}
     from hashed
     left join local_day_offsets
         on {{ utc_day_offsets_join('hashed.ordered_at', 'hashed.store_timezone', 'local_day_offsets') }}

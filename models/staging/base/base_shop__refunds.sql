@@ -82,14 +82,9 @@ typed as {{ not_materialized() }} (
 
 -- the orders the refunds to check name, with what the checks need: a hash
 -- table of the refunds' distinct order keys, probed by the orders' keys
--- (DECISIONLOG.md "Staging looks up orders by key"). A first build checks
--- every raw row: it reads their keys from the raw rows.
+-- (DECISIONLOG.md "Staging looks up orders by key")
 named_orders as (
-    select distinct
-        {{ clean_text('store_id') }} as store_id,
-        {{ clean_text('order_id') }} as order_id
-    from /* build-mode { */{{ 'rows_to_check' if is_incremental() else 'source' }}/* } build-mode */
-    where {{ clean_text('store_id') }} is not null and {{ clean_text('order_id') }} is not null
+    {{ named_order_keys() }}
 ),
 
 refunded_orders as (
@@ -144,12 +139,7 @@ validated as {{ not_materialized() }} (
         checked.rate_to_reporting,
         checked.order_value,
         checked.reject_reason,
-        checked._source_file,
-        checked._source_row_number,
-        checked._bucket,
-        checked._bucket_fingerprint,
-        checked._is_probe,
-        checked._content_hash
+        {{ bucket_row_columns('checked') }}
     from checked
     left join local_day_offsets
         on {{ utc_day_offsets_join('checked.refunded_at', 'checked.store_timezone', 'local_day_offsets') }}
