@@ -81,24 +81,12 @@
 
 
 {# A double money amount rounded to cents (round_double) as decimal(18, 2):
-   how the marts show a model's double (CLV, expected spend). #}
+   how the marts show a model's double (CLV, expected spend, CAC). On DuckDB
+   the round changes nothing (the cast rounds half away from zero on
+   value x 100 too); Spark's cast alone would round the double's shortest
+   decimal text. #}
 {% macro double_to_cents(value) -%}
     cast({{ round_double(value, 2) }} as decimal(18, 2))
-{%- endmacro %}
-
-
-{# cast(double as decimal(p, s)) with DuckDB's rule (half away from zero
-   on value x 10^s); Spark casts the shortest decimal text of the double. #}
-{% macro cast_double_to_decimal(value, precision=18, scale=2) -%}
-    {{- return(adapter.dispatch('cast_double_to_decimal', 'retention')(value, precision, scale)) -}}
-{%- endmacro %}
-
-{% macro default__cast_double_to_decimal(value, precision, scale) -%}
-    cast({{ value }} as decimal({{ precision }}, {{ scale }}))
-{%- endmacro %}
-
-{% macro spark__cast_double_to_decimal(value, precision, scale) -%}
-    cast({{ round_double(value, scale) }} as decimal({{ precision }}, {{ scale }}))
 {%- endmacro %}
 
 

@@ -23,7 +23,9 @@
         {%- if target.type == 'duckdb' %}
         {#- the few keys to check first (a distinct list, joined: an
             `exists` against a CTE runs as a slower delim join), then the
-            published rows; each join builds its hash table on the small side #}
+            published rows; each join builds its hash table on the keys, read
+            through small_key_list (the join with staging was estimated at
+            8.6M rows and built on the 10M orders: 1.3 -> 0.8 s at 10M) #}
         {%- set unpublishable = this.identifier ~ '__unpublishable' %}
         create or replace temp table {{ unpublishable }} as
         with keys_to_check as (
@@ -38,7 +40,7 @@
                 orders.store_id,
                 orders.order_id
             from {{ ref('stg_shop__orders') }} as orders
-            inner join keys_to_check
+            inner join {{ small_key_list('keys_to_check', ['store_id', 'entity_id'], 'base_shop__orders') }}
                 on
                     orders.store_id = keys_to_check.store_id
                     and orders.order_id = keys_to_check.entity_id
@@ -50,7 +52,7 @@
             published.order_id,
             published.customer_id
         from {{ this }} as published
-        inner join keys_to_check
+        inner join {{ small_key_list('keys_to_check', ['store_id', 'entity_id'], 'base_shop__orders') }}
             on
                 published.store_id = keys_to_check.store_id
                 and published.order_id = keys_to_check.entity_id

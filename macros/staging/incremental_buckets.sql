@@ -337,9 +337,13 @@ files_to_read as (
         published._source_file,
         published._bucket
     from {{ this }} as published
-    inner join {{ relation }}
-        on {{ same_columns('published', relation, columns) }}
-    where not exists (
+    -- a semi join, which DuckDB builds on the keys; an inner join was built
+    -- on the published rows (estimated fewer): 2.6 s of CPU at 10M orders
+    where exists (
+        select 1 from {{ relation }}
+        where {{ same_columns('published', relation, columns) }}
+    )
+    and not exists (
         select 1 from replaced_buckets
         where {{ same_bucket('replaced_buckets', 'published') }}
     )

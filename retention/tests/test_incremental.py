@@ -452,8 +452,11 @@ def _build_log(warehouse: Path, target: Path) -> Log:
         )
         columns = [column[0] for column in found.description]
         rows = found.fetchall()
-    # node ids: model.retention.<name>, test.retention.<name>.<hash>
-    return {row[0].split(".")[2]: dict(zip(columns[1:], row[1:], strict=True)) for row in rows}
+    # node ids: model.retention.<name>, test.retention.<name>.<hash>; a unit test
+    # (unit_test.retention.<model>.<name>) writes no row, so names do not collide
+    log = {row[0].split(".")[2]: dict(zip(columns[1:], row[1:], strict=True)) for row in rows}
+    assert len(log) == len(rows), f"two build log rows share a name: {sorted(r[0] for r in rows)}"
+    return log
 
 
 def _one_row(warehouse: Path, query: str) -> tuple:

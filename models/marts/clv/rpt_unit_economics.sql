@@ -68,8 +68,8 @@ final as (
         cast(combined.month as date) as month,
         cast(combined.new_customers as bigint) as new_customers,
         cast(combined.marketing_spend as decimal(18, 2)) as marketing_spend,
-        {{ cast_double_to_decimal(safe_ratio('combined.marketing_spend', 'combined.new_customers')) }} as cac,
-        {{ cast_double_to_decimal('combined.average_predicted_clv') }} as average_predicted_clv,
+        {{ double_to_cents(safe_ratio('combined.marketing_spend', 'combined.new_customers')) }} as cac,
+        {{ double_to_cents('combined.average_predicted_clv') }} as average_predicted_clv,
         cast(
             {{ safe_ratio(
                 'combined.average_predicted_clv',
