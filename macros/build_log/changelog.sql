@@ -11,9 +11,9 @@
     rebuild version change) records one reset row instead ("everything
     changed").
 
-    A consumer (config changes_from: the producer's name) reads the changes
-    recorded after its position (meta.change_positions, set after each of
-    its builds): changed_keys() lists the keys, all_keys_changed() is true
+    A consumer (config changes_from: the producer's name, or a list of
+    names) reads the changes recorded after its position for each producer
+    (meta.change_positions, set after each of its builds): changed_keys() lists the keys, all_keys_changed() is true
     when a reset was recorded or the consumer has no position (never built
     incrementally, or a run that replaced its table failed). With config
     delete_changed_keys, the consumer's delete+insert deletes every row of a
@@ -66,7 +66,7 @@
             disabled) would hold its changes forever: its position goes -#}
         {%- set consumers = [] -%}
         {%- for node in graph.nodes.values() -%}
-            {%- if node.resource_type == 'model' and node.config.get('changes_from') == model.name -%}
+            {%- if node.resource_type == 'model' and model.name in changes_from(node.config) -%}
                 {%- do consumers.append("'" ~ node.name ~ "'") -%}
             {%- endif -%}
         {%- endfor -%}
@@ -95,16 +95,29 @@
 {% endmacro %}
 
 
-{# Called after a consumer's run: its position moves to the last change recorded. #}
+{# Called after a consumer's run: its position for each producer moves to the last change recorded. #}
 {% macro changelog_end() %}
-    {%- set producer = config.get('changes_from') -%}
-    {%- if producer -%}
+    {%- set producers = changes_from(config) -%}
+    {%- if producers -%}
+        {%- set positions = [] -%}
+        {%- for producer in producers -%}
+            {%- do positions.append(
+                "select '" ~ model.name ~ "', '" ~ producer ~ "', coalesce(max(change_id), 0)"
+                ~ " from meta.changes where producer = '" ~ producer ~ "'"
+            ) -%}
+        {%- endfor -%}
         {%- do build_log_query(
             "delete from meta.change_positions where consumer = '" ~ model.name ~ "';"
-            ~ " insert into meta.change_positions select '" ~ model.name ~ "', '" ~ producer
-            ~ "', coalesce(max(change_id), 0) from meta.changes where producer = '" ~ producer ~ "'"
+            ~ " insert into meta.change_positions " ~ positions | join(' union all ')
         ) -%}
     {%- endif -%}
+{% endmacro %}
+
+
+{# The producers a model's config `changes_from` names, as a list (empty when none). #}
+{% macro changes_from(model_config) %}
+    {%- set producers = model_config.get('changes_from') or [] -%}
+    {{ return([producers] if producers is string else producers) }}
 {% endmacro %}
 
 

@@ -12,7 +12,9 @@ rows in both.
 
 1. History up to 2023-12-31: some December orders still pending, some
    later-refunded orders still completed (refunds not yet issued), a few
-   orders withheld (they arrive late).
+   orders withheld (they arrive late), and a refund already issued on
+   2024-01-01, after as_of_date (its row never changes; as_of_date moving
+   in state 2 takes it into its order's refunded total).
 2. One day appended across a month, quarter and year end (2024-01-01), and
    at once: the pending orders completed and refunds issued; a late order
    that becomes a customer's first purchase (its cohort moves); a late
@@ -319,12 +321,19 @@ def _write_state(full: Path, raw: Path, state: int) -> None:
     if state == 1:  # refunds of the December orders still shown completed
         withheld = """orders.status = 'refunded' and orders.ordered_at >= '2023-12-01'
             and orders.ordered_at < '2024-01-01'"""
-    made_refunds = ""
+    # a refund issued the day after state 1's as_of_date (2023-12-31), the
+    # same row in every state: as_of_date moving to 2024-01-01 in state 2
+    # takes it into its order's refunded total, no refund row changing
+    made_refunds = f"""union all (select 2, 'R-LATE', store_id, order_id,
+        timestamp '2024-01-01 12:00:00', 1.00
+        from '{full}/orders.parquet' where status = 'completed' and ordered_at < '2023-07-01'
+        order by order_id desc limit 1)"""
     if state >= 2:
         # a refund larger than the order's value; and an early refund of an
         # old refunded order, dated a day after the order: the order's
         # refund issued later, in an unchanged bucket, now exceeds its value
-        made_refunds = f"""union all (select 2, 'R-BIG', store_id, order_id,
+        made_refunds += f"""
+            union all (select 2, 'R-BIG', store_id, order_id,
             ordered_at + interval 3 day, subtotal_amount + 25
             from state_orders where status = 'completed' and ordered_at < '2023-07-01'
             order by order_id limit 1)

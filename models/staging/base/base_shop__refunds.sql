@@ -6,6 +6,8 @@
     changed_raw_files='raw_refunds',
     changes_from='base_shop__orders',
     post_hook="{{ delete_bucket_tombstones() }}",
+    changelog_keys=['store_id', 'order_id'],
+    changelog_ignore=['_source_file', '_source_row_number', '_bucket', '_bucket_fingerprint'],
 ) }}
 
 {#
@@ -27,7 +29,8 @@
     duplicates for the refund keys those buckets hold, and checks the
     order's refunded total again over every refund of each order those
     buckets hold (bucket_candidates' groups). Anything else it reads
-    changing (stores, vars, its code) re-validates every bucket.
+    changing (stores, vars, its code) re-validates every bucket. The orders
+    whose refund rows it changed go to its changelog (read by fct_orders).
 #}
 
 {%- set raw_types = column_types(ref('raw_refunds')) %}
