@@ -13,9 +13,10 @@
 
     A consumer (config changes_from: the producer's name, or a list of
     names) reads the changes recorded after its position for each producer
-    (meta.change_positions, set after each of its builds): changed_keys() lists the keys, all_keys_changed() is true
-    when a reset was recorded or the consumer has no position (never built
-    incrementally, or a run that replaced its table failed). With config
+    (meta.change_positions, set after each of its builds): changed_keys()
+    lists the keys, all_keys_changed() is true when a reset was recorded or
+    the consumer has no position (never built incrementally, or a run that
+    replaced its table failed). With config
     delete_changed_keys, the consumer's delete+insert deletes every row of a
     changed key, so a key that has no row any more is removed.
 
