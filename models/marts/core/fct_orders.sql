@@ -80,6 +80,12 @@ refund_rows as (
     select * from {{ ref('stg_shop__refunds') }}
 ),
 
+-- on or before the last build's as_of_date
+latest_published_order as (
+    select max(order_date) as order_date
+    from {{ this }}
+),
+
 may_have_changed as (
     {{ keys_to_read('base_shop__orders', 'orders', 'order_id') }}
     union all
@@ -101,16 +107,16 @@ may_have_changed as (
         store_id,
         order_id as entity_id
     from refund_rows
-    where refund_date > coalesce(
-        least({{ as_of_date() }}, (select max(published.order_date) from {{ this }} as published)),
-        {{ as_of_date() }}
+    where refund_date > least(
+        {{ as_of_date() }},
+        coalesce((select latest_published_order.order_date from latest_published_order), {{ as_of_date() }})
     )
     union all
     select
         store_id,
         order_id as entity_id
     from orders
-    where order_date > (select max(published.order_date) from {{ this }} as published)
+    where order_date > (select latest_published_order.order_date from latest_published_order)
 ),
 
 -- the key sets are joined as distinct lists (inner joins): DuckDB runs an
