@@ -13,7 +13,8 @@
     published rows only the orders that may have changed (the changelogs of
     base_shop__orders and base_shop__refunds, refunds dated near as_of_date,
     a later as_of_date), re-sequences only the
-    customers whose orders changed, records those customers in its own
+    customers whose orders changed, writes only the rows that differ from
+    the published ones, records those customers in its own
     changelog (read by the customer-level models) and gives the same rows
     as a full refresh (DECISIONLOG.md, "Incremental fct_orders" and
     "Changelog"; tested in retention/tests/test_incremental.py). A change
@@ -42,6 +43,11 @@
     'status', 'is_purchase', 'is_guest', 'order_currency', 'subtotal_amount',
     'discount_amount', 'refund_amount', 'shipping_amount', 'tax_amount',
     'net_revenue', 'has_discount', 'discount_code', 'channel', 'device',
+] %}
+{#- the columns computed from the customer's purchases, after them #}
+{%- set sequence_columns = [
+    'is_first_order', 'customer_order_number', 'days_since_previous_order',
+    'cohort_month', 'months_since_first_order',
 ] %}
 
 with orders as {{ not_materialized() }} (
@@ -260,6 +266,34 @@ final as (
             end as integer
         ) as months_since_first_order
     from sequenced
+),
+
+{% if is_incremental() %}
+/* build-mode { */
+-- the published rows of the re-sequenced customers: a row that comes out
+-- as it was published is not written again (a day's order leaves its
+-- customer's earlier rows as they were; at 10M orders 41,676 of the
+-- 360,765 re-sequenced rows of a one-day change differ). Exact, every
+-- column, nulls equal (except)
+published_rows as (
+    select {{ qualified('published', ['store_id', 'order_id'] + fingerprint_columns + sequence_columns) }}
+    from {{ this }} as published
+    inner join {{ small_key_list('affected_customers', ['store_id', 'customer_id'], 'base_shop__orders') }}
+        on
+            published.store_id = affected_customers.store_id
+            and published.customer_id = affected_customers.customer_id
+),
+
+changed_rows as (
+    select * from final
+    except
+    select * from published_rows
+),
+/* } build-mode */
+{% endif %}
+
+rows_to_write as (
+    select * from /* build-mode { */{{ 'changed_rows' if is_incremental() else 'final' }}/* } build-mode */
 )
 
-select * from final
+select * from rows_to_write
