@@ -5,7 +5,9 @@ Pure (no I/O) so a dbt-duckdb Python model can call it on the collapsed customer
 
 from __future__ import annotations
 
+import math
 import time
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -86,19 +88,64 @@ def _row(
 SPEND_COLUMNS = ("segment", "frequency", "monetary_value", "n_customers")
 
 
+def _sort_order(keys: list[np.ndarray]) -> np.ndarray:
+    """The stable order of rows sorted on ``keys`` (the first key first, NaN last): the
+    order np.lexsort gives, by one sort of a combined integer key.
+
+    Each key becomes an integer rank (an integer key less its minimum; any other key its
+    index among its distinct values); when the product of the ranks' ranges fits in 62 bits
+    the ranks combine into one int64 and one stable argsort orders the rows (0.15 s instead
+    of lexsort's 0.55 s for the 1.4M rows of 10M orders); otherwise np.lexsort does."""
+    if len(keys[0]) == 0:
+        return np.arange(0, dtype=np.intp)
+    ranks: list[np.ndarray] = []
+    for key in keys:
+        if np.issubdtype(key.dtype, np.integer):
+            ranks.append(key.astype(np.int64) - int(key.min()))
+        else:
+            ranks.append(np.unique(key, return_inverse=True)[1].astype(np.int64).ravel())
+    spans = [int(rank.max()) + 1 for rank in ranks]
+    if math.prod(spans) >= 2**62:
+        return np.lexsort(ranks[::-1])
+    combined = np.zeros(len(keys[0]), dtype=np.int64)
+    for rank, span in zip(ranks, spans, strict=True):
+        combined = combined * span + rank
+    return np.argsort(combined, kind="stable")
+
+
 def _in_fixed_order(rows: pd.DataFrame) -> pd.DataFrame:
     """The rows sorted on every column: the likelihood is a sum over rows and the optimum
     reached depends on the summation order in the last digits (for badly identified a, b
     by up to 1 %), so a fixed order makes a fit reproducible on any engine.
 
     The segment becomes a categorical whose categories are the sorted segment names: rows
-    sort and group on its integer codes in the order the names would give (missing last),
-    not by comparing text (3 of the 6.5 s of a fit at 10M orders)."""
+    sort on its integer codes in the order the names would give (missing last), not by
+    comparing text (3 of the 6.5 s of a fit at 10M orders). The segment sorts first, then
+    the other columns in their order; one take per column (a pandas sort on several columns
+    took 1.5 s at 10M orders)."""
     names = rows["segment"]
     segments = pd.Categorical(names, categories=sorted(names.dropna().unique()))
-    return rows.assign(segment=segments).sort_values(
-        list(rows.columns), kind="stable", ignore_index=True
+    codes = np.asarray(segments.codes, dtype=np.int64)
+    keys = [np.where(codes < 0, len(segments.categories), codes)]
+    order = _sort_order(keys + [rows[c].to_numpy() for c in rows.columns if c != "segment"])
+    return pd.DataFrame(
+        {
+            c: segments.take(order) if c == "segment" else rows[c].to_numpy()[order]
+            for c in rows.columns
+        }
     )
+
+
+def _by_segment(rows: pd.DataFrame) -> dict[Any, pd.DataFrame]:
+    """The rows of each segment of rows in fixed order (`_in_fixed_order`): contiguous slices,
+    in the order of the segment names, rows without a segment last under the key NaN."""
+    codes = np.asarray(rows["segment"].cat.codes, dtype=np.int64)
+    names = rows["segment"].cat.categories
+    edges = np.flatnonzero(np.diff(codes, prepend=-2, append=-2))  # 0, each change, len
+    return {
+        (names[codes[lo]] if codes[lo] >= 0 else np.nan): rows.iloc[lo:hi]
+        for lo, hi in pairwise(edges)
+    }
 
 
 def fit_segments(
@@ -155,15 +202,12 @@ def fit_segments(
                 pooled["converged"] = False
         return {**pooled, "industry_segment": segment}
 
-    # each segment's spend rows, split once (comparing the text column per segment cost 2 s
-    # at 10M orders); a null segment matches no spend row, as `==` would have it
-    spend_by_segment = dict(
-        tuple(spend_data.groupby("segment", sort=False, dropna=True, observed=True))
-    )
+    spend_by_segment = _by_segment(spend_data)
     no_spend = spend_data.iloc[0:0]
-    for segment, rows in data.groupby("segment", sort=True, dropna=False, observed=True):
+    for segment, rows in _by_segment(data).items():
         repeat = rows.loc[rows["frequency"] >= 1, "n_customers"].sum()
         if repeat >= min_repeat_buyers:
+            # a null segment matches no spend row, as `==` would have it
             seg_spend = spend_by_segment.get(segment, no_spend) if pd.notna(segment) else no_spend
             bg, gg, seconds = _fit_both(rows, seg_spend)
             if _usable(bg, gg):

@@ -72,35 +72,44 @@ def score_rows(
     monthly_rate = (1.0 + annual_discount_rate) ** (1.0 / 12.0) - 1.0
     discount = (1.0 + monthly_rate) ** -np.arange(1, horizon_months + 1, dtype=np.float64)
     by_segment = {row["industry_segment"]: _usable_params(row) for _, row in parameters.iterrows()}
-    parts: list[pd.DataFrame] = []
-    for segment, seg_rows in rows.groupby("industry_segment", sort=False):
-        out = seg_rows[["industry_segment", "frequency", "recency_days", "tenure_days"]].copy()
-        params = by_segment.get(segment)
-        nan = np.full(len(out), np.nan)
-        if params is None:
-            for col in SCORE_COLUMNS[4:]:
-                out[col] = nan
-            parts.append(out)
-            continue
-        x = out["frequency"].to_numpy(np.float64)
-        t_x = out["recency_days"].to_numpy(np.float64)
-        T = out["tenure_days"].to_numpy(np.float64)
-        by_month = expected_purchases_by_period(params, x, t_x, T, DAYS_PER_MONTH, horizon_months)
-        out["probability_alive"] = probability_alive(params, x, t_x, T)
-        out["predicted_purchases"] = by_month.sum(axis=1)
-        out["discounted_purchases"] = by_month @ discount
-        out["holdout_predicted_purchases"] = (
-            expected_purchases(params, holdout_days, x, t_x, T) if holdout_days > 0 else nan
-        )
-        out["probability_purchase_30d"] = probability_purchase_within(params, 30.0, x, t_x, T)
-        out["probability_purchase_90d"] = probability_purchase_within(params, 90.0, x, t_x, T)
-        out["median_days_to_next_purchase"] = median_days_to_next_purchase(params, x, T)
-        parts.append(out)
-    if not parts:
+    # Rows grouped by segment in the order segments first appear (rows without a segment
+    # dropped), each segment's rows in their input order: what a pandas groupby gives, by
+    # one stable argsort of integer codes (pandas' per-group takes and the concatenation
+    # of the parts cost 3 of the 5.6 s of scoring at 10M orders).
+    codes, segments = pd.factorize(rows["industry_segment"])
+    order = np.argsort(codes, kind="stable")
+    order = order[codes[order] >= 0]
+    if len(order) == 0:
         return pd.DataFrame({c: pd.Series(dtype=np.float64) for c in SCORE_COLUMNS}).astype(
             {"industry_segment": object}
         )
-    scored = pd.concat(parts, ignore_index=True)
-    values = scored[list(SCORE_COLUMNS[4:])].to_numpy(np.float64)
-    scored[list(SCORE_COLUMNS[4:])] = np.where(np.isfinite(values), values, np.nan)
-    return scored[list(SCORE_COLUMNS)]
+    bounds = np.searchsorted(codes[order], np.arange(len(segments) + 1))
+    keys = {c: rows[c].to_numpy()[order] for c in SCORE_COLUMNS[:4]}
+    x_all, t_x_all, T_all = (
+        keys[c].astype(np.float64) for c in ("frequency", "recency_days", "tenure_days")
+    )
+    scores = {c: np.full(len(order), np.nan) for c in SCORE_COLUMNS[4:]}
+    for k, segment in enumerate(segments):
+        params = by_segment.get(segment)
+        if params is None:
+            continue
+        part = slice(bounds[k], bounds[k + 1])
+        x, t_x, T = x_all[part], t_x_all[part], T_all[part]
+        by_month = expected_purchases_by_period(params, x, t_x, T, DAYS_PER_MONTH, horizon_months)
+        scores["probability_alive"][part] = probability_alive(params, x, t_x, T)
+        scores["predicted_purchases"][part] = by_month.sum(axis=1)
+        scores["discounted_purchases"][part] = by_month @ discount
+        if holdout_days > 0:
+            scores["holdout_predicted_purchases"][part] = expected_purchases(
+                params, holdout_days, x, t_x, T
+            )
+        scores["probability_purchase_30d"][part] = probability_purchase_within(
+            params, 30.0, x, t_x, T
+        )
+        scores["probability_purchase_90d"][part] = probability_purchase_within(
+            params, 90.0, x, t_x, T
+        )
+        scores["median_days_to_next_purchase"][part] = median_days_to_next_purchase(params, x, T)
+    for values in scores.values():
+        values[~np.isfinite(values)] = np.nan
+    return pd.DataFrame(keys | scores, columns=list(SCORE_COLUMNS))

@@ -271,8 +271,9 @@ def test_parameter_recovery_within_sampling_error(
     ms = repeat["monetary_value"].to_numpy(float)
     gg_names = ["p", "q", "gamma"]
     gg_theta = np.log(fit[gg_names].to_numpy(float))
+    gg_data = gamma_gamma._prepare(xs, ms, np.ones_like(xs))
     gg_se = _standard_errors(
-        lambda th: gamma_gamma._neg_ll_and_grad(th, xs, ms, np.ones_like(xs)), gg_theta, len(xs)
+        lambda th: gamma_gamma._neg_ll_and_grad(th, gg_data), gg_theta, len(xs)
     )
     for name, estimate, error in zip(gg_names, np.exp(gg_theta), gg_se, strict=True):
         assert abs(estimate - TRUE_GG[name]) < 3 * error, (name, estimate, error)
