@@ -6,7 +6,6 @@ Pure (no I/O) so a dbt-duckdb Python model can call it on the collapsed customer
 from __future__ import annotations
 
 import math
-import time
 from itertools import pairwise
 from typing import Any
 
@@ -37,19 +36,15 @@ OUTPUT_COLUMNS = (
     "gg_log_likelihood",
     "converged",
     "parameter_source",
-    "fit_seconds",
 )
 
 
-def _fit_both(
-    rows: pd.DataFrame, spend_rows: pd.DataFrame
-) -> tuple[BGNBDParams, GammaGammaParams, float]:
-    start = time.perf_counter()
+def _fit_both(rows: pd.DataFrame, spend_rows: pd.DataFrame) -> tuple[BGNBDParams, GammaGammaParams]:
     bg = fit_bgnbd(rows["frequency"], rows["recency"], rows["T"], rows["n_customers"])
     gg = fit_gamma_gamma(
         spend_rows["frequency"], spend_rows["monetary_value"], spend_rows["n_customers"]
     )
-    return bg, gg, time.perf_counter() - start
+    return bg, gg
 
 
 def _usable(bg: BGNBDParams, gg: GammaGammaParams) -> bool:
@@ -63,7 +58,6 @@ def _row(
     bg: BGNBDParams,
     gg: GammaGammaParams,
     source: str,
-    seconds: float,
 ) -> dict[str, Any]:
     repeat = rows.loc[rows["frequency"] >= 1, "n_customers"].sum()
     return {
@@ -81,7 +75,6 @@ def _row(
         "gg_log_likelihood": gg.log_likelihood,
         "converged": _usable(bg, gg),
         "parameter_source": source,
-        "fit_seconds": seconds,
     }
 
 
@@ -161,8 +154,8 @@ def fit_segments(
     A segment is fitted on its own rows when it has at least ``min_repeat_buyers`` repeat
     buyers and both of its fits converge (with q > 1); otherwise it receives the parameters
     fitted on all segments together and ``parameter_source = 'pooled'``. For pooled rows,
-    ``customers_fitted``, ``repeat_buyers_fitted``, the log-likelihoods and ``fit_seconds``
-    describe the pooled fit (all segments), not the segment's own data.
+    ``customers_fitted``, ``repeat_buyers_fitted`` and the log-likelihoods describe the pooled
+    fit (all segments), not the segment's own data.
     ``converged`` is True only when both models of the reported parameters converged (and
     q > 1) and, for pooled rows, the pooled data has at least ``min_repeat_buyers`` repeat
     buyers. Gamma-Gamma ignores rows with monetary_value <= 0.
@@ -194,8 +187,8 @@ def fit_segments(
     def pooled_row(segment: Any) -> dict[str, Any]:
         nonlocal pooled
         if pooled is None:
-            bg, gg, seconds = _fit_both(data, spend_data)
-            pooled = _row(None, data, bg, gg, "pooled", seconds)
+            bg, gg = _fit_both(data, spend_data)
+            pooled = _row(None, data, bg, gg, "pooled")
             # Too small even pooled: the optimiser may "converge" to a degenerate point
             # (parameters running off to 1e4 and beyond); such parameters are never used.
             if pooled["repeat_buyers_fitted"] < min_repeat_buyers:
@@ -209,9 +202,9 @@ def fit_segments(
         if repeat >= min_repeat_buyers:
             # a null segment matches no spend row, as `==` would have it
             seg_spend = spend_by_segment.get(segment, no_spend) if pd.notna(segment) else no_spend
-            bg, gg, seconds = _fit_both(rows, seg_spend)
+            bg, gg = _fit_both(rows, seg_spend)
             if _usable(bg, gg):
-                results.append(_row(segment, rows, bg, gg, "segment", seconds))
+                results.append(_row(segment, rows, bg, gg, "segment"))
                 continue
         results.append(pooled_row(segment))
     out = pd.DataFrame(results, columns=list(OUTPUT_COLUMNS))

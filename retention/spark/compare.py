@@ -137,15 +137,12 @@ def compare_tables(
     left: Table,
     right: Table,
     key_columns: Sequence[str] | None,
-    ignore_columns: Sequence[str] | None = None,
 ) -> Comparison:
     """Compare two copies of a mart.
 
-    key_columns None = every column is the key; ignore_columns are left out
-    of the value comparison (e.g. a fit's run time).
+    key_columns None = every column is the key.
     """
     result = Comparison(name, len(left.rows), len(right.rows))
-    ignored = set(ignore_columns or ())
     if set(left.columns) != set(right.columns):
         missing = [c for c in left.columns if c not in right.columns]
         extra = [c for c in right.columns if c not in left.columns]
@@ -164,8 +161,6 @@ def compare_tables(
     for column, left_type, right_type in zip(left.columns, left.types, right.types, strict=True):
         if normalise_type(left_type) != normalise_type(right_type):
             result.problems.append(f"column {column}: type {left_type} vs {right_type}")
-    if ignored:
-        result.notes.append(f"not compared (run-dependent): {', '.join(sorted(ignored))}")
 
     keys = list(key_columns) if key_columns else list(left.columns)
     positions = [list(left.columns).index(k) for k in keys]
@@ -198,8 +193,6 @@ def compare_tables(
     for key in sorted(set(left_rows) & set(right_rows), key=_sort_key):
         a, b = left_rows[key], right_rows[key]
         for position, column in enumerate(left.columns):
-            if column in ignored:
-                continue
             if not values_equal(kinds[position], a[position], b[position]):
                 counts[column] = counts.get(column, 0) + 1
                 examples = mismatches.setdefault(column, [])

@@ -32,8 +32,6 @@ from retention.spark.compare import Comparison, Table, compare_tables
 
 SPARK_HOME = PROJECT_ROOT / "warehouse" / "spark"
 CLV_STEP_SOURCE = "source:clv_spark_step+"
-# columns that measure the run, not the data: never equal between two builds
-RUN_DEPENDENT_COLUMNS = {"clv_model_parameters": ["fit_seconds"]}
 
 
 def mart_keys(manifest_path: Path) -> dict[str, list[str] | None]:
@@ -138,7 +136,6 @@ def compare_marts(reference: Path, manifest: Path) -> list[Comparison]:
             duckdb_table(reference, name),
             spark_table(spark, name),
             key,
-            RUN_DEPENDENT_COLUMNS.get(name),
         )
         print(comparison.report(), flush=True)
         comparisons.append(comparison)

@@ -375,12 +375,8 @@ def _relations(path: Path) -> list[str]:
     return [name for (name,) in rows]
 
 
-# measured durations differ between any two builds
-NOT_COMPARED = {"fit_seconds"}
-
-
 def _comparable_columns(con: duckdb.DuckDBPyConnection, catalog: str, name: str) -> str:
-    """The select list: doubles to 10 significant digits, timings left out.
+    """The select list: doubles to 10 significant digits.
 
     Raw file paths are compared from the raw folder on (the fresh builds read
     a copy of the folder).
@@ -394,9 +390,7 @@ def _comparable_columns(con: duckdb.DuckDBPyConnection, catalog: str, name: str)
         "where table_catalog = ? and table_schema = ? and table_name = ? order by ordinal_position",
         [catalog, schema, table],
     ).fetchall()
-    return ", ".join(
-        _comparable(column, data_type) for column, data_type in rows if column not in NOT_COMPARED
-    )
+    return ", ".join(_comparable(column, data_type) for column, data_type in rows)
 
 
 def _comparable(column: str, data_type: str) -> str:

@@ -25,8 +25,7 @@ final as (
         cast(case when {{ is_finite('q') }} then q end as double) as q,
         cast(case when {{ is_finite('gamma') }} then gamma end as double) as gamma,
         cast(case when {{ is_finite('log_likelihood') }} then log_likelihood end as double) as log_likelihood,
-        cast(case when {{ is_finite('gg_log_likelihood') }} then gg_log_likelihood end as double) as gg_log_likelihood,
-        cast(case when {{ is_finite('fit_seconds') }} then fit_seconds end as double) as fit_seconds
+        cast(case when {{ is_finite('gg_log_likelihood') }} then gg_log_likelihood end as double) as gg_log_likelihood
     from fitted
 )
 
