@@ -326,3 +326,56 @@ def test_fit_row_order_is_lexsorts() -> None:
     wide = rng.integers(0, 2**40, n)
     for keys in ([small, days, money], [money, small], [small, wide, wide], [days[:0]]):
         np.testing.assert_array_equal(fit_module._sort_order(keys), np.lexsort(keys[::-1]))
+
+
+def test_scored_rows_get_their_own_segments_parameters() -> None:
+    """score_rows on interleaved segments: each row scored with its segment's parameters
+    (as a call on that row alone gives), a segment without usable parameters and a row
+    without a segment get nulls, and rows keep their segment and summary columns."""
+    from retention.clv.outlook import probability_purchase_within
+    from retention.clv.score import score_rows
+
+    params = {
+        "fashion": (0.8, 40.0, 0.6, 3.0),
+        "grocery": (2.5, 12.0, 1.4, 6.0),
+        "failed": (1.0, 1.0, 1.0, 1.0),
+    }
+    parameters = pd.DataFrame(
+        [
+            {"industry_segment": s, "r": r, "alpha": al, "a": a, "b": b, "converged": s != "failed"}
+            for s, (r, al, a, b) in params.items()
+        ]
+    )
+    rng = np.random.default_rng(4)
+    n = 600
+    tenure = rng.integers(1, 400, n)
+    recency = (tenure * rng.random(n)).astype(int)
+    frequency = np.where(recency > 0, rng.integers(1, 12, n), 0)
+    names = np.array(["grocery", "fashion", "failed", None], dtype=object)
+    rows = pd.DataFrame(
+        {
+            "industry_segment": names[rng.integers(0, 4, n)],
+            "frequency": frequency,
+            "recency_days": recency,
+            "tenure_days": tenure,
+        }
+    )
+    scored = score_rows(rows, parameters, 12, 0.1, holdout_days=30.0)
+    keys = list(rows.columns)
+    expected_keys = rows.dropna(subset=["industry_segment"]).sort_values(keys)
+    pd.testing.assert_frame_equal(
+        scored[keys].sort_values(keys).reset_index(drop=True), expected_keys.reset_index(drop=True)
+    )
+    for segment, part in scored.groupby("industry_segment"):
+        x, t_x, T = (part[c].to_numpy(float) for c in keys[1:])
+        if segment == "failed":
+            assert part.drop(columns=keys).isna().all().all()
+            continue
+        p = BGNBDParams(*params[segment], 0.0, True, 1)
+        np.testing.assert_allclose(part["probability_alive"], probability_alive(p, x, t_x, T))
+        np.testing.assert_allclose(
+            part["holdout_predicted_purchases"], expected_purchases(p, 30.0, x, t_x, T)
+        )
+        np.testing.assert_allclose(
+            part["probability_purchase_90d"], probability_purchase_within(p, 90.0, x, t_x, T)
+        )
