@@ -96,3 +96,11 @@ def dot(u: FloatArray, v: FloatArray) -> float:
     """sum(u * v) without BLAS: multithreaded BLAS dot products on these short vectors were
     ~30x slower than the whole likelihood under thread contention (measured on 2 cores)."""
     return float(np.sum(u * v))
+
+
+def weight_per_value(values: FloatArray, w: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """The distinct values and the total weight of each: terms of a likelihood that depend
+    on one value only (e.g. gamma functions of the frequency) are evaluated once per value
+    and summed with these weights."""
+    distinct, inverse = np.unique(values, return_inverse=True)
+    return distinct, np.bincount(inverse, weights=w, minlength=distinct.size)

@@ -25,7 +25,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from retention._optim import dot as _dot
-from retention._optim import minimize_log_params
+from retention._optim import minimize_log_params, weight_per_value
 
 FloatArray = NDArray[np.float64]
 
@@ -93,8 +93,7 @@ def validate_rfm(
 
 
 def _prepare(x: FloatArray, t_x: FloatArray, T: FloatArray, w: FloatArray) -> _Data:
-    ux, inv = np.unique(x, return_inverse=True)
-    wx = np.bincount(inv, weights=w, minlength=ux.size)
+    ux, wx = weight_per_value(x, w)
     return _Data(x=x, t_x=t_x, T=T, w=w, ux=ux, wx=wx, pos=x > 0)
 
 

@@ -20,7 +20,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from retention._optim import dot as _dot
-from retention._optim import minimize_log_params
+from retention._optim import minimize_log_params, weight_per_value
 
 FloatArray = NDArray[np.float64]
 
@@ -56,7 +56,7 @@ class _SpendData:
 
 
 def _prepare(x: FloatArray, m: FloatArray, w: FloatArray) -> _SpendData:
-    ux, inv = np.unique(x, return_inverse=True)
+    ux, w_ux = weight_per_value(x, w)
     wx = w * x
     log_m = np.log(m)
     return _SpendData(
@@ -64,7 +64,7 @@ def _prepare(x: FloatArray, m: FloatArray, w: FloatArray) -> _SpendData:
         wx=wx,
         mx=m * x,
         ux=ux,
-        w_ux=np.bincount(inv, weights=w, minlength=ux.size),
+        w_ux=w_ux,
         sum_wx_log_m=_dot(wx, log_m),
         sum_w_log_m=_dot(w, log_m),
         sum_wx_log_x=_dot(wx, np.log(x)),
@@ -83,8 +83,9 @@ def _neg_ll_and_grad(log_params: FloatArray, d: _SpendData) -> tuple[float, Floa
     pu = p * d.ux
     lg_u = special.gammaln(pu + q) - special.gammaln(pu)
     dg_pq = special.digamma(pu + q)
-    log_gmx = np.log(g + d.mx)
-    inv_gmx = 1.0 / (g + d.mx)
+    gmx = g + d.mx
+    log_gmx = np.log(gmx)
+    inv_gmx = 1.0 / gmx
     wx_log_gmx, w_log_gmx = _dot(d.wx, log_gmx), _dot(d.w, log_gmx)
     ll = (
         _dot(d.w_ux, lg_u)
