@@ -11,12 +11,16 @@ each in its own process so that its wall time and peak memory are its own:
 5. the one-day change: the raw folder rewritten in place to the export of D
    (only the files whose rows change), dbt build again on the same warehouse;
 6. a build with no change: dbt build again, nothing rewritten; then once
-   more without the dbt unit tests, as a scheduled build may run it.
+   more without the dbt unit tests, as a scheduled build may run it;
+7. as_of_date one day later, nothing rewritten (``--vars``, parsed first,
+   untimed): a morning without new data, so only the models that apply
+   as_of_date have work. With step 6 it is the floor under any one-day
+   change: what a daily build costs before a single raw row changes.
 With ``--scaling`` (the default at 50M: 10M), a full build of the smaller
 size's dataset runs right before and right after step 1, so that the size
 ratio of the full builds is measured in one run, back to back (the host's
 speed drifts by 20-30 % over hours).
-Builds 5 and 6 are described by the warehouse's build log (meta.build_log):
+Builds 5 to 7 are described by the warehouse's build log (meta.build_log):
 what each model did and the rows it wrote.
 Writes .bench/results/SIZE.json and the SIZE section of BENCHMARKS.md.
 """
@@ -29,7 +33,7 @@ import os
 import shutil
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -246,7 +250,7 @@ def change_builds(
     steps: dict[str, Any],
     build_args: tuple[str, ...] = (),
 ) -> None:
-    """Steps 5 and 6: the one-day change on the built warehouse, then no change."""
+    """Steps 5 to 7: the one-day change on the built warehouse, no change, as_of_date moved."""
     _log("one-day change: raw folder rewritten to the export of the last day ...")
     written = daily.write_state(dataset_full, raw, "after")
     _log(f"one-day change: {len(written.rewritten)} files rewritten, {written.unchanged} unchanged")
@@ -260,6 +264,7 @@ def change_builds(
     if not change.ok:
         steps["no_change_build"] = {"skipped": "the one-day change build failed"}
         steps["no_change_build_without_unit_tests"] = steps["no_change_build"]
+        steps["as_of_date_build"] = steps["no_change_build"]
         return
     unchanged = daily.write_state(dataset_full, raw, "after")
     if unchanged.rewritten or unchanged.removed:
@@ -282,6 +287,35 @@ def change_builds(
     )
     steps["no_change_build_without_unit_tests"] = logged_step(scheduled, warehouse, target)
     _log(f"no-change build without the unit tests: {scheduled.measured.seconds:.1f} s")
+    as_of_date_build(dataset_full, raw, warehouse, target, extra_env, steps, build_args)
+
+
+def as_of_date_build(
+    dataset_full: Path,
+    raw: Path,
+    warehouse: Path,
+    target: Path,
+    extra_env: dict[str, str],
+    steps: dict[str, Any],
+    build_args: tuple[str, ...] = (),
+) -> None:
+    """Step 7: as_of_date one day after the export's last day, no raw file rewritten."""
+    next_day = daily.last_day(dataset_full) + timedelta(days=1)
+    moved = ("--vars", json.dumps({"as_of_date": next_day.isoformat()}))
+    # a changed var makes dbt parse the project again: untimed, as the run's first parse
+    run_measured(
+        [dbt_executable(), "parse", *moved], env=dbt_env(raw, warehouse, target, extra_env)
+    )
+    _log(f"as_of_date one day later ({next_day}), no raw change ...")
+    build = dbt_build(
+        raw, warehouse, target, fresh=False, extra_env=extra_env, args=(*build_args, *moved)
+    )
+    step = {**logged_step(build, warehouse, target), "as_of_date": str(next_day)}
+    steps["as_of_date_build"] = step
+    _log(
+        f"as_of_date one day later: {build.measured.seconds:.1f} s, rows written "
+        f"{step.get('build_log', {}).get('rows_written')}"
+    )
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -404,6 +438,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         steps["change_build"] = {"skipped": "--skip change"}
         steps["no_change_build"] = {"skipped": "--skip change"}
         steps["no_change_build_without_unit_tests"] = {"skipped": "--skip change"}
+        steps["as_of_date_build"] = {"skipped": "--skip change"}
     else:
         change_builds(dataset.full_dir, raw, warehouse, target, extra_env, steps)
 

@@ -15,9 +15,11 @@ without any change: the build log must show 0 rows written.
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -416,6 +418,30 @@ def test_change_and_no_change_builds(
     assert f"| one-day change ÷ full build (time) | {share:.3f} |" in text
     assert "| build with no change: rows written (build log) | 0 | 0 | met |" in text
     assert f"re-validated {log['orders_revalidated']:,} of {log['orders_rows']:,} rows" in text
+
+
+@pytest.mark.slow
+def test_as_of_date_moved_alone(bench_run: dict[str, Path], change_run: dict[str, Any]) -> None:
+    """Step 7: as_of_date one day after the export's last day, no raw file rewritten:
+    no raw row is read again, and the models that apply as_of_date run."""
+    moved = change_run["as_of_date_build"]
+    assert moved["ok"], moved.get("error_tail")
+    next_day = daily.last_day(bench_run["full"]) + timedelta(days=1)
+    assert moved["as_of_date"] == next_day.isoformat()
+    results = json.loads((bench_run["root"] / "target" / "run_results.json").read_text())
+    assert results["args"]["vars"] == {"as_of_date": next_day.isoformat()}
+    actions = {n["name"]: n["action"] for n in moved["build_log"]["logged"]}
+    raw_and_staging = {a for n, a in actions.items() if n.startswith(("raw_", "base_", "stg_"))}
+    assert raw_and_staging == {"skipped"}
+    assert actions["int_order_refunds_summed"] == "rebuilt"  # refunds up to as_of_date
+    assert actions["fct_orders"] != "skipped"
+    steps = {"dbt_build": {"seconds": 100.0, "cpu_seconds": 150.0}, **change_run}
+    data = {"orders": 1, "customers": 1, "stores": 3, "seed": 11}
+    change_facts = daily.change_facts(bench_run["full"])
+    text = report.section(_run_result("20k", {**data, "change": change_facts}, steps))
+    assert f"| as_of_date one day later ({next_day}), no raw change: dbt build | " in text
+    share = moved["seconds"] / 100.0
+    assert f"| as_of_date one day later, no raw change ÷ full build (time) | {share:.3f} |" in text
 
 
 @pytest.mark.slow
