@@ -287,19 +287,7 @@ def change_builds(
     )
     steps["no_change_build_without_unit_tests"] = logged_step(scheduled, warehouse, target)
     _log(f"no-change build without the unit tests: {scheduled.measured.seconds:.1f} s")
-    as_of_date_build(dataset_full, raw, warehouse, target, extra_env, steps, build_args)
-
-
-def as_of_date_build(
-    dataset_full: Path,
-    raw: Path,
-    warehouse: Path,
-    target: Path,
-    extra_env: dict[str, str],
-    steps: dict[str, Any],
-    build_args: tuple[str, ...] = (),
-) -> None:
-    """Step 7: as_of_date one day after the export's last day, no raw file rewritten."""
+    # step 7: as_of_date one day after the export's last day, no raw file rewritten
     next_day = daily.last_day(dataset_full) + timedelta(days=1)
     moved = ("--vars", json.dumps({"as_of_date": next_day.isoformat()}))
     # a changed var makes dbt parse the project again: untimed, as the run's first parse
