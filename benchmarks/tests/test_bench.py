@@ -383,6 +383,15 @@ def test_one_day_change_rewrites_only_changed_files(
     assert compared > len(rewritten) > 3
 
 
+def _change_section(bench_run: dict[str, Path], change_run: dict[str, Any]) -> str:
+    """The report section of the change builds, after a full build of 100 s."""
+    data = {"orders": 1, "customers": 1, "stores": 3, "seed": 11}
+    steps = {"dbt_build": {"seconds": 100.0, "cpu_seconds": 150.0}, **change_run}
+    change_facts = daily.change_facts(bench_run["full"])
+    result = {**_run_result("20k", {**data, "change": change_facts}, steps), "disk_free_gb": 36.4}
+    return report.section(result)
+
+
 @pytest.mark.slow
 def test_change_and_no_change_builds(
     bench_run: dict[str, Path], change_run: dict[str, Any]
@@ -407,11 +416,7 @@ def test_change_and_no_change_builds(
     scheduled = change_run["no_change_build_without_unit_tests"]
     assert scheduled["ok"], scheduled.get("error_tail")
     assert scheduled["build_log"]["rows_written"] == 0
-    data = {"orders": 1, "customers": 1, "stores": 3, "seed": 11}
-    steps = {"dbt_build": {"seconds": 100.0, "cpu_seconds": 150.0}, **change_run}
-    change_facts = daily.change_facts(bench_run["full"])
-    result = {**_run_result("20k", {**data, "change": change_facts}, steps), "disk_free_gb": 36.4}
-    text = report.section(result)
+    text = _change_section(bench_run, change_run)
     assert "on 2 cores, 36 GB free on disk. Data:" in text
     assert "| the same, unit tests left out (`DBT_EXCLUDE_RESOURCE_TYPES=unit_test`) | " in text
     share = change["seconds"] / 100.0
@@ -435,10 +440,7 @@ def test_as_of_date_moved_alone(bench_run: dict[str, Path], change_run: dict[str
     assert raw_and_staging == {"skipped"}
     assert actions["int_order_refunds_summed"] == "rebuilt"  # refunds up to as_of_date
     assert actions["fct_orders"] != "skipped"
-    steps = {"dbt_build": {"seconds": 100.0, "cpu_seconds": 150.0}, **change_run}
-    data = {"orders": 1, "customers": 1, "stores": 3, "seed": 11}
-    change_facts = daily.change_facts(bench_run["full"])
-    text = report.section(_run_result("20k", {**data, "change": change_facts}, steps))
+    text = _change_section(bench_run, change_run)
     assert f"| as_of_date one day later ({next_day}), no raw change: dbt build | " in text
     share = moved["seconds"] / 100.0
     assert f"| as_of_date one day later, no raw change ÷ full build (time) | {share:.3f} |" in text
