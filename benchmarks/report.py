@@ -3,6 +3,9 @@
 BENCHMARKS.md holds one section per size between ``<!-- bench:SIZE:start -->``
 and ``<!-- bench:SIZE:end -->`` markers; a run replaces its own section and the
 machine description, and keeps everything else (the closing notes) as written.
+README.md's results table and its lists of targets met and not met, between
+``<!-- bench:summary:start -->`` and ``<!-- bench:summary:end -->``, are
+written from the same saved results (``summary_markdown``).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from benchmarks.data import BENCH_DIR
 from retention.dbt import PROJECT_ROOT
 
 BENCHMARKS = PROJECT_ROOT / "BENCHMARKS.md"
+README = PROJECT_ROOT / "README.md"
 SIZE_ORDER = ("1M", "10M", "50M")
 
 TEMPLATE = """# Benchmarks
@@ -556,7 +560,103 @@ def _previous_targets(text: str) -> dict[str, str]:
     return rows
 
 
-def update_benchmarks(result: dict[str, Any], path: Path = BENCHMARKS) -> None:
+#: the sizes of README.md's results table (the large runs)
+SUMMARY_SIZES = ("10M", "50M")
+SUMMARY_HEADER = (
+    "| orders | dbt build | peak memory | baseline A (DuckDB SQL) | one-day change "
+    "| build with no change | `as_of_date` one day later, no raw change |"
+)
+#: a kept cell of an earlier run says so
+EARLIER_CELL = "(an earlier run)"
+
+
+def _summary_cells(r: dict[str, Any]) -> list[str | None]:
+    """One size's cells of README.md's results table; None where the run did not measure."""
+    steps = r.get("steps", {})
+    build = _measured(steps.get("dbt_build", {}))
+
+    def seconds(name: str) -> float | None:
+        return _measured(steps.get(name, {}))
+
+    def share(name: str) -> str | None:
+        value, ratio = seconds(name), _ratio(seconds(name), build)
+        return (
+            None if value is None or ratio is None else f"{value:.0f} s, {ratio:.2f} of the build"
+        )
+
+    no_change = seconds("no_change_build")
+    written = steps.get("no_change_build", {}).get("build_log", {}).get("rows_written")
+    peak = None if build is None else steps["dbt_build"].get("peak_gb")
+    return [
+        None if build is None else f"{build:.0f} s",
+        None if peak is None else f"{peak:.2f} GB",
+        None if seconds("baseline_a") is None else f"{seconds('baseline_a'):.0f} s",
+        share("change_build"),
+        None if no_change is None else f"{no_change:.0f} s, {written:,} rows written",
+        share("as_of_date_build"),
+    ]
+
+
+def _summary_rows(text: str) -> dict[str, list[str]]:
+    """The results table's rows in ``text`` (README.md): {size: cells after the size}."""
+    found = re.search(r"<!-- bench:summary:start -->(.*?)<!-- bench:summary:end -->", text, re.S)
+    rows: dict[str, list[str]] = {}
+    for line in (found.group(1) if found else "").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if line.startswith("|") and cells[0] in SIZE_ORDER:
+            rows[cells[0]] = cells[1:]
+    return rows
+
+
+def summary_markdown(
+    results: dict[str, dict[str, Any]], targets: str, previous: dict[str, list[str]] | None = None
+) -> str:
+    """README.md's results table, from the saved results, and the targets met
+    and not met, from ``targets`` (BENCHMARKS.md's table, ``targets_markdown``).
+
+    A cell the saved results do not measure keeps the value of ``previous``
+    (the table as README.md holds it), marked as from an earlier run."""
+    previous = previous or {}
+    lines = [SUMMARY_HEADER, "|---:|" + "---:|" * (SUMMARY_HEADER.count("|") - 2)]
+    for size in SUMMARY_SIZES:
+        if size not in results and size not in previous:
+            continue
+        cells = _summary_cells(results.get(size, {}))
+        kept = previous.get(size, [])
+        for i, cell in enumerate(cells):
+            if cell is None and i < len(kept) and kept[i] not in ("", "-"):
+                old = kept[i]
+                cells[i] = old if EARLIER_CELL in old else f"{old} {EARLIER_CELL}"
+        lines.append("| " + " | ".join([size, *(cell or "-" for cell in cells)]) + " |")
+    verdicts: dict[str, list[str]] = {"met": [], "**not met**": []}
+    for line in targets.splitlines()[2:]:
+        name, measured, verdict = (cell.strip() for cell in line.strip("|").split("|"))
+        if verdict in verdicts:
+            verdicts[verdict].append(f"- {name}: {measured}")
+    lines += ["", 'Targets met (BENCHMARKS.md, "Targets"):', "", *verdicts["met"]]
+    lines += ["", "Targets not met:", "", *verdicts["**not met**"]]
+    return "\n".join(lines)
+
+
+def update_readme(
+    targets: str, path: Path = README, results_dir: Path = BENCH_DIR / "results"
+) -> None:
+    """Rewrite README.md's results table (from ``results_dir``) and its targets."""
+    text = path.read_text()
+    summary = summary_markdown(_load_results(results_dir), targets, _summary_rows(text))
+    path.write_text(
+        re.sub(
+            r"<!-- bench:summary:start -->.*?<!-- bench:summary:end -->",
+            lambda _: f"<!-- bench:summary:start -->\n{summary}\n<!-- bench:summary:end -->",
+            text,
+            flags=re.S,
+        )
+    )
+
+
+def update_benchmarks(
+    result: dict[str, Any], path: Path = BENCHMARKS, readme: Path = README
+) -> None:
     text = path.read_text() if path.exists() else TEMPLATE
     machine_block = (
         f"<!-- machine:start -->\n{machine_markdown(result['machine'])}\n<!-- machine:end -->"
@@ -579,6 +679,7 @@ def update_benchmarks(result: dict[str, Any], path: Path = BENCHMARKS) -> None:
         flags=re.S,
     )
     path.write_text(text)
+    update_readme(targets, readme)
 
 
 def _insert_section(text: str, label: str, block: str) -> str:

@@ -16,6 +16,7 @@ without any change: the build log must show 0 rows written.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -89,6 +90,99 @@ def test_targets_are_checked_on_the_sizes_the_issue_names() -> None:
         "7.50 (lifetimes ÷ ours, 1,000 customers)",
         "met",
     ]
+
+
+def test_the_readme_summary_is_written_from_the_saved_results(tmp_path: Path) -> None:
+    results = {
+        "10M": {
+            "label": "10M",
+            "steps": {
+                "dbt_build": {"seconds": 150.4, "peak_gb": 2.345},
+                "baseline_a": {"seconds": 60.0},
+                "change_build": {"seconds": 30.0},
+                "no_change_build": {"seconds": 15.2, "build_log": {"rows_written": 0}},
+                "as_of_date_build": {"seconds": 45.1},
+            },
+        },
+        "50M": {
+            "label": "50M",
+            "steps": {
+                "dbt_build": {"seconds": 800.0, "peak_gb": 2.7},
+                "baseline_a": {"skipped": "--skip baseline-a"},
+                "change_build": {"skipped": "--skip change"},
+            },
+        },
+    }
+    results_dir = tmp_path / "results"
+    results_dir.mkdir()
+    for label, result in results.items():
+        (results_dir / f"{label}.json").write_text(json.dumps(result))
+    readme = tmp_path / "README.md"
+    readme.write_text(
+        "before\n<!-- bench:summary:start -->\n"
+        f"{report.SUMMARY_HEADER}\n|---:|\n"
+        "| 50M | 900 s | 2.80 GB | 757 s | 400 s, 0.44 of the build | - | - |\n"
+        "<!-- bench:summary:end -->\nafter\n"
+    )
+    report.update_readme(report.targets_markdown(results), readme, results_dir)
+    text = readme.read_text()
+    assert text.startswith("before\n") and text.endswith("\nafter\n")
+    rows = {
+        line.split("|")[1].strip(): [cell.strip() for cell in line.split("|")[2:-1]]
+        for line in text.splitlines()
+        if line.startswith("| 10M") or line.startswith("| 50M")
+    }
+    # 45.1 / 150.4 = 0.30, 30 / 150.4 = 0.20
+    assert rows["10M"] == [
+        "150 s",
+        "2.35 GB",
+        "60 s",
+        "30 s, 0.20 of the build",
+        "15 s, 0 rows written",
+        "45 s, 0.30 of the build",
+    ]
+    # measured now: the run's; not measured: the README's earlier value, said to be one
+    assert rows["50M"] == [
+        "800 s",
+        "2.70 GB",
+        "757 s (an earlier run)",
+        "400 s, 0.44 of the build (an earlier run)",
+        "-",
+        "-",
+    ]
+    met = text[text.index("Targets met") : text.index("Targets not met")]
+    not_met = text[text.index("Targets not met") :]
+    assert "- 10M: build with no change writes 0 rows: 0 (rows)" in met
+    assert "- 10M: dbt build ≤ 1.5 times baseline A: 2.51 (ratio)" in not_met
+    assert "- 10M: one-day change ≤ 10% of the full build: 0.20" in not_met
+    # a second run keeps the marker once
+    report.update_readme(report.targets_markdown(results), readme, results_dir)
+    assert "757 s (an earlier run) |" in readme.read_text()
+
+
+def test_the_readme_summary_agrees_with_benchmarks_md() -> None:
+    """README.md's results table and targets are the ones BENCHMARKS.md records."""
+    benchmarks = report.BENCHMARKS.read_text()
+    readme = report.README.read_text()
+    targets = re.search(r"<!-- targets:start -->\n(.*?)\n<!-- targets:end -->", benchmarks, re.S)
+    assert targets
+    summary = report.summary_markdown({}, targets.group(1))
+    block = re.search(
+        r"<!-- bench:summary:start -->\n(.*?)\n<!-- bench:summary:end -->", readme, re.S
+    )
+    assert block
+    assert block.group(1).endswith(summary[summary.index("Targets met") :])
+    for size, cells in report._summary_rows(readme).items():
+        section = re.search(
+            rf"<!-- bench:{size}:start -->(.*?)<!-- bench:{size}:end -->", benchmarks, re.S
+        )
+        assert section, size
+        build = re.search(
+            r"\| dbt build, all models and tests \| ([\d,.]+) \| ([\d.]+) \|", section.group(1)
+        )
+        assert build, size
+        assert cells[0] == f"{float(build.group(1).replace(',', '')):.0f} s"
+        assert cells[1] == f"{float(build.group(2)):.2f} GB"
 
 
 def _run_result(label: str, data: dict[str, Any], steps: dict[str, Any]) -> dict[str, Any]:
