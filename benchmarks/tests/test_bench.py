@@ -172,7 +172,9 @@ def test_the_readme_summary_agrees_with_benchmarks_md() -> None:
     )
     assert block
     assert block.group(1).endswith(summary[summary.index("Targets met") :])
-    for size, cells in report._summary_rows(readme).items():
+    for size, kept in report._summary_rows(readme).items():
+        # a cell kept from an earlier run: that run's section is still the one in BENCHMARKS.md
+        cells = [cell.removesuffix(f" {report.EARLIER_CELL}") for cell in kept]
         section = re.search(
             rf"<!-- bench:{size}:start -->(.*?)<!-- bench:{size}:end -->", benchmarks, re.S
         )
