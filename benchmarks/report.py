@@ -568,6 +568,12 @@ SUMMARY_HEADER = (
 )
 #: a kept cell of an earlier run says so
 EARLIER_CELL = "(an earlier run)"
+#: README.md's generated block
+SUMMARY_BLOCK = re.compile(r"<!-- bench:summary:start -->(.*?)<!-- bench:summary:end -->", re.S)
+
+
+def _rows_written(rows: int | None) -> str:
+    return "" if rows is None else f", {rows:,} rows written"
 
 
 def _summary_cells(r: dict[str, Any]) -> list[str | None]:
@@ -592,14 +598,14 @@ def _summary_cells(r: dict[str, Any]) -> list[str | None]:
         None if peak is None else f"{peak:.2f} GB",
         None if seconds("baseline_a") is None else f"{seconds('baseline_a'):.0f} s",
         share("change_build"),
-        None if no_change is None else f"{no_change:.0f} s, {written:,} rows written",
+        None if no_change is None else f"{no_change:.0f} s" + _rows_written(written),
         share("as_of_date_build"),
     ]
 
 
 def _summary_rows(text: str) -> dict[str, list[str]]:
     """The results table's rows in ``text`` (README.md): {size: cells after the size}."""
-    found = re.search(r"<!-- bench:summary:start -->(.*?)<!-- bench:summary:end -->", text, re.S)
+    found = SUMMARY_BLOCK.search(text)
     rows: dict[str, list[str]] = {}
     for line in (found.group(1) if found else "").splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
@@ -645,11 +651,8 @@ def update_readme(
     text = path.read_text()
     summary = summary_markdown(_load_results(results_dir), targets, _summary_rows(text))
     path.write_text(
-        re.sub(
-            r"<!-- bench:summary:start -->.*?<!-- bench:summary:end -->",
-            lambda _: f"<!-- bench:summary:start -->\n{summary}\n<!-- bench:summary:end -->",
-            text,
-            flags=re.S,
+        SUMMARY_BLOCK.sub(
+            lambda _: f"<!-- bench:summary:start -->\n{summary}\n<!-- bench:summary:end -->", text
         )
     )
 
