@@ -549,9 +549,21 @@ def targets_markdown(
     return "\n".join(lines)
 
 
+def block(name: str) -> re.Pattern[str]:
+    """A generated block of a Markdown file, its body in group 1:
+    ``<!-- NAME:start -->`` to ``<!-- NAME:end -->``."""
+    name = re.escape(name)
+    return re.compile(rf"<!-- {name}:start -->(.*?)<!-- {name}:end -->", re.S)
+
+
+def _fill_block(text: str, name: str, body: str) -> str:
+    """``text`` with the block ``name``'s body replaced by ``body``."""
+    return block(name).sub(lambda _: f"<!-- {name}:start -->\n{body}\n<!-- {name}:end -->", text)
+
+
 def _previous_targets(text: str) -> dict[str, str]:
     """The rows of the targets table in ``text`` that hold a measurement: {target: row}."""
-    found = re.search(r"<!-- targets:start -->(.*?)<!-- targets:end -->", text, re.S)
+    found = block("targets").search(text)
     rows: dict[str, str] = {}
     for line in (found.group(1) if found else "").splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
@@ -569,7 +581,7 @@ SUMMARY_HEADER = (
 #: a kept cell of an earlier run says so
 EARLIER_CELL = "(an earlier run)"
 #: README.md's generated block
-SUMMARY_BLOCK = re.compile(r"<!-- bench:summary:start -->(.*?)<!-- bench:summary:end -->", re.S)
+SUMMARY = "bench:summary"
 
 
 def _rows_written(rows: int | None) -> str:
@@ -585,18 +597,19 @@ def _summary_cells(r: dict[str, Any]) -> list[str | None]:
         return _measured(steps.get(name, {}))
 
     def share(name: str) -> str | None:
-        value, ratio = seconds(name), _ratio(seconds(name), build)
+        value = seconds(name)
+        ratio = _ratio(value, build)
         return (
             None if value is None or ratio is None else f"{value:.0f} s, {ratio:.2f} of the build"
         )
 
-    no_change = seconds("no_change_build")
+    baseline_a, no_change = seconds("baseline_a"), seconds("no_change_build")
     written = steps.get("no_change_build", {}).get("build_log", {}).get("rows_written")
     peak = None if build is None else steps["dbt_build"].get("peak_gb")
     return [
         None if build is None else f"{build:.0f} s",
         None if peak is None else f"{peak:.2f} GB",
-        None if seconds("baseline_a") is None else f"{seconds('baseline_a'):.0f} s",
+        None if baseline_a is None else f"{baseline_a:.0f} s",
         share("change_build"),
         None if no_change is None else f"{no_change:.0f} s" + _rows_written(written),
         share("as_of_date_build"),
@@ -605,7 +618,7 @@ def _summary_cells(r: dict[str, Any]) -> list[str | None]:
 
 def _summary_rows(text: str) -> dict[str, list[str]]:
     """The results table's rows in ``text`` (README.md): {size: cells after the size}."""
-    found = SUMMARY_BLOCK.search(text)
+    found = block(SUMMARY).search(text)
     rows: dict[str, list[str]] = {}
     for line in (found.group(1) if found else "").splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
@@ -650,37 +663,24 @@ def update_readme(
     """Rewrite README.md's results table (from ``results_dir``) and its targets."""
     text = path.read_text()
     summary = summary_markdown(_load_results(results_dir), targets, _summary_rows(text))
-    path.write_text(
-        SUMMARY_BLOCK.sub(
-            lambda _: f"<!-- bench:summary:start -->\n{summary}\n<!-- bench:summary:end -->", text
-        )
-    )
+    path.write_text(_fill_block(text, SUMMARY, summary))
 
 
 def update_benchmarks(
     result: dict[str, Any], path: Path = BENCHMARKS, readme: Path = README
 ) -> None:
     text = path.read_text() if path.exists() else TEMPLATE
-    machine_block = (
-        f"<!-- machine:start -->\n{machine_markdown(result['machine'])}\n<!-- machine:end -->"
-    )
-    text = re.sub(r"<!-- machine:start -->.*?<!-- machine:end -->", machine_block, text, flags=re.S)
+    text = _fill_block(text, "machine", machine_markdown(result["machine"]))
     label = result["label"]
-    block = f"<!-- bench:{label}:start -->\n{section(result)}<!-- bench:{label}:end -->"
-    pattern = re.compile(
-        rf"<!-- bench:{re.escape(label)}:start -->.*?<!-- bench:{re.escape(label)}:end -->", re.S
-    )
-    if pattern.search(text):
-        text = pattern.sub(lambda _: block, text)
+    name = f"bench:{label}"
+    # a section ends with its own newline
+    body = section(result).removesuffix("\n")
+    if block(name).search(text):
+        text = _fill_block(text, name, body)
     else:
-        text = _insert_section(text, label, block)
+        text = _insert_section(text, label, f"<!-- {name}:start -->\n{body}\n<!-- {name}:end -->")
     targets = targets_markdown(_load_results(BENCH_DIR / "results"), _previous_targets(text))
-    text = re.sub(
-        r"<!-- targets:start -->.*?<!-- targets:end -->",
-        lambda _: f"<!-- targets:start -->\n{targets}\n<!-- targets:end -->",
-        text,
-        flags=re.S,
-    )
+    text = _fill_block(text, "targets", targets)
     path.write_text(text)
     update_readme(targets, readme)
 

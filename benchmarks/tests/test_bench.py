@@ -164,18 +164,16 @@ def test_the_readme_summary_agrees_with_benchmarks_md() -> None:
     """README.md's results table and targets are the ones BENCHMARKS.md records."""
     benchmarks = report.BENCHMARKS.read_text()
     readme = report.README.read_text()
-    targets = re.search(r"<!-- targets:start -->\n(.*?)\n<!-- targets:end -->", benchmarks, re.S)
+    targets = report.block("targets").search(benchmarks)
     assert targets
-    summary = report.summary_markdown({}, targets.group(1))
-    block = report.SUMMARY_BLOCK.search(readme)
+    summary = report.summary_markdown({}, targets.group(1).strip())
+    block = report.block(report.SUMMARY).search(readme)
     assert block
     assert block.group(1).rstrip().endswith(summary[summary.index("Targets met") :])
     for size, kept in report._summary_rows(readme).items():
         # a cell kept from an earlier run: that run's section is still the one in BENCHMARKS.md
         cells = [cell.removesuffix(f" {report.EARLIER_CELL}") for cell in kept]
-        section = re.search(
-            rf"<!-- bench:{size}:start -->(.*?)<!-- bench:{size}:end -->", benchmarks, re.S
-        )
+        section = report.block(f"bench:{size}").search(benchmarks)
         assert section, size
         build = re.search(
             r"\| dbt build, all models and tests \| ([\d,.]+) \| ([\d.]+) \|", section.group(1)
