@@ -48,7 +48,8 @@
 
 {#
     Called by the incremental materialization before the run.
-    - producer: takes the next change_id, forgets the positions of
+    - producer: takes the next change_id (above every change recorded and
+      every consumer's position), forgets the positions of
       consumers the project no longer has, drops the changes every
       remaining consumer has read, and records a reset when the run
       replaces every row (`replaces_all`);
@@ -59,8 +60,15 @@
 {% macro changelog_begin(replaces_all) %}
     {%- set producer_keys = config.get('changelog_keys') -%}
     {%- if producer_keys -%}
+        {#- after every consumer's position too: once the changes holding the
+            highest ids are dropped (every consumer read them), the highest
+            id left in meta.changes can be lower than the position of a
+            consumer that has not run since; a change numbered at or below
+            that position would never be read by it -#}
         {%- set next_id = build_log_query(
-            "select coalesce(max(change_id), 0) + 1 from meta.changes"
+            "select greatest("
+            ~ "(select coalesce(max(change_id), 0) from meta.changes), "
+            ~ "(select coalesce(max(change_id), 0) from meta.change_positions)) + 1"
         ).rows[0][0] -%}
         {%- do graph.update({'retention.change_id ' ~ invocation_id ~ ' ' ~ model.unique_id: next_id}) -%}
         {#- a consumer the project no longer has (removed, renamed or

@@ -58,6 +58,7 @@ not change.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import time
@@ -714,3 +715,76 @@ def test_differences_finds_a_changed_cent(tmp_path: Path) -> None:
     shutil.copy(tmp_path / "a.duckdb", tmp_path / "a_copy.duckdb")
     assert differences(tmp_path / "a.duckdb", tmp_path / "a_copy.duckdb") == {}
     assert set(differences(tmp_path / "a.duckdb", tmp_path / "b.duckdb")) == {"marts.fct_orders"}
+
+
+# The raw orders of test_a_new_change_is_read_after_the_changelog_emptied:
+# O6 (2024-04-01) arrives in the last state; cart CA6 names it throughout
+TINY = Path(__file__).parent / "data" / "tiny"
+LATE_ORDER = "O6"
+CARTS = (
+    "cart_id,store_id,customer_id,created_at,cart_value,order_id\n"
+    "CA1,S1,C1,2024-01-05 09:50:00,100.00,O1\n"
+    "CA2,S1,C1,2024-03-01 09:50:00,20.00,\n"
+    "CA6,S1,C2,2024-04-01 00:00:00,30.00,O6\n"
+)
+# one carts row of three rejected (unknown_order) until O6 arrives
+EMPTYING_VARS = {"max_rejected_share": 0.5}
+
+
+def test_a_new_change_is_read_after_the_changelog_emptied(tmp_path: Path) -> None:
+    """A change is numbered after every consumer's position, even once
+    meta.changes holds no row (every change read and dropped).
+
+    1. Built with the late order O6 missing: cart CA6 is unknown_order.
+    2. O9 completes: orders staging's changelog advances, and carts
+       staging (its consumer) records its position.
+    3. The orders and refunds files are rewritten as they were and
+       as_of_date moves one day: the three producers run, drop the changes
+       every consumer has read and record none; carts staging, whose inputs
+       did not change, is skipped and keeps its position. meta.changes is
+       empty.
+    4. O6 arrives, the carts file unchanged: carts staging must read O6's
+       change and accept CA6, as a full refresh does.
+    """
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for name in ("stores.csv", "customers.csv", "refunds.csv"):
+        shutil.copy(TINY / name, raw / name)
+    (raw / "carts.csv").write_text(CARTS)
+    orders = (TINY / "orders.csv").read_text().splitlines(keepends=True)
+    late = next(line for line in orders if line.startswith(f"{LATE_ORDER},"))
+    first = [line for line in orders if line is not late]
+    completed = [line.replace(",pending,", ",completed,") for line in first]
+    incremental = tmp_path / "incremental.duckdb"
+
+    def build(warehouse: Path, as_of_date: str, name: str) -> None:
+        env = dbt_env(raw_data_dir=raw, warehouse_path=warehouse, target_path=tmp_path / name)
+        result = run_dbt(
+            list(MODELS_AND_SEEDS), vars={**EMPTYING_VARS, "as_of_date": as_of_date}, env=env
+        )
+        assert result.ok, f"{name}:\n{result.output[-6000:]}"
+
+    (raw / "orders.csv").write_text("".join(first))
+    build(incremental, "2024-06-30", "target_1")
+    (raw / "orders.csv").write_text("".join(completed))
+    build(incremental, "2024-06-30", "target_2")
+    later = time.time() + 5  # the same content, a newer modification time
+    for name in ("orders.csv", "refunds.csv"):
+        os.utime(raw / name, (later, later))
+    build(incremental, "2024-07-01", "target_3")
+    (changes, carts_position) = _one_row(
+        incremental,
+        "select (select count(*) from meta.changes), (select change_id from "
+        "meta.change_positions where consumer = 'base_shop__carts')",
+    )
+    assert changes == 0 and carts_position > 0, (changes, carts_position)
+    (raw / "orders.csv").write_text("".join([*completed, late]))
+    build(incremental, "2024-07-01", "target_4")
+    fresh = tmp_path / "fresh.duckdb"
+    build(fresh, "2024-07-01", "target_fresh")
+
+    assert _one_row(
+        fresh, "select reject_reason from staging.base_shop__carts where cart_id = 'CA6'"
+    ) == (None,)
+    found = differences(incremental, fresh)
+    assert not found, "\n".join(f"{name}: {difference}" for name, difference in found.items())
