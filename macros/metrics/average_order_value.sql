@@ -3,7 +3,7 @@
     net revenue / purchases (docs/metrics.md), null without
     purchases. Rounded to cents (a double; the marts cast it to
     decimal(18, 2)) unless to_cents=false: the simple CLV multiplies the
-    exact value. Used by dim_customers, int_customers_flagged (is_high_aov
+    exact value. Used by dim_customers, int_customers_segmented (is_high_aov
     ranks the AOV dim_customers shows), rpt_aov_by_device_channel and
     int_customers_clv_predicted.
 #}

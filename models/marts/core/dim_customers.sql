@@ -18,12 +18,8 @@ stores as (
 ),
 
 -- segments (RFM scores, named segment, behavioural flags)
-rfm_scores as (
-    select * from {{ ref('int_customers_rfm_scored') }}
-),
-
-behaviour_flags as (
-    select * from {{ ref('int_customers_flagged') }}
+segments as (
+    select * from {{ ref('int_customers_segmented') }}
 ),
 
 -- CLV (issue 5): buy-till-you-die summary and predictions
@@ -56,20 +52,20 @@ final as (
                 then coalesce(cast(profiles.loyalty_member_since as date) <= {{ as_of_date() }}, false)
         end as is_loyalty_member,
         -- segments (RFM scores, named segment, behavioural flags)
-        behaviour_flags.days_since_last_order,
-        rfm_scores.rfm_recency_score,
-        rfm_scores.rfm_frequency_score,
-        rfm_scores.rfm_monetary_score,
-        rfm_scores.rfm_segment,
-        behaviour_flags.is_first_time_buyer,
-        behaviour_flags.is_repeat_buyer,
-        behaviour_flags.is_vip,
-        behaviour_flags.is_discount_shopper,
-        behaviour_flags.is_full_price_buyer,
-        behaviour_flags.is_cart_abandoner,
-        behaviour_flags.is_high_aov,
-        behaviour_flags.is_big_spender,
-        behaviour_flags.is_churn_risk,
+        segments.days_since_last_order,
+        segments.rfm_recency_score,
+        segments.rfm_frequency_score,
+        segments.rfm_monetary_score,
+        segments.rfm_segment,
+        segments.is_first_time_buyer,
+        segments.is_repeat_buyer,
+        segments.is_vip,
+        segments.is_discount_shopper,
+        segments.is_full_price_buyer,
+        segments.is_cart_abandoner,
+        segments.is_high_aov,
+        segments.is_big_spender,
+        segments.is_churn_risk,
         profiles.email_hash,
         -- CLV (issue 5)
         clv.frequency,
@@ -103,15 +99,11 @@ final as (
             and customers.customer_id = profiles.customer_id
     left join stores
         on customers.store_id = stores.store_id
-    -- segments: one row per customer in each, no fan-out
-    left join rfm_scores
+    -- segments: one row per customer, no fan-out
+    left join segments
         on
-            customers.store_id = rfm_scores.store_id
-            and customers.customer_id = rfm_scores.customer_id
-    left join behaviour_flags
-        on
-            customers.store_id = behaviour_flags.store_id
-            and customers.customer_id = behaviour_flags.customer_id
+            customers.store_id = segments.store_id
+            and customers.customer_id = segments.customer_id
     -- CLV (issue 5)
     left join clv
         on
