@@ -221,10 +221,13 @@ def fit_warehouse_rows(
 ) -> pd.DataFrame:
     """int_clv_parameters_fitted from the warehouse's unique rows (int_clv_frequency_rows,
     int_clv_spend_rows): the dbt Python model on DuckDB and the Spark CLV step call this."""
+    # the same columns under the names fit_segments reads, not copies: at 50M orders
+    # the unique rows hold 0.8 GB in pandas, outside DuckDB's memory limit
     summary = frequency_rows.rename(
-        columns={"industry_segment": "segment", "recency_days": "recency", "tenure_days": "T"}
+        columns={"industry_segment": "segment", "recency_days": "recency", "tenure_days": "T"},
+        copy=False,
     )
-    spend = spend_rows.rename(columns={"industry_segment": "segment"})
+    spend = spend_rows.rename(columns={"industry_segment": "segment"}, copy=False)
     spend["monetary_value"] = spend["monetary_value"].astype(float)
     fitted = fit_segments(summary, min_repeat_buyers=min_repeat_buyers, spend=spend)
     fitted["min_repeat_buyers"] = min_repeat_buyers
