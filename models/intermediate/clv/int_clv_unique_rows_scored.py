@@ -5,6 +5,7 @@ Scoring unique rows (not customers) keeps the hypergeometric evaluations few; SQ
 result back to every customer (int_customers_clv_predicted). See retention.clv.score.
 """
 
+from retention.clv.rows import with_segment_codes
 from retention.clv.score import SCORE_COLUMNS, score_rows
 
 _TYPES = {"industry_segment": "varchar", "frequency": "integer", "recency_days": "integer"}
@@ -14,7 +15,7 @@ def model(dbt, session):
     dbt.config(materialized="table")
     horizon_months = int(dbt.config.get("clv_horizon_months"))
     annual_discount_rate = float(dbt.config.get("annual_discount_rate"))
-    rows = dbt.ref("int_clv_frequency_rows").df()
+    rows = with_segment_codes(dbt.ref("int_clv_frequency_rows"))
     parameters = dbt.ref("int_clv_parameters_fitted").df()
     window = dbt.ref("int_clv_holdout_window").df()
     holdout_days = float(window["holdout_days"].iloc[0]) if len(window) else 0.0
