@@ -434,12 +434,12 @@ def _build(
     raw: Path,
     warehouse: Path,
     target: Path,
-    state: int,
+    vars: dict[str, object],
     command: tuple[str, ...] = MODELS_AND_SEEDS,
 ) -> DbtResult:
     # the build log is read by the invocation id in run_results.json
     env = dbt_env(raw_data_dir=raw, warehouse_path=warehouse, target_path=target, extra=WRITE_JSON)
-    return run_dbt(list(command), vars=STATE_VARS[state], env=env)
+    return run_dbt(list(command), vars=vars, env=env)
 
 
 Log = dict[str, dict[str, object]]
@@ -505,7 +505,7 @@ def test_incremental_builds_equal_full_refresh(full_export: Path, tmp_path: Path
                 shutil.copytree(raw, fresh_raw)
                 fresh = tmp_path / f"fresh_{state}.duckdb"
                 future = fresh_builds.submit(
-                    _build, fresh_raw, fresh, tmp_path / f"target_fresh_{state}", state
+                    _build, fresh_raw, fresh, tmp_path / f"target_fresh_{state}", STATE_VARS[state]
                 )
                 comparisons.append((state, fresh, future))
             if state == 2:  # the position of a consumer the project no longer has
@@ -520,7 +520,9 @@ def test_incremental_builds_equal_full_refresh(full_export: Path, tmp_path: Path
             target = tmp_path / f"target_inc_{state}"
             started = time.monotonic()
             command = {2: MODELS_SEEDS_AND_SEED_TESTS, 3: EVERYTHING, 4: EVERYTHING}
-            result = _build(raw, incremental, target, state, command.get(state, MODELS_AND_SEEDS))
+            result = _build(
+                raw, incremental, target, STATE_VARS[state], command.get(state, MODELS_AND_SEEDS)
+            )
             print(f"state {state}: incremental build {time.monotonic() - started:.0f} s")
             assert result.ok, f"state {state}:\n{result.output[-6000:]}"
             logs[state] = _build_log(incremental, target)
@@ -693,7 +695,7 @@ def test_incremental_builds_equal_full_refresh(full_export: Path, tmp_path: Path
     _write_state(full_export, raw, 2)
     target = tmp_path / "target_inc_selected"
     selected = ("run", "--select", "raw_orders", "base_shop__orders", "fct_orders")
-    result = _build(raw, incremental, target, 4, selected)
+    result = _build(raw, incremental, target, STATE_VARS[4], selected)
     assert result.ok, result.output[-6000:]
     log = _build_log(incremental, target)
     assert {name: log[name]["action"] for name in ("base_shop__orders", "fct_orders")} == {
@@ -758,10 +760,8 @@ def test_a_new_change_is_read_after_the_changelog_emptied(tmp_path: Path) -> Non
     incremental = tmp_path / "incremental.duckdb"
 
     def build(warehouse: Path, as_of_date: str, name: str) -> None:
-        env = dbt_env(raw_data_dir=raw, warehouse_path=warehouse, target_path=tmp_path / name)
-        result = run_dbt(
-            list(MODELS_AND_SEEDS), vars={**EMPTYING_VARS, "as_of_date": as_of_date}, env=env
-        )
+        vars = {**EMPTYING_VARS, "as_of_date": as_of_date}
+        result = _build(raw, warehouse, tmp_path / name, vars)
         assert result.ok, f"{name}:\n{result.output[-6000:]}"
 
     (raw / "orders.csv").write_text("".join(first))
