@@ -3,9 +3,18 @@
     purchase on or before as_of_date. Guests (orders without customer_id)
     are not customers. Registered customers who never bought are not here
     either: a customer enters the warehouse with its first purchase.
-#}
 
-with customers as (
+    The customer tables it joins do not depend on as_of_date, except the
+    CLV predictions; the columns measured at as_of_date that need no model
+    are computed here: days_since_last_order, is_churn_risk,
+    is_cart_abandoner, is_loyalty_member, expected_next_order_date
+    (DECISIONLOG.md "The flags that depend on as_of_date are computed in
+    dim_customers"). A build that only moves as_of_date then rebuilds this
+    model and the CLV predictions, not the segments.
+#}
+{%- set cart_window_days = var('cart_abandonment_window_days', 30) %}
+
+with customers_aggregated as (
     select * from {{ ref('int_customers_aggregated') }}
 ),
 
@@ -25,6 +34,47 @@ segments as (
 -- CLV (issue 5): buy-till-you-die summary and predictions
 clv as (
     select * from {{ ref('int_customers_clv_predicted') }}
+),
+
+carts as (
+    select * from {{ ref('stg_shop__carts') }}
+),
+
+raw_cart_rows as (
+    select * from {{ ref('base_shop__carts') }}
+),
+
+customers as (
+    select
+        *,
+        {{ dbt.datediff('last_order_date', as_of_date(), 'day') }} as days_since_last_order
+    from customers_aggregated
+),
+
+-- is_cart_abandoner is null for the customers of a store without any cart
+-- row in the raw data (no carts file, or a store that does not export
+-- carts): missing data is not "did not abandon"
+stores_with_carts as (
+    select distinct store_id
+    from raw_cart_rows
+    where store_id is not null
+),
+
+-- a customer's latest abandoned cart in the window: an abandoned cart
+-- counts when the customer bought nothing after it, that is when the
+-- latest one is not older than the last order (a small table, joined once)
+last_abandoned_carts as (
+    select
+        store_id,
+        customer_id,
+        max(created_at) as last_abandoned_at
+    from carts
+    where
+        is_abandoned
+        and customer_id is not null
+        and created_date > {{ as_of_date() }} - {{ cart_window_days }}
+        and created_date <= {{ as_of_date() }}
+    group by store_id, customer_id
 ),
 
 final as (
@@ -52,7 +102,7 @@ final as (
                 then coalesce(cast(profiles.loyalty_member_since as date) <= {{ as_of_date() }}, false)
         end as is_loyalty_member,
         -- segments (RFM scores, named segment, behavioural flags)
-        segments.days_since_last_order,
+        cast(customers.days_since_last_order as integer) as days_since_last_order,
         segments.rfm_recency_score,
         segments.rfm_frequency_score,
         segments.rfm_monetary_score,
@@ -62,10 +112,15 @@ final as (
         segments.is_vip,
         segments.is_discount_shopper,
         segments.is_full_price_buyer,
-        segments.is_cart_abandoner,
+        case
+            when stores_with_carts.store_id is not null
+                then coalesce(last_abandoned_carts.last_abandoned_at >= customers.last_order_at, false)
+        end as is_cart_abandoner,
         segments.is_high_aov,
         segments.is_big_spender,
-        segments.is_churn_risk,
+        -- no purchase in the churn_risk_days days ending on as_of_date
+        -- (same window convention as active_window_days: d - W < date <= d)
+        customers.days_since_last_order >= {{ var('churn_risk_days') }} as is_churn_risk,
         profiles.email_hash,
         -- CLV (issue 5)
         clv.frequency,
@@ -109,6 +164,12 @@ final as (
         on
             customers.store_id = clv.store_id
             and customers.customer_id = clv.customer_id
+    left join stores_with_carts
+        on customers.store_id = stores_with_carts.store_id
+    left join last_abandoned_carts
+        on
+            customers.store_id = last_abandoned_carts.store_id
+            and customers.customer_id = last_abandoned_carts.customer_id
 )
 
 select * from final
