@@ -36,3 +36,20 @@
     {%- endif -%}
     {{- return("current_date") -}}
 {%- endmacro %}
+
+
+{#
+    as_of_month(): the first day of as_of_date's month, as a SQL date literal.
+    A model that needs only the month renders the same SQL on every day of
+    it, so a build that moves as_of_date within the month does not rebuild
+    it (a node's input version hashes its compiled SQL:
+    macros/build_log/build_state.sql).
+#}
+{% macro as_of_month() -%}
+    {%- set day = as_of_date() -%}
+    {%- set parts = day[6:-1].split('-') if day.startswith("date '") else [] -%}
+    {%- if parts | length == 3 and parts[0].isdigit() and parts[1].isdigit() -%}
+        {{- return("date '%04d-%02d-01'" | format(parts[0] | int, parts[1] | int)) -}}
+    {%- endif -%}
+    {{- return("cast(" ~ dbt.date_trunc('month', day) ~ " as date)") -}}
+{%- endmacro %}

@@ -788,3 +788,34 @@ def test_a_new_change_is_read_after_the_changelog_emptied(tmp_path: Path) -> Non
     ) == (None,)
     found = differences(incremental, fresh)
     assert not found, "\n".join(f"{name}: {difference}" for name, difference in found.items())
+
+
+def test_moving_as_of_date_within_a_month_skips_what_does_not_read_it(tmp_path: Path) -> None:
+    """A build that only moves as_of_date by a day, within its month, rebuilds
+    the models that read the date and skips the others: the RFM scores and
+    flags (int_customers_segmented reads no as_of_date; dim_customers
+    applies it) and the cohort triangle (fct_cohort_retention reads its
+    month only). The result equals a fresh build at the new date.
+    """
+    raw = tmp_path / "raw"
+    shutil.copytree(TINY, raw)
+    (raw / "carts.csv").write_text(CARTS)
+    incremental = tmp_path / "incremental.duckdb"
+    for name, day, warehouse in (
+        ("target_1", "2024-07-01", incremental),
+        ("target_2", "2024-07-02", incremental),
+        ("target_fresh", "2024-07-02", tmp_path / "fresh.duckdb"),
+    ):
+        result = _build(raw, warehouse, tmp_path / name, {**EMPTYING_VARS, "as_of_date": day})
+        assert result.ok, f"{name}:\n{result.output[-6000:]}"
+    log = _build_log(incremental, tmp_path / "target_2")
+    expected = {
+        "int_customers_segmented": "skipped",
+        "fct_cohort_retention": "skipped",
+        "dim_customers": "rebuilt",
+        "fct_retention_periods": "rebuilt",
+    }
+    actions = {name: log[name]["action"] for name in expected}
+    assert actions == expected, actions
+    found = differences(incremental, tmp_path / "fresh.duckdb")
+    assert not found, "\n".join(f"{name}: {difference}" for name, difference in found.items())

@@ -47,7 +47,8 @@ raw_cart_rows as (
 customers as (
     select
         *,
-        {{ dbt.datediff('last_order_date', as_of_date(), 'day') }} as days_since_last_order
+        {{ dbt.datediff('last_order_date', as_of_date(), 'day') }}
+            as days_since_last_order
     from customers_aggregated
 ),
 

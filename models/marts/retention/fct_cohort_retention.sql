@@ -1,7 +1,9 @@
 {#
     Acquisition cohorts per store: one row per store x cohort_month x
     months_since_first_order, the complete triangle from offset 0 to the
-    month of as_of_date (zero rows where no cohort customer bought).
+    month of as_of_date (zero rows where no cohort customer bought). It
+    reads as_of_date's month only (as_of_month()): a build that moves
+    as_of_date within the month skips it.
 #}
 
 with purchase_months as (
@@ -41,7 +43,7 @@ triangle as (
         industry_segment,
         cohort_month,
         cohort_size,
-        {{ unnest_series('0', months_between('cohort_month', dbt.date_trunc('month', as_of_date()))) }}
+        {{ unnest_series('0', months_between('cohort_month', as_of_month())) }}
             as months_since_first_order
     from cohorts
 ),
