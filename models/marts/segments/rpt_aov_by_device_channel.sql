@@ -11,17 +11,33 @@ with purchases as (
     where is_purchase
 ),
 
+-- one pass over the purchases: store x month x device x channel cells (a
+-- few per store and month), which both breakdowns then sum (integer counts
+-- and cent sums: exact)
+purchase_cells as (
+    select
+        store_id,
+        industry_segment,
+        order_month,
+        coalesce(device, 'unknown') as device,
+        coalesce(channel, 'unknown') as channel,
+        count(*) as purchases,
+        sum(net_revenue) as net_revenue
+    from purchases
+    group by store_id, industry_segment, order_month, coalesce(device, 'unknown'), coalesce(channel, 'unknown')
+),
+
 by_device as (
     select
         store_id,
         industry_segment,
         order_month,
         'device' as breakdown,
-        coalesce(device, 'unknown') as breakdown_value,
-        count(*) as purchases,
+        device as breakdown_value,
+        sum(purchases) as purchases,
         sum(net_revenue) as net_revenue
-    from purchases
-    group by store_id, industry_segment, order_month, coalesce(device, 'unknown')
+    from purchase_cells
+    group by store_id, industry_segment, order_month, device
 ),
 
 by_channel as (
@@ -30,11 +46,11 @@ by_channel as (
         industry_segment,
         order_month,
         'channel' as breakdown,
-        coalesce(channel, 'unknown') as breakdown_value,
-        count(*) as purchases,
+        channel as breakdown_value,
+        sum(purchases) as purchases,
         sum(net_revenue) as net_revenue
-    from purchases
-    group by store_id, industry_segment, order_month, coalesce(channel, 'unknown')
+    from purchase_cells
+    group by store_id, industry_segment, order_month, channel
 ),
 
 breakdowns as (
