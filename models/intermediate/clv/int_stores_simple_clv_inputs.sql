@@ -17,9 +17,13 @@
 {%- set window_days = var('simple_clv_window_days') | int %}
 {%- set max_lifespan_years = var('simple_clv_max_lifespan_years') %}
 
+-- purchases in the two windows only: a customer without one counts in
+-- neither window
 with purchases as (
     select * from {{ ref('fct_orders') }}
-    where customer_order_number is not null
+    where
+        customer_order_number is not null
+        and order_date > {{ as_of_date() }} - interval {{ 2 * window_days }} day
 ),
 
 windows as (
