@@ -336,6 +336,20 @@ events_per_period as (
 -- earlier period); it bought on several days when that month has two
 -- purchase days or its next purchase month is in the same period.
 -- Membership is per customer: member from its member period on.
+-- each purchase month's customer membership month (joined once per
+-- purchase month, before the months are repeated for every grain)
+purchase_months_with_membership as (
+    select
+        purchase_months.*,
+        {{ month_index('cast(profiles.loyalty_member_since as date)') }} as member_month_index
+    from purchase_months
+    left join profiles
+        on
+            purchase_months.store_id = profiles.store_id
+            and purchase_months.customer_id = profiles.customer_id
+            and cast(profiles.loyalty_member_since as date) <= {{ as_of_date() }}
+),
+
 purchase_month_periods as (
     select
         purchase_months.store_id,
@@ -347,20 +361,15 @@ purchase_month_periods as (
         {{ month_index('purchase_months.next_purchase_month') }}
         {{ integer_division_operator() }} grains.months_per_period as next_purchase_period,
         coalesce(
-            {{ month_index('cast(profiles.loyalty_member_since as date)') }}
+            purchase_months.member_month_index
             {{ integer_division_operator() }} grains.months_per_period,
             9999999
         ) as member_period,
         purchase_months.first_purchase_date < purchase_months.last_purchase_date as bought_on_several_days,
         purchase_months.purchases,
         purchase_months.net_revenue
-    from purchase_months
+    from purchase_months_with_membership as purchase_months
     cross join grains
-    left join profiles
-        on
-            purchase_months.store_id = profiles.store_id
-            and purchase_months.customer_id = profiles.customer_id
-            and cast(profiles.loyalty_member_since as date) <= {{ as_of_date() }}
 ),
 
 purchases_per_period as (
