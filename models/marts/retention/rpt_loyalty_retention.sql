@@ -330,12 +330,6 @@ events_per_period as (
     group by store_id, period_grain, is_loyalty_member, period_index
 ),
 
--- purchases per period: repeat purchase rate and AOV, from the customers'
--- purchase months (a period holds whole months). A customer counts once per
--- period, in its first purchase month there (the previous one lies in an
--- earlier period); it bought on several days when that month has two
--- purchase days or its next purchase month is in the same period.
--- Membership is per customer: member from its member period on.
 -- each purchase month's customer membership month (joined once per
 -- purchase month, before the months are repeated for every grain)
 purchase_months_with_membership as (
@@ -350,6 +344,12 @@ purchase_months_with_membership as (
             and cast(profiles.loyalty_member_since as date) <= {{ as_of_date() }}
 ),
 
+-- purchases per period: repeat purchase rate and AOV, from the customers'
+-- purchase months (a period holds whole months). A customer counts once per
+-- period, in its first purchase month there (the previous one lies in an
+-- earlier period); it bought on several days when that month has two
+-- purchase days or its next purchase month is in the same period.
+-- Membership is per customer: member from its member period on.
 purchase_month_periods as (
     select
         purchase_months.store_id,
