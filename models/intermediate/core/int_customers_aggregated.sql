@@ -59,17 +59,16 @@ customers_with_shared_days as (
 
 shared_purchase_days as (
     select
-        orders.store_id,
-        orders.customer_id,
-        orders.order_date,
-        sum(orders.net_revenue) as net_revenue
-    from orders
+        purchases.store_id,
+        purchases.customer_id,
+        purchases.order_date,
+        sum(purchases.net_revenue) as net_revenue
+    from purchases
     inner join customers_with_shared_days
         on
-            orders.store_id = customers_with_shared_days.store_id
-            and orders.customer_id = customers_with_shared_days.customer_id
-    where orders.customer_order_number is not null
-    group by orders.store_id, orders.customer_id, orders.order_date
+            purchases.store_id = customers_with_shared_days.store_id
+            and purchases.customer_id = customers_with_shared_days.customer_id
+    group by purchases.store_id, purchases.customer_id, purchases.order_date
 ),
 
 shared_days_summed as (
