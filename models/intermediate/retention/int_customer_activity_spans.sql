@@ -63,6 +63,7 @@ paired_edges as (
     select
         *,
         lead(purchase_date) over customer_edges as next_edge_date,
+        lead(purchase_date, 2) over customer_edges as edge_after_next_date,
         lead(purchase_day_number) over customer_edges as next_edge_day_number,
         sum(case when starts_span then 1 else 0 end) over (
             partition by store_id, customer_id
@@ -88,7 +89,13 @@ spans as (
         case
             when ends_span then 1
             else next_edge_day_number - purchase_day_number + 1
-        end as purchase_days
+        end as purchase_days,
+        -- the next span starts at the next edge, or at the one after the
+        -- span's own end edge
+        case
+            when ends_span then next_edge_date is not null
+            else edge_after_next_date is not null
+        end as has_later_span
     from paired_edges
     where starts_span
 ),
@@ -103,7 +110,8 @@ final as (
         active_from,
         last_purchase_date,
         cast(last_purchase_date + {{ var('active_window_days') }} - 1 as date) as active_until,
-        cast(purchase_days as bigint) as purchase_days
+        cast(purchase_days as bigint) as purchase_days,
+        has_later_span
     from spans
 )
 

@@ -20,7 +20,9 @@
        purchase is in an earlier period.
 #}
 
-with activity_spans as (
+-- read by several CTEs: scanned by each, not copied (DuckDB would
+-- materialise a CTE read more than once)
+with activity_spans as {{ not_materialized() }} (
     select * from {{ ref('int_customer_activity_spans') }}
 ),
 
@@ -32,18 +34,33 @@ grains as (
     {{ period_grains() }}
 ),
 
--- each customer purchase month in the periods of every grain
+-- customer purchase months that fall in the same periods at every grain,
+-- counted once (at 10M orders 6.8M rows, 213,496 groups) before they are
+-- repeated for every grain
+purchase_month_groups as (
+    select
+        store_id,
+        purchase_month,
+        previous_purchase_month,
+        cohort_month,
+        count(*) as customer_months
+    from purchase_months
+    group by store_id, purchase_month, previous_purchase_month, cohort_month
+),
+
+-- each group in the periods of every grain
 purchase_month_periods as (
     select
-        purchase_months.store_id,
+        purchase_month_groups.store_id,
         grains.period_grain,
-        {{ month_index('purchase_months.purchase_month') }}
+        {{ month_index('purchase_month_groups.purchase_month') }}
         {{ integer_division_operator() }} grains.months_per_period as period_index,
-        {{ month_index('purchase_months.previous_purchase_month') }}
+        {{ month_index('purchase_month_groups.previous_purchase_month') }}
         {{ integer_division_operator() }} grains.months_per_period as previous_purchase_period,
-        {{ month_index('purchase_months.cohort_month') }}
-        {{ integer_division_operator() }} grains.months_per_period as first_purchase_period
-    from purchase_months
+        {{ month_index('purchase_month_groups.cohort_month') }}
+        {{ integer_division_operator() }} grains.months_per_period as first_purchase_period,
+        purchase_month_groups.customer_months
+    from purchase_month_groups
     cross join grains
 ),
 
@@ -56,19 +73,28 @@ purchase_period_counts as (
         store_id,
         period_grain,
         period_index,
-        count(*) as purchasing_customers,
-        count(case when period_index > first_purchase_period then 1 end) as returning_customers
+        cast(sum(customer_months) as {{ dbt.type_bigint() }}) as purchasing_customers,
+        cast(
+            sum(case when period_index > first_purchase_period then customer_months else 0 end)
+            as {{ dbt.type_bigint() }}
+        ) as returning_customers
     from purchase_month_periods
     where previous_purchase_period is null or previous_purchase_period < period_index
     group by store_id, period_grain, period_index
 ),
 
--- each span x grain: the run of periods it covers (macro measured_period_runs,
--- shared with rpt_loyalty_retention); a span that contains no measurement day
--- (shorter than a period, between two measurement days) counts in no S, E or
--- retained; it can still hold the customer's acquisition
+-- each span's run of periods at every grain and the customer's previous
+-- measured span (macros spans_with_previous_measured and
+-- measured_period_runs, shared with rpt_loyalty_retention)
+spans_with_previous as (
+    {{ spans_with_previous_measured('activity_spans') }}
+),
+
+-- each span x grain: a span that contains no measurement day (shorter than
+-- a period, between two measurement days) counts in no S, E or retained; it
+-- can still hold the customer's acquisition
 measured_spans as (
-    {{ measured_period_runs('activity_spans', 'grains') }}
+    {{ measured_period_runs('spans_with_previous', 'grains') }}
 ),
 
 -- spans that cover the same run of periods emit the same events: one row
