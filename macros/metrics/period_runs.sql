@@ -53,7 +53,8 @@
             {{- ',' if not loop.last }}
         {%- endfor %}
     from ({{ spans_in_periods }}) as spans_in_periods
-    where spans_in_periods.span_number > 1 or spans_in_periods.has_later_span
+    -- (an unknown has_later_span takes this path: exact, only slower)
+    where spans_in_periods.span_number > 1 or coalesce(spans_in_periods.has_later_span, true)
     union all
     -- the other customers' only span
     select
@@ -63,7 +64,7 @@
             {{- ',' if not loop.last }}
         {%- endfor %}
     from ({{ spans_in_periods }}) as spans_in_periods
-    where spans_in_periods.span_number = 1 and not spans_in_periods.has_later_span
+    where spans_in_periods.span_number = 1 and not coalesce(spans_in_periods.has_later_span, true)
 {%- endmacro %}
 
 
