@@ -35,6 +35,11 @@
             {%- endfor %}
         from {{ spans }}
     {%- endset -%}
+    {#- a span of a customer with several spans (an unknown has_later_span
+        counts as one: exact, only slower); the other path takes the rest -#}
+    {%- set has_several_spans -%}
+        (spans_in_periods.span_number > 1 or coalesce(spans_in_periods.has_later_span, true))
+    {%- endset -%}
     -- customers with several spans: the previous measured span, at every
     -- grain in one window over their spans
     select
@@ -53,8 +58,7 @@
             {{- ',' if not loop.last }}
         {%- endfor %}
     from ({{ spans_in_periods }}) as spans_in_periods
-    -- (an unknown has_later_span takes this path: exact, only slower)
-    where spans_in_periods.span_number > 1 or coalesce(spans_in_periods.has_later_span, true)
+    where {{ has_several_spans }}
     union all
     -- the other customers' only span
     select
@@ -64,7 +68,7 @@
             {{- ',' if not loop.last }}
         {%- endfor %}
     from ({{ spans_in_periods }}) as spans_in_periods
-    where spans_in_periods.span_number = 1 and not coalesce(spans_in_periods.has_later_span, true)
+    where not {{ has_several_spans }}
 {%- endmacro %}
 
 
