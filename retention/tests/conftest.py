@@ -153,7 +153,15 @@ def tiny_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
 
 
 #: the inputs of a build: a reused warehouse older than any of them is stale
-BUILD_INPUTS = ("models", "macros", "seeds", "tests", "dbt_project.yml", "data/sample")
+BUILD_INPUTS = (
+    "models",
+    "macros",
+    "seeds",
+    "tests",
+    "dbt_project.yml",
+    "profiles.yml",
+    "data/sample",
+)
 
 
 def _newest_input() -> tuple[float, Path]:
