@@ -18,7 +18,9 @@
     the top `share` of the store's customers (share to 6 decimals):
         rank (1 = highest value, ties share the lowest rank) <= ceil(share * n)
     Customers tied with the last place inside the share are all included,
-    so a flag can cover slightly more than `share` of a store.
+    so a flag can cover slightly more than `share` of a store. `value` must
+    not be null (every caller passes a not-null column; a null is never
+    flagged).
 
     partition_by: the store column, qualified when the query joins tables.
 #}
@@ -39,9 +41,16 @@
 {% macro is_in_top_share(value, share, partition_by='store_id') -%}
     {#- ceil(share x n) in integers: share in millionths (6 decimals),
         ceil(m x n / 10^6) = (m x n + 10^6 - 1) div 10^6 (a decimal product
-        and its ceil cost a third of the segment flags' time) -#}
+        and its ceil cost a third of the segment flags' time).
+        The rank from the top is n - (customers with a lower or equal value)
+        + 1, counted in ascending order: the order of rfm_quintile_score, so
+        a value that is also scored (net revenue) is sorted once, not once
+        per direction (DECISIONLOG.md "Top-share flags share the RFM sort") -#}
     {%- set share_millionths = ((share | float) * 1000000) | round | int -%}
-    rank() over (partition by {{ partition_by }} order by {{ value }} desc)
+    {{ value }} is not null
+    and count(*) over (partition by {{ partition_by }})
+    - count(*) over (partition by {{ partition_by }} order by {{ value }} asc)
+    + 1
     <= (
         {{ share_millionths }} * count(*) over (partition by {{ partition_by }}) + 999999
     ) {{ integer_division_operator() }} 1000000
