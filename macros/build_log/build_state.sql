@@ -189,17 +189,43 @@
     {%- endfor -%}
     {#- code reading the clock (build_date() when var build_date is null)
         depends on the day of the build too -#}
-    {%- set lowered = code | lower -%}
-    {%- set reads_clock = 'current_date' in lowered or 'current_timestamp' in lowered or 'now()' in lowered -%}
     {#- a rebuild version leaves the day out: such a model re-checks its
         date-dependent rows itself (base_shop__orders: future-dated rejects) -#}
-    {%- if reads_clock and excluded_parents is none -%}
+    {%- if reads_clock(code) and excluded_parents is none -%}
         {%- do parts.append('built on ' ~ modules.datetime.datetime.utcnow().date()) -%}
     {%- endif -%}
     {%- if is_raw_view(model) and excluded_parents is none -%}
         {%- do parts.append(raw_file_fingerprints(model.name[4:])) -%}
     {%- endif -%}
     {{ return(local_md5(parts | join('\n'))) }}
+{% endmacro %}
+
+
+{# True when `code` reads the clock (build_date() with var build_date null). #}
+{% macro reads_clock(code) %}
+    {%- set lowered = code | lower -%}
+    {{ return('current_date' in lowered or 'current_timestamp' in lowered or 'now()' in lowered) }}
+{% endmacro %}
+
+
+{#
+    What a table holds, as one text: its column names and types, its row
+    count and the sum of its rows' hashes (order-independent); none when
+    the relation does not exist. Two equal fingerprints: the same rows.
+#}
+{% macro table_fingerprint(relation) %}
+    {%- if load_cached_relation(relation) is none -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {#- read with build_log_query (autocommit): a statement of the adapter
+        would open a transaction that the build log's writes then join -#}
+    {%- set found = build_log_query(
+        "select (select string_agg(column_name || ' ' || data_type, ', ' order by ordinal_position)"
+        ~ " from information_schema.columns where table_catalog = '" ~ relation.database
+        ~ "' and table_schema = '" ~ relation.schema ~ "' and table_name = '" ~ relation.identifier
+        ~ "'), count(*), coalesce(sum(hash(*columns(*))), 0) from " ~ relation
+    ).rows[0] -%}
+    {{ return(found | join(' | ')) }}
 {% endmacro %}
 
 
@@ -232,13 +258,15 @@
     input version (autocommit, after the model's own commit: if the run
     stops in between, the recorded version is the old one and the next
     build rebuilds) and, when rows changed, the new content version;
-    meta.build_log gets one row. A skipped node, or an incremental run that
-    wrote no row, keeps its content version: its children are not rebuilt.
+    meta.build_log gets one row. A skipped node, an incremental run that
+    wrote no row, or a table rebuilt with the same rows (`same_rows`: a
+    table that reads the clock, fingerprinted before and after) keeps its
+    content version: its children are not rebuilt.
 #}
-{% macro record_build(relation, version, action, rows_before, rows_after, rows_inserted, rows_deleted, recorded, rebuild_version=none) %}
+{% macro record_build(relation, version, action, rows_before, rows_after, rows_inserted, rows_deleted, recorded, rebuild_version=none, same_rows=false) %}
     {%- set written = (rows_inserted or 0) + (rows_deleted or 0) -%}
     {%- set content = version -%}
-    {%- if action == 'skipped' or (action == 'incremental' and written == 0) -%}
+    {%- if action == 'skipped' or (action == 'incremental' and written == 0) or same_rows -%}
         {%- set content = recorded_version(recorded, 'content_version') or version -%}
     {%- endif -%}
     {%- if rebuild_version is none -%}

@@ -10,7 +10,15 @@
     predicted_clv = discounted_purchases x expected_average_spend x gross_margin
     simple_clv = average_order_value x store yearly purchase frequency
                  x store expected lifespan in years x gross_margin
+
+    A view: every customer's row changes when as_of_date moves (tenure),
+    and its readers join it once each (dim_customers) or filter it first
+    (the holdout marts). Written as a table, its rows cost a second
+    customer-sized write every day (DECISIONLOG.md "The CLV predictions
+    are a view").
 #}
+{{ config(materialized='view') }}
+
 with customers as (
     select * from {{ ref('int_customers_btyd_summarised') }}
 ),

@@ -10,7 +10,8 @@
     is_cart_abandoner, is_loyalty_member, expected_next_order_date
     (DECISIONLOG.md "The flags that depend on as_of_date are computed in
     dim_customers"). A build that only moves as_of_date then rebuilds this
-    model and the CLV predictions, not the segments.
+    model and the CLV scoring (read through the predictions view), not the
+    segments.
 #}
 {%- set cart_window_days = var('cart_abandonment_window_days', 30) %}
 
