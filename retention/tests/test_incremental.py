@@ -821,7 +821,6 @@ def test_moving_as_of_date_within_a_month_skips_what_does_not_read_it(tmp_path: 
     assert not found, "\n".join(f"{name}: {difference}" for name, difference in found.items())
 
 
-
 def test_a_table_rebuilt_with_the_same_rows_changes_nothing_downstream(tmp_path: Path) -> None:
     """A table that reads the clock is rebuilt on every day of builds (its
     input version holds the build's day) and mostly holds the same rows.
