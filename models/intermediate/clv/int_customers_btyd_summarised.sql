@@ -45,7 +45,9 @@ final as (
         cast(net_revenue as decimal(18, 2)) as net_revenue,
         -- orders to date (several on one purchase day count apart): the
         -- simple CLV's average order value
-        orders_count
+        orders_count,
+        -- the acquisition month of rpt_unit_economics
+        first_order_date
     from customers
 )
 

@@ -102,7 +102,8 @@ final as (
             ({{ average_order_value('net_revenue', 'orders_count', to_cents=false) }})
             * yearly_purchase_frequency * expected_lifespan_years * gross_margin
             as double
-        ) as simple_clv
+        ) as simple_clv,
+        first_order_date
     from with_spend
 )
 

@@ -7,12 +7,10 @@
     predicted CLV is measured at as_of_date (the customers' expected future
     value from now), not at acquisition.
 #}
+-- one row per customer with its first purchase day: grouped as it is (a
+-- view; a join with the customer table would read the customers twice)
 with customers as (
     select * from {{ ref('int_customers_clv_predicted') }}
-),
-
-first_orders as (
-    select * from {{ ref('int_customers_aggregated') }}
 ),
 
 marketing_spend as (
@@ -26,15 +24,11 @@ stores as (
 
 acquired as (
     select
-        first_orders.store_id,
-        cast({{ dbt.date_trunc('month', 'first_orders.first_order_date') }} as date) as month,
+        store_id,
+        cast({{ dbt.date_trunc('month', 'first_order_date') }} as date) as month,
         count(*) as new_customers,
-        avg(customers.predicted_clv) as average_predicted_clv
-    from first_orders
-    inner join customers
-        on
-            first_orders.store_id = customers.store_id
-            and first_orders.customer_id = customers.customer_id
+        avg(predicted_clv) as average_predicted_clv
+    from customers
     group by 1, 2
 ),
 
