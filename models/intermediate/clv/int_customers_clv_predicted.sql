@@ -12,7 +12,8 @@
                  x store expected lifespan in years x gross_margin
 
     A view: every customer's row changes when as_of_date moves (tenure),
-    and its readers join it once each (dim_customers) or filter it first
+    and its readers join it once (dim_customers), group it
+    (rpt_unit_economics, by first_order_date's month) or filter it first
     (the holdout marts). Written as a table, its rows cost a second
     customer-sized write every day (DECISIONLOG.md "The CLV predictions
     are a view").
