@@ -219,8 +219,17 @@ to_check as {{ not_materialized() }} (
     model's last build are checked again too (CTEs changed_orders: the
     changelog of base_shop__orders, every key after a reset, so the model
     needs config changes_from='base_shop__orders'; changed_order_buckets).
+
+    verdict_may_change, optional: a boolean over a published row (alias
+    `published`) whose order changed and that order as orders staging now
+    accepts it (alias `accepted_orders`, its columns null when staging does
+    not accept the order): only the buckets holding a row for which it is
+    true are checked again. For a model whose checks read no more of the
+    order than whether staging accepts it (carts: unknown_order), a status
+    or amount change then checks nothing again. Default: every row whose
+    order changed (refunds: their checks read the order's date and value).
 #}
-{% macro order_bucket_change_ctes(bucket, recheck, key_columns) %}
+{% macro order_bucket_change_ctes(bucket, recheck, key_columns, verdict_may_change=none) %}
 {% if is_incremental() -%}
 /* build-mode { */
 -- the orders whose staging rows changed since this model's last build
@@ -228,7 +237,7 @@ changed_orders as (
     {{ keys_to_read('base_shop__orders', this, 'order_id') }}
 ),
 
--- the buckets holding a row whose order changed
+-- the buckets holding a row whose order changed{{ ' (and whose verdict may change with it)' if verdict_may_change }}
 changed_order_buckets as (
     select distinct
         published._source_file,
@@ -238,6 +247,13 @@ changed_order_buckets as (
         on
             published.store_id = changed_orders.store_id
             and published.order_id = changed_orders.entity_id
+    {%- if verdict_may_change %}
+    left join {{ ref('stg_shop__orders') }} as accepted_orders
+        on
+            published.store_id = accepted_orders.store_id
+            and published.order_id = accepted_orders.order_id
+    where {{ verdict_may_change }}
+    {%- endif %}
 ),
 /* } build-mode */
 {%- endif %}
@@ -373,6 +389,25 @@ files_to_read as (
     ))
 {%- endmacro %}
 
+
+
+{#
+    unknown_order_may_change(): true for a published row (alias
+    `published`) whose unknown_order check may answer otherwise now that
+    its order changed (alias `accepted_orders`: the order as orders staging
+    accepts it, null when it does not): an accepted row whose order is no
+    longer accepted, or a row rejected as unknown_order whose order now is.
+    A row rejected for another reason counts too (its verdict is left to
+    the checks). order_bucket_change_ctes' `verdict_may_change` for a model
+    whose only check of the order is that staging accepts it (carts).
+#}
+{% macro unknown_order_may_change() -%}
+    case
+        when published.reject_reason is null then accepted_orders.order_id is null
+        when published.reject_reason = 'unknown_order' then accepted_orders.order_id is not null
+        else true
+    end
+{%- endmacro %}
 
 {#
     bucket_local_day_offsets(): the CTEs day_shifts, bucket_zone_days and

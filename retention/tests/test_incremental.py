@@ -790,6 +790,55 @@ def test_a_new_change_is_read_after_the_changelog_emptied(tmp_path: Path) -> Non
     assert not found, "\n".join(f"{name}: {difference}" for name, difference in found.items())
 
 
+
+def test_an_order_change_checks_again_only_the_carts_it_can_flip(tmp_path: Path) -> None:
+    """Carts staging reads an order only to reject a cart whose order
+    staging does not accept (unknown_order). A cart names pending order O9:
+
+    1. Built with O9 pending: cart CA9 accepted.
+    2. O9 completes (status and nothing else): orders staging's changelog
+       holds O9, and carts staging checks no cart again (0 rows written).
+    3. O9's amount turns negative: orders staging rejects it, and carts
+       staging checks CA9's bucket again: CA9 becomes unknown_order.
+
+    Every relation then equals a full refresh.
+    """
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for name in ("stores.csv", "customers.csv", "refunds.csv"):
+        shutil.copy(TINY / name, raw / name)
+    (raw / "carts.csv").write_text(CARTS + "CA9,S1,C1,2024-06-30 09:00:00,20.00,O9\n")
+    orders = (TINY / "orders.csv").read_text()
+    pending = next(line for line in orders.splitlines() if line.startswith("O9,"))
+    assert ",pending," in pending, pending
+    incremental = tmp_path / "incremental.duckdb"
+    vars = {**EMPTYING_VARS, "as_of_date": "2024-06-30"}
+    steps = (
+        orders,
+        orders.replace(pending, pending.replace(",pending,", ",completed,")),
+        orders.replace(pending, pending.replace(",pending,USD,20.00,", ",completed,USD,-20.00,")),
+    )
+    carts_written = []
+    for step, content in enumerate(steps, start=1):
+        (raw / "orders.csv").write_text(content)
+        target = tmp_path / f"target_{step}"
+        result = _build(raw, incremental, target, vars)
+        assert result.ok, f"step {step}:\n{result.output[-6000:]}"
+        carts_written.append(_build_log(incremental, target)["base_shop__carts"])
+    (reason,) = _one_row(
+        incremental, "select reject_reason from staging.base_shop__carts where cart_id = 'CA9'"
+    )
+    assert reason == "unknown_order", reason
+    assert [(log["action"], log["rows_inserted"]) for log in carts_written[1:]] == [
+        ("incremental", 0),
+        ("incremental", 1),
+    ], carts_written
+    fresh = tmp_path / "fresh.duckdb"
+    result = _build(raw, fresh, tmp_path / "target_fresh", vars)
+    assert result.ok, result.output[-6000:]
+    found = differences(incremental, fresh)
+    assert not found, "\n".join(f"{name}: {difference}" for name, difference in found.items())
+
 def test_moving_as_of_date_within_a_month_skips_what_does_not_read_it(tmp_path: Path) -> None:
     """A build that only moves as_of_date by a day, within its month, rebuilds
     the models that read the date and skips the others: the RFM scores and

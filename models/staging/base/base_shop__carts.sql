@@ -17,8 +17,11 @@
     buckets of one file, raw store_id and raw day of created_at; a build
     re-validates the buckets whose fingerprint changed and the buckets
     holding a cart whose order changed in orders staging since this
-    model's last build (the changelog of base_shop__orders: its
-    unknown_order check may have another answer), and re-flags duplicates
+    model's last build (the changelog of base_shop__orders) in a way its
+    unknown_order check can see: the order accepted now and the cart
+    rejected as unknown_order, or the order no longer accepted and the cart
+    accepted (a cart rejected for another reason is checked again too). A
+    status or amount change checks no cart again. It re-flags duplicates
     for the cart keys those buckets hold. Anything else it reads changing
     (stores, vars, its code) re-validates every bucket.
 #}
@@ -30,12 +33,13 @@ with source as {{ not_materialized() }} (
 ),
 
 -- a bucket holding a row rejected as dated in the future (with var
--- build_date null it may be valid today) or a cart whose order changed
--- (its unknown_order check may now answer otherwise) is checked again
+-- build_date null it may be valid today) or a cart whose order changed so
+-- that its unknown_order check may now answer otherwise is checked again
 {{ order_bucket_change_ctes(
     raw_day_bucket('source', 'created_at'),
     future_dated_reject(['created_at']),
     ['store_id', 'cart_id'],
+    verdict_may_change=unknown_order_may_change(),
 ) }},
 
 orders as {{ not_materialized() }} (
