@@ -790,7 +790,6 @@ def test_a_new_change_is_read_after_the_changelog_emptied(tmp_path: Path) -> Non
     assert not found, "\n".join(f"{name}: {difference}" for name, difference in found.items())
 
 
-
 def test_an_order_change_checks_again_only_the_carts_it_can_flip(tmp_path: Path) -> None:
     """Carts staging reads an order only to reject a cart whose order
     staging does not accept (unknown_order). A cart names pending order O9:
@@ -838,6 +837,7 @@ def test_an_order_change_checks_again_only_the_carts_it_can_flip(tmp_path: Path)
     assert result.ok, result.output[-6000:]
     found = differences(incremental, fresh)
     assert not found, "\n".join(f"{name}: {difference}" for name, difference in found.items())
+
 
 def test_moving_as_of_date_within_a_month_skips_what_does_not_read_it(tmp_path: Path) -> None:
     """A build that only moves as_of_date by a day, within its month, rebuilds
