@@ -390,7 +390,6 @@ files_to_read as (
 {%- endmacro %}
 
 
-
 {#
     unknown_order_may_change(): true for a published row (alias
     `published`) whose unknown_order check may answer otherwise now that
@@ -408,6 +407,7 @@ files_to_read as (
         else true
     end
 {%- endmacro %}
+
 
 {#
     bucket_local_day_offsets(): the CTEs day_shifts, bucket_zone_days and
