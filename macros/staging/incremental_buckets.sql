@@ -410,44 +410,6 @@ files_to_read as (
 
 
 {#
-    refund_may_change(): true for a published refund (alias `published`)
-    whose row may come out otherwise now that its order changed (alias
-    `accepted_orders`: the order as orders staging accepts it, null when
-    it does not). A refund reads its order for the unknown_order and
-    refund_before_order checks and keeps the order's value and rate, which
-    the refund_exceeds_order check and fct_orders read:
-    - the kept value or rate differs from the order's now (a new amount, a
-      new currency or month, the order accepted now or no more);
-    - accepted or rejected as refund_exceeds_order (both passed the
-      order's checks): the order is no longer accepted, or is now dated
-      after the refund;
-    - rejected as unknown_order: the order now is accepted;
-    - rejected as refund_before_order: the order is no longer accepted, or
-      is now dated on or before the refund;
-    - rejected for another reason: always (its verdict is left to the
-      checks).
-    A status change or a change of a column no check reads checks no
-    refund again. The other refunds of an order whose refund is checked
-    again are checked with it (bucket_candidates' groups).
-    order_bucket_change_ctes' `verdict_may_change` for refunds staging.
-#}
-{% macro refund_may_change() -%}
-    (
-        published.order_value is distinct from (accepted_orders.subtotal_amount - accepted_orders.discount_amount)
-        or published.rate_to_reporting is distinct from accepted_orders.rate_to_reporting
-        or case
-            when published.reject_reason is null or published.reject_reason = 'refund_exceeds_order'
-                then accepted_orders.order_id is null or published.refunded_at < accepted_orders.ordered_at
-            when published.reject_reason = 'unknown_order' then accepted_orders.order_id is not null
-            when published.reject_reason = 'refund_before_order'
-                then accepted_orders.order_id is null or published.refunded_at >= accepted_orders.ordered_at
-            else true
-        end
-    )
-{%- endmacro %}
-
-
-{#
     bucket_local_day_offsets(): the CTEs day_shifts, bucket_zone_days and
     local_day_offsets: the store's UTC offset per zone and UTC day
     (macros/cross_engine/dates.sql) for the days the changed buckets of

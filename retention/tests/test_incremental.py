@@ -839,60 +839,6 @@ def test_an_order_change_checks_again_only_the_carts_it_can_flip(tmp_path: Path)
     assert not found, "\n".join(f"{name}: {difference}" for name, difference in found.items())
 
 
-def test_an_order_change_checks_again_only_the_refunds_it_can_alter(tmp_path: Path) -> None:
-    """Refunds staging reads a refund's order for its checks (unknown_order,
-    refund_before_order, refund_exceeds_order) and keeps the order's value
-    and rate. Refund R1 (30.00) refunds order O3 (80.00, dated 2024-03-10,
-    refunded on 2024-03-15):
-
-    1. Built as in the sample: R1 accepted.
-    2. O3's channel changes (a column no refund check reads): orders
-       staging's changelog holds O3, and refunds staging checks no refund
-       again (0 rows written).
-    3. O3's subtotal drops to 20.00: R1 is checked again and becomes
-       refund_exceeds_order.
-    4. O3's subtotal is back at 80.00 and it is dated after the refund: R1
-       is checked again and becomes refund_before_order.
-
-    Every relation then equals a full refresh.
-    """
-    raw = tmp_path / "raw"
-    shutil.copytree(TINY, raw)
-    (raw / "carts.csv").write_text(CARTS)
-    orders = (TINY / "orders.csv").read_text()
-    line = next(line for line in orders.splitlines() if line.startswith("O3,"))
-    assert line.startswith("O3,S1,C1,2024-03-10 09:00:00,refunded,USD,80.00,") and ",mobile_app," in line, line
-    steps = (
-        orders,
-        orders.replace(line, line.replace(",mobile_app,", ",web,")),
-        orders.replace(line, line.replace(",USD,80.00,", ",USD,20.00,")),
-        orders.replace(line, line.replace("2024-03-10 09:00:00", "2024-03-20 09:00:00")),
-    )
-    incremental = tmp_path / "incremental.duckdb"
-    vars = {**EMPTYING_VARS, "as_of_date": "2024-06-30"}
-    refunds_written, reasons = [], []
-    for step, content in enumerate(steps, start=1):
-        (raw / "orders.csv").write_text(content)
-        target = tmp_path / f"target_{step}"
-        result = _build(raw, incremental, target, vars)
-        assert result.ok, f"step {step}:\n{result.output[-6000:]}"
-        refunds_written.append(_build_log(incremental, target)["base_shop__refunds"])
-        reasons.append(
-            _one_row(incremental, "select reject_reason from staging.base_shop__refunds where refund_id = 'R1'")[0]
-        )
-    assert reasons == [None, None, "refund_exceeds_order", "refund_before_order"], reasons
-    assert [(log["action"], log["rows_inserted"]) for log in refunds_written[1:]] == [
-        ("incremental", 0),
-        ("incremental", 1),
-        ("incremental", 1),
-    ], refunds_written
-    fresh = tmp_path / "fresh.duckdb"
-    result = _build(raw, fresh, tmp_path / "target_fresh", vars)
-    assert result.ok, result.output[-6000:]
-    found = differences(incremental, fresh)
-    assert not found, "\n".join(f"{name}: {difference}" for name, difference in found.items())
-
-
 def test_moving_as_of_date_within_a_month_skips_what_does_not_read_it(tmp_path: Path) -> None:
     """A build that only moves as_of_date by a day, within its month, rebuilds
     the models that read the date and skips the others: the RFM scores and

@@ -24,13 +24,11 @@
     buckets of one file, raw store_id and raw day of refunded_at; a build
     re-validates the buckets whose fingerprint changed and the buckets
     holding a refund whose order changed in orders staging since this
-    model's last build (the changelog of base_shop__orders) in a way the
-    refund's row can see (macro refund_may_change: the order known now or
-    no more, another value or rate than the row keeps, a date that moves
-    the refund_before_order check; a status change checks no refund
-    again), re-flags duplicates for the refund keys those buckets hold,
-    and checks the order's refunded total again over every refund of each
-    order those buckets hold (bucket_candidates' groups). Anything else it reads
+    model's last build (the changelog of base_shop__orders: the order may
+    be known now or no more, its value, date or rate may differ), re-flags
+    duplicates for the refund keys those buckets hold, and checks the
+    order's refunded total again over every refund of each order those
+    buckets hold (bucket_candidates' groups). Anything else it reads
     changing (stores, vars, its code) re-validates every bucket. The orders
     whose refund rows it changed go to its changelog (read by fct_orders).
 #}
@@ -43,13 +41,11 @@ with source as {{ not_materialized() }} (
 
 -- a bucket holding a row rejected as dated in the future (with var
 -- build_date null it may be valid today) or a refund whose order changed
--- so that its row may come out otherwise (known now or no more, another
--- value, date or rate) is checked again
+-- (known now or no more, another value, date or rate) is checked again
 {{ order_bucket_change_ctes(
     raw_day_bucket('source', 'refunded_at'),
     future_dated_reject(['refunded_at']),
     ['store_id', 'refund_id'],
-    verdict_may_change=refund_may_change(),
 ) }},
 
 orders as {{ not_materialized() }} (
