@@ -209,6 +209,16 @@
 
 
 {#
+    True when a table of `row_count` rows (none: no table) is small enough
+    that fingerprinting it before and after a rebuild costs next to
+    nothing: at most 100,000 rows (two hash scans of a few milliseconds).
+#}
+{% macro is_small_table(row_count) %}
+    {{ return(row_count is not none and row_count <= 100000) }}
+{% endmacro %}
+
+
+{#
     What a table holds, as one text: its column names and types, its row
     count and the sum of its rows' hashes (order-independent); none when
     the relation does not exist. Two equal fingerprints: the same rows.
@@ -260,8 +270,8 @@
     build rebuilds) and, when rows changed, the new content version;
     meta.build_log gets one row. A skipped node, an incremental run that
     wrote no row, or a table rebuilt with the same rows (`same_rows`: a
-    table that reads the clock, fingerprinted before and after) keeps its
-    content version: its children are not rebuilt.
+    table that reads the clock or a small one, fingerprinted before and
+    after) keeps its content version: its children are not rebuilt.
 #}
 {% macro record_build(relation, version, action, rows_before, rows_after, rows_inserted, rows_deleted, recorded, rebuild_version=none, same_rows=false) %}
     {%- set written = (rows_inserted or 0) + (rows_deleted or 0) -%}

@@ -17,11 +17,15 @@
         {{ return({'relations': [target_relation]}) }}
     {%- endif -%}
     {%- set rows_before = relation_row_count(this, before=true) -%}
-    {#- a table that reads the clock is rebuilt every day; when the day
-        changed none of its rows, it keeps its content version, so that
-        its children are not rebuilt for it (base_shop__fx_rates is read
-        by every model that converts money) -#}
-    {%- set fingerprint_before = table_fingerprint(this) if reads_clock(compiled_code) else none -%}
+    {#- a rebuilt table that holds the same rows keeps its content version,
+        so that its children are not rebuilt for it. Checked for a table
+        that reads the clock (rebuilt every day: base_shop__fx_rates is
+        read by every model that converts money) and for a small one
+        (base_shop__stores, rebuilt when the stores file is written again
+        with the same rows, is read by every staging model); a large
+        table's fingerprint would cost two scans of it -#}
+    {%- set fingerprinted = reads_clock(compiled_code) or is_small_table(rows_before) -%}
+    {%- set fingerprint_before = table_fingerprint(this) if fingerprinted else none -%}
     {%- if model.language == 'python' -%}
         {#- dbt submits a Python job only from a materialization's own
             statement('main'): the adapter's steps, for a plain table -#}
