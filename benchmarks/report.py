@@ -271,6 +271,7 @@ def section(r: dict[str, Any]) -> str:
     change = steps.get("change_build", {})
     no_change = steps.get("no_change_build", {})
     scheduled = steps.get("no_change_build_without_unit_tests", {})
+    same_content = steps.get("same_content_build", {})
     moved = steps.get("as_of_date_build", {})
     validation = steps.get("validation", {})
     clv = steps.get("clv_fit", {})
@@ -327,6 +328,11 @@ def section(r: dict[str, Any]) -> str:
         "the same, unit tests left out (`DBT_EXCLUDE_RESOURCE_TYPES=unit_test`)",
         scheduled,
         _log_note(scheduled),
+    )
+    row(
+        "every raw file written again with the same rows: dbt build",
+        same_content,
+        _log_note(same_content),
     )
     row(
         f"as_of_date one day later ({moved.get('as_of_date', 'the next day')}), "
