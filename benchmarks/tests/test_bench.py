@@ -392,7 +392,7 @@ SMALL_RAW_TABLES = {
 
 @pytest.fixture(scope="module")
 def change_run(bench_run: dict[str, Path]) -> dict[str, Any]:
-    """Steps 5 and 6 of the bench on the built warehouse and its raw folder."""
+    """Steps 5 to 7 of the bench on the built warehouse and its raw folder."""
     steps: dict[str, Any] = {}
     target = bench_run["root"] / "target"
     raw, warehouse = bench_run["built_raw"], bench_run["built_warehouse"]
